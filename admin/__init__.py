@@ -1,0 +1,108 @@
+"""The web doors: login, Flask-Admin views, the public /published page, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from lif.db import DatabaseUnavailable
+from lif.errors import LIFError
+from lif.services import notifications, reference
+
+from . import auth, public
+from .views.content import CONTENT_VIEWS
+from .views.dashboard import DashboardView
+from .views.system import (
+    AgencyView,
+    AuditEventView,
+    NotificationView,
+    TrashView,
+    UserView,
+)
+
+csrf = CSRFProtect()
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def init_admin(app: Flask) -> Admin:
+    """Bind login, CSRF, the admin and the public pages to ``app``."""
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(public.bp)
+
+    admin = Admin(
+        app,
+        name="LIF",
+        theme=Bootstrap4Theme(base_template="lif/layout.html", swatch="cerulean", fluid=True),
+        index_view=DashboardView(name="Dashboard", url="/admin", menu_icon_type=None),
+    )
+    from lif.models import Agency, AuditEvent, Notification, User
+
+    for view_class, model, name, category, endpoint in CONTENT_VIEWS:
+        admin.add_view(view_class(model, name=name, category=category, endpoint=endpoint))
+    admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
+    admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
+                              endpoint="agencies"))
+    admin.add_view(AuditEventView(AuditEvent, name="Audit trail", category="Administration",
+                                  endpoint="audit_trail"))
+    admin.add_view(TrashView(name="Trash", category="Administration", endpoint="trash"))
+    admin.add_view(NotificationView(Notification, name="Messages", endpoint="messages"))
+    _error_pages(app)
+
+    @app.context_processor
+    def lif_helpers():
+        return {
+            "lif_unread": lambda: notifications.unread_count(current_user),
+            "lif_agency_name": reference.agency_name,
+            "lif_endpoints": lambda: app.view_functions,
+        }
+
+    return admin
+
+
+def _error_pages(app: Flask) -> None:
+    messages = {
+        400: "The request was not understood.",
+        403: "You do not have permission to do that.",
+        404: "There is nothing at this address.",
+        405: "That action is not allowed here.",
+        409: "That conflicts with a newer change.",
+        413: "The file is too large.",
+        500: "Something went wrong on our side. The error has been logged.",
+        503: "The database is not available just now. Nothing was lost; try again shortly.",
+    }
+
+    def render(status: int, message: str | None = None):
+        message = message or messages.get(status, "Error")
+        if wants_json():
+            return jsonify({"error": message, "status": status}), status
+        return render_template("lif/error.html", status=status, message=message), status
+
+    for status in messages:
+        app.register_error_handler(status, lambda e, s=status: render(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render(400, "The form expired or did not come from LIF; reload and try again.")
+
+    @app.errorhandler(LIFError)
+    def lif_error(error):
+        return render(error.status, error.message)
+
+    @app.errorhandler(DatabaseUnavailable)
+    def db_down(error):
+        return render(503)
+
+    from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+
+    @app.errorhandler(ServerSelectionTimeoutError)
+    @app.errorhandler(AutoReconnect)
+    def db_unreachable(error):
+        return render(503)

@@ -1,0 +1,53 @@
+"""LIF's models, one module per aggregate."""
+
+from .action_plan import Action, ActionPlan, Evidence, ProgressUpdate
+from .agency import Agency
+from .attachment import Attachment
+from .audit import Audit, Participant, Recommendation
+from .base import Content, WorkflowEntry
+from .learning import Activity, Finding
+from .meeting import AgendaItem, Meeting
+from .notification import Notification
+from .pdc_review import PDCReview, Verdict
+from .records import AppendOnlyError, AuditEvent, Version
+from .referral import InformationRequest, Person, Referral
+from .review import Review
+from .throttle import LoginThrottle
+from .user import ApiToken, User
+
+CONTENT_TYPES = {
+    cls.type_key: cls
+    for cls in (Review, Audit, ActionPlan, Action, PDCReview, Referral, InformationRequest, Meeting)
+}
+
+__all__ = [
+    "CONTENT_TYPES",
+    "Action",
+    "ActionPlan",
+    "Activity",
+    "Agency",
+    "AgendaItem",
+    "ApiToken",
+    "AppendOnlyError",
+    "Attachment",
+    "Audit",
+    "AuditEvent",
+    "Content",
+    "Evidence",
+    "Finding",
+    "InformationRequest",
+    "LoginThrottle",
+    "Meeting",
+    "Notification",
+    "PDCReview",
+    "Participant",
+    "Person",
+    "ProgressUpdate",
+    "Recommendation",
+    "Referral",
+    "Review",
+    "User",
+    "Verdict",
+    "Version",
+    "WorkflowEntry",
+]

@@ -1,0 +1,321 @@
+"""The one base every admin view stands on: login, menu access, and content through services.
+
+Flask-Admin's mongoengine ``ModelView`` would copy every form field onto the model and save
+it; ours never does. Creation, edits, deletion (to the trash) and workflow transitions go
+through ``lif.services.content`` and ``lif.workflow``, which check permissions, take the
+optimistic lock, store versions and write the audit trail.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.mongoengine import ModelView
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms import HiddenField, SelectField, SelectMultipleField
+
+from lif import permissions, versioning, workflow
+from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
+from lif.models.base import Content
+from lif.services import content, reference
+
+from .filters import LIFFilterConverter
+
+
+def client_actor():
+    """The signed-in user, carrying the client address for the audit trail."""
+    user = current_user._get_current_object()
+    user.address = request.remote_addr or ""
+    return user
+
+
+class SecureMixin:
+    """Login required; the view's menu area decides who may open it (admin: everything)."""
+
+    menu_area = "Administration"
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and permissions.can_use_menu(
+            current_user, self.menu_area
+        )
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureView(SecureMixin, BaseView):
+    pass
+
+
+def apply_errors(form, error: LIFError) -> None:
+    """Put an error's field messages next to the fields; flash what has no field."""
+    placed = False
+    for field, message in error.errors.items():
+        name = field.split(".")[0]
+        if name in form._fields:
+            form[name].errors = [*list(form[name].errors or []), message]
+            placed = True
+    if not placed or not error.errors:
+        flash(error.message, "error")
+
+
+def state_badge(view, context, model, name):
+    title = workflow.state_title(model)
+    return Markup(f'<span class="badge badge-secondary state-badge">{escape(title)}</span>')
+
+
+def agency_formatter(view, context, model, name):
+    value = getattr(model, name)
+    names = reference.agency_names()
+    if isinstance(value, list):
+        return ", ".join(names.get(v, v) for v in value)
+    return names.get(value, value or "")
+
+
+class ContentView(SecureMixin, ModelView):
+    """A content type in the admin, with workflow, versions and the trash."""
+
+    form_base_class = FlaskForm
+    filter_converter = LIFFilterConverter()
+    simple_list_pager = True  # no full count on every list page (SecantusDB scans)
+    page_size = 20
+    can_view_details = True
+    can_set_page_size = True
+    action_disallowed_list = ["delete"]
+    details_template = "lif/details.html"
+    edit_template = "lif/edit.html"
+    create_template = "lif/create.html"
+    list_template = "lif/list.html"
+    form_excluded_columns = Content.SYSTEM_FIELDS
+    column_formatters = {"state": state_badge, "agency": agency_formatter,
+                         "agencies": agency_formatter}
+    column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due"}
+    # Fields turned into selects filled at form time (their choices live in the database).
+    agency_fields = ("agency", "agencies", "themes")
+
+    def __init__(self, model, *args, **kwargs):
+        self.type_key = model.type_key
+        overrides = {}
+        for name in self.agency_fields:
+            if name in model._fields:
+                multiple = name in ("agencies", "themes")
+                overrides[name] = SelectMultipleField if multiple else SelectField
+        self.form_overrides = {**overrides, **(getattr(self, "form_overrides", None) or {})}
+        super().__init__(model, *args, **kwargs)
+
+    # --- access ----------------------------------------------------------------------
+    @property
+    def can_create(self):  # type: ignore[override]
+        return current_user.is_authenticated and permissions.can_create(
+            current_user, self.type_key, getattr(current_user, "agency", None)
+        )
+
+    @property
+    def can_edit(self):  # type: ignore[override]
+        return current_user.is_authenticated
+
+    @property
+    def can_delete(self):  # type: ignore[override]
+        return current_user.is_authenticated
+
+    def get_query(self):
+        flt = permissions.view_filter(current_user, self.type_key)
+        if flt is None:
+            return self.model.objects(pk=None)
+        return self.model.objects(__raw__=flt)
+
+    def get_one(self, id):
+        try:
+            return content.get(self.type_key, id, current_user)
+        except NotFound:
+            return None
+        except PermissionDenied:
+            abort(403)
+
+    # --- forms -----------------------------------------------------------------------
+    def _fill_choices(self, form) -> None:
+        if "agency" in form._fields:
+            form.agency.choices = [("", "—")] + reference.agency_choices()
+        if "agencies" in form._fields:
+            form.agencies.choices = reference.agency_choices()
+        if "themes" in form._fields:
+            form.themes.choices = reference.theme_choices()
+        for name, field in form._fields.items():
+            queryset = getattr(field, "queryset", None)
+            document = getattr(queryset, "_document", None)
+            if document is not None and issubclass(document, Content):
+                flt = permissions.view_filter(current_user, document.type_key)
+                field.queryset = (
+                    document.objects(__raw__=flt) if flt is not None else document.objects(pk=None)
+                )
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # Every edit carries the version it was based on (the optimistic lock).
+        form_class.base_version = HiddenField()
+        return form_class
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        self._fill_choices(form)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        self._fill_choices(form)
+        if request.method == "GET" and obj is not None:
+            form.base_version.data = obj.version
+        return form
+
+    def _form_data(self, form, scratch) -> dict:
+        form.populate_obj(scratch)
+        return {
+            name: getattr(scratch, name)
+            for name in form._fields
+            if name in self.model._fields and name not in Content.SYSTEM_FIELDS
+        }
+
+    def prepare_create(self, data: dict) -> dict:
+        """Fill in what a new item of this type gets by default (e.g. the lead's agency)."""
+        return data
+
+    def create_model(self, form):
+        data = self.prepare_create(self._form_data(form, self.model()))
+        try:
+            return content.create(self.model, data, client_actor())
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            apply_errors(form, error)
+            return False
+
+    def update_model(self, form, model):
+        scratch = self.model._from_son(model.to_mongo())
+        data = self._form_data(form, scratch)
+        try:
+            content.update(model, data, client_actor(), base_version=form.base_version.data)
+        except PermissionDenied:
+            abort(403)
+        except Conflict as error:
+            link = url_for(".diff_view", id=model.pk)
+            flash(Markup(f"{escape(error.message)} <a href=\"{link}\">See what changed</a>."),
+                  "error")
+            return False
+        except LIFError as error:
+            apply_errors(form, error)
+            return False
+        return True
+
+    def delete_model(self, model):
+        try:
+            content.trash(model, client_actor())
+        except PermissionDenied:
+            abort(403)
+        flash(f"'{model}' was moved to the trash; an administrator can restore it.", "info")
+        return True
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        item = self.get_one(request.args.get("id"))
+        if item is None:
+            flash("That item does not exist.", "error")
+            return redirect(self.get_url(".index_view"))
+        if not permissions.can_edit(current_user, item):
+            if request.method == "POST":
+                abort(403)
+            flash(f"'{item}' cannot be changed by you in its state "
+                  f"'{workflow.state_title(item)}'.", "info")
+            return redirect(self.get_url(".details_view", id=item.pk))
+        return super().edit_view()
+
+    # --- workflow, versions ---------------------------------------------------------
+    def transitions_for(self, item):
+        return workflow.available_transitions(item, current_user)
+
+    def state_title(self, item):
+        return workflow.state_title(item)
+
+    def versions_for(self, item, limit=50):
+        return list(versioning.versions_of(item)[:limit])
+
+    def can_edit_item(self, item):
+        return permissions.can_edit(current_user, item)
+
+    @expose("/transition/", methods=("POST",))
+    def transition_view(self):
+        item = self.get_one(request.form.get("id"))
+        if item is None:
+            abort(404)
+        name = request.form.get("transition", "")
+        try:
+            base = int(request.form.get("base_version", item.version))
+        except ValueError:
+            abort(400)
+        try:
+            workflow.fire(
+                item, name, client_actor(), request.form.get("comment", ""),
+                override=request.form.get("override") == "1", base_version=base,
+            )
+        except PermissionDenied:
+            abort(403)
+        except (GuardFailed, InvalidInput, Conflict) as error:
+            flash(error.message, "error")
+        else:
+            flash(f"'{item}' is now: {workflow.state_title(item)}.", "success")
+        return redirect(self.get_url(".details_view", id=item.pk))
+
+    @expose("/diff/")
+    def diff_view(self):
+        item = self.get_one(request.args.get("id"))
+        if item is None:
+            abort(404)
+        numbers = [v.number for v in versioning.versions_of(item).only("number")]
+        try:
+            b = int(request.args.get("b", numbers[0] if numbers else 1))
+            a = int(request.args.get("a", max(b - 1, 1)))
+        except ValueError:
+            abort(400)
+        va, vb = versioning.get_version(item, a), versioning.get_version(item, b)
+        if va is None or vb is None:
+            abort(404)
+        rows = versioning.diff(va.snapshot, vb.snapshot)
+        return self.render("lif/diff.html", item=item, a=va, b=vb, rows=rows, numbers=numbers,
+                           return_url=get_redirect_target() or self.get_url(".index_view"))
+
+    @expose("/revert/", methods=("POST",))
+    def revert_view(self):
+        item = self.get_one(request.form.get("id"))
+        if item is None:
+            abort(404)
+        try:
+            number = int(request.form.get("number", ""))
+            content.revert(item, number, client_actor(),
+                           base_version=int(request.form.get("base_version", item.version)))
+        except ValueError:
+            abort(400)
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Reverted to version {number}; that is now version {item.version}.",
+                  "success")
+        return redirect(self.get_url(".details_view", id=item.pk))
+
+    @property
+    def max_upload_mb(self):
+        return current_app.config["LIF_MAX_UPLOAD_MB"]

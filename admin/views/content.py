@@ -1,0 +1,297 @@
+"""Admin views of each content type, grouped by who uses them."""
+
+from __future__ import annotations
+
+from flask_admin.contrib.mongoengine.filters import (
+    FilterEqual,
+    FilterLike,
+)
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from config import taxonomy
+from config.workflows import WORKFLOWS
+from lif import permissions
+from lif.models import (
+    Action,
+    ActionPlan,
+    Audit,
+    InformationRequest,
+    Meeting,
+    PDCReview,
+    Referral,
+    Review,
+)
+from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS
+from lif.models.referral import PERSONAL_FIELDS, RECOMMENDATIONS
+from lif.services import plans, reference
+
+from .base import ContentView, agency_formatter
+
+
+class ChoiceEqual(FilterEqual):
+    """An equality filter offering fixed choices (Flask-Admin's select filter)."""
+
+    def __init__(self, column, name, options):
+        super().__init__(column, name, options=options)
+
+
+def AgencyFilter(column, name="Agency"):  # noqa: N802 - reads like the other filter classes
+    """Filter on an agency field, with the agencies as choices (loaded when the page renders)."""
+    return FilterEqual(column, name, options=reference.agency_choices)
+
+
+def state_choices(type_key):
+    return [(key, spec["title"]) for key, spec in WORKFLOWS[type_key]["states"].items()]
+
+
+def choice_label(choices):
+    labels = dict(choices)
+
+    def fmt(view, context, model, name):
+        return labels.get(getattr(model, name), getattr(model, name) or "")
+
+    return fmt
+
+
+def review_type_formatter(view, context, model, name):
+    return reference.review_type_labels().get(model.review_type, model.review_type)
+
+
+def findings_formatter(view, context, model, name):
+    items = "".join(
+        f"<li>{escape(f.heading + ': ' if f.heading else '')}{escape(f.text)}</li>"
+        for f in getattr(model, name)
+    )
+    return Markup(f"<ol>{items}</ol>") if items else ""
+
+
+def activities_formatter(view, context, model, name):
+    items = "".join(f"<li>{escape(a.text)}</li>" for a in getattr(model, name))
+    return Markup(f"<ul>{items}</ul>") if items else ""
+
+
+def rag_formatter(view, context, model, name):
+    rag = plans.rag(model)
+    return Markup(f'<span class="rag rag-{rag}">{rag.title()}</span>')
+
+
+def status_formatter(view, context, model, name):
+    return dict(ACTION_STATUSES).get(model.state, model.state)
+
+
+LEARNING = "Reviews & learning"
+PLANS = "Action plans"
+AUDITS = "Audits"
+CIEC = "CIEC"
+COMMITTEES = "Committees"
+
+FINDING_FORM = {"form_columns": ("uid", "heading", "text"),
+                "form_widget_args": {"uid": {"readonly": True, "class": "form-control-plaintext"}}}
+
+
+class ReviewView(ContentView):
+    menu_area = LEARNING
+    column_list = ("title", "review_type", "date", "themes", "state", "modified_at")
+    column_sortable_list = ("title", "review_type", "date", "state", "modified_at")
+    column_searchable_list = ("title", "reference", "summary")
+    column_filters = (
+        ChoiceEqual("review_type", "Type", [(t["key"], t["label"]) for t in taxonomy.REVIEW_TYPES]),
+        ChoiceEqual("themes", "Theme", list(taxonomy.THEMES)),
+        ChoiceEqual("state", "State", state_choices("review")),
+        "date",
+    )
+    column_default_sort = ("date", True)
+    column_formatters = {
+        **ContentView.column_formatters,
+        "review_type": review_type_formatter,
+        "findings": findings_formatter,
+        "activities": activities_formatter,
+        "themes": lambda v, c, m, n: ", ".join(reference.theme_labels().get(t, t) for t in m.themes),
+    }
+    column_details_exclude_list = ("workflow_history",)
+    form_columns = (
+        "title", "review_type", "section", "reference", "date", "date_label", "summary",
+        "overview", "findings", "activities", "themes", "agencies", "independent_reviewer",
+        "restricted", "effective", "expires",
+    )
+    form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
+                         "activities": {"form_subdocuments": {None: {"form_columns": ("uid", "text")}}}}
+    column_labels = {**ContentView.column_labels, "review_type": "Type of review",
+                     "overview": "Case overview / methodology", "effective": "Published from",
+                     "expires": "Published until"}
+
+
+class AuditView(ContentView):
+    menu_area = AUDITS
+    column_list = ("title", "audit_type", "date", "committee", "state", "modified_at")
+    column_sortable_list = ("title", "audit_type", "date", "state", "modified_at")
+    column_searchable_list = ("title", "summary", "methodology")
+    column_filters = (
+        ChoiceEqual("audit_type", "Type", list(taxonomy.AUDIT_TYPES)),
+        ChoiceEqual("themes", "Theme", list(taxonomy.THEMES)),
+        "date",
+    )
+    column_default_sort = ("date", True)
+    column_formatters = {
+        **ContentView.column_formatters,
+        "audit_type": choice_label(taxonomy.AUDIT_TYPES),
+        "committee": choice_label(taxonomy.COMMITTEES),
+        "findings": findings_formatter,
+        "activities": activities_formatter,
+    }
+    form_columns = (
+        "title", "audit_type", "theme", "scope", "question", "methodology", "committee",
+        "participants", "start_date", "due_date", "date", "sample_description", "findings",
+        "recommendations", "activities", "themes", "agencies", "referred_to",
+    )
+    form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}}}
+
+
+class ActionPlanView(ContentView):
+    menu_area = PLANS
+    column_list = ("title", "kind", "agency", "source_kind", "owner", "state", "next_pdc_review")
+    column_sortable_list = ("title", "kind", "agency", "state", "next_pdc_review")
+    column_searchable_list = ("title", "summary", "owner")
+    column_filters = (
+        ChoiceEqual("kind", "Kind", list(PLAN_KINDS)),
+        AgencyFilter("agency"),
+        ChoiceEqual("state", "State", state_choices("action_plan")),
+        "next_pdc_review",
+    )
+    column_formatters = {**ContentView.column_formatters, "kind": choice_label(PLAN_KINDS),
+                         "source_kind": lambda v, c, m, n: m.source_title}
+    column_labels = {**ContentView.column_labels, "source_kind": "Source",
+                     "next_pdc_review": "Next PDC review"}
+    form_columns = ("title", "kind", "agency", "source_kind", "review", "audit", "source_other",
+                    "summary", "themes", "agencies", "owner")
+
+    def prepare_create(self, data):
+        if not permissions.is_admin(current_user) and "lead" in current_user.roles:
+            data["kind"] = "single_agency"
+            data["agency"] = current_user.agency
+        data.setdefault("owner", current_user.email)
+        if not data.get("owner"):
+            data["owner"] = current_user.email
+        return data
+
+
+class ActionView(ContentView):
+    menu_area = PLANS
+    column_list = ("title", "plan", "agency", "lead_name", "due_date", "state", "rag")
+    column_sortable_list = ("title", "agency", "lead_name", "due_date", "state")
+    column_searchable_list = ("title", "description", "lead_name", "lead_email")
+    column_filters = (
+        AgencyFilter("agency"),
+        ChoiceEqual("state", "Status", list(ACTION_STATUSES)),
+        "due_date",
+        FilterLike("lead_name", "Lead"),
+    )
+    column_default_sort = ("due_date", False)
+    column_formatters = {**ContentView.column_formatters, "rag": rag_formatter,
+                         "state": lambda v, c, m, n: status_formatter(v, c, m, n),
+                         "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
+    column_labels = {**ContentView.column_labels, "rag": "RAG", "state": "Status",
+                     "lead_name": "Named lead"}
+    form_columns = ("title", "plan", "finding_text", "description", "lead_name", "lead_email",
+                    "agency", "due_date", "themes", "cancel_reason")
+
+    def prepare_create(self, data):
+        if not permissions.is_admin(current_user) and "lead" in current_user.roles:
+            data["agency"] = data.get("agency") or current_user.agency
+        return data
+
+
+class PDCReviewView(ContentView):
+    menu_area = COMMITTEES
+    column_list = ("title", "plan", "scheduled_for", "held_on", "state")
+    column_sortable_list = ("title", "scheduled_for", "held_on", "state")
+    column_searchable_list = ("title", "minutes")
+    column_filters = ("scheduled_for",)
+    column_formatters = {**ContentView.column_formatters,
+                         "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
+    form_columns = ("title", "plan", "scheduled_for", "held_on", "attendees", "minutes")
+
+
+def personal_formatter(view, context, model, name):
+    if not permissions.can_see_personal(current_user, model):
+        return Markup('<em class="text-muted">Restricted</em>')
+    value = getattr(model, name)
+    people = value if isinstance(value, list) else ([value] if value else [])
+    rows = []
+    for person in people:
+        bits = [escape(person.name)]
+        if person.role:
+            bits.append(escape(person.role))
+        if person.date_of_birth:
+            bits.append(f"born {person.date_of_birth:%d/%m/%Y}")
+        if person.date_of_death:
+            bits.append(f"died {person.date_of_death:%d/%m/%Y}")
+        rows.append(", ".join(str(b) for b in bits))
+    return Markup("<br>".join(rows))
+
+
+class ReferralView(ContentView):
+    menu_area = CIEC
+    column_list = ("title", "agency", "notified_on", "recommendation", "decision", "state")
+    column_sortable_list = ("title", "agency", "notified_on", "state")
+    column_searchable_list = ("title",)
+    column_filters = (AgencyFilter("agency"),
+                      ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
+                      "notified_on")
+    column_formatters = {**ContentView.column_formatters,
+                         "child": personal_formatter, "significant_people": personal_formatter,
+                         "recommendation": choice_label(RECOMMENDATIONS),
+                         "decision": choice_label(RECOMMENDATIONS)}
+    column_labels = {**ContentView.column_labels, "title": "Case reference",
+                     "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
+    form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",
+                    "agencies", "named_lead", "reviewed_with_lead_on", "reviewed_with",
+                    "completed_on", "notified_on", "criteria", "recommendation",
+                    "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
+                    "decided_on", "reviewers")
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None and not permissions.can_see_personal(current_user, obj):
+            for name in PERSONAL_FIELDS:
+                if name in form._fields:
+                    delattr(form, name)
+        return form
+
+
+class InformationRequestView(ContentView):
+    menu_area = CIEC
+    column_list = ("title", "referral", "agency", "issued_on", "due_on", "state")
+    column_sortable_list = ("title", "agency", "issued_on", "due_on", "state")
+    column_filters = (AgencyFilter("agency"), "due_on")
+    column_formatters = {**ContentView.column_formatters,
+                         "referral": lambda v, c, m, n: m.referral.title if m.referral else ""}
+    form_columns = ("title", "response", "key_practitioners")
+
+
+class MeetingView(ContentView):
+    menu_area = COMMITTEES
+    column_list = ("title", "committee", "date", "state")
+    column_sortable_list = ("title", "committee", "date", "state")
+    column_searchable_list = ("title", "minutes")
+    column_filters = (ChoiceEqual("committee", "Committee", list(taxonomy.COMMITTEES)), "date")
+    column_default_sort = ("date", True)
+    column_formatters = {**ContentView.column_formatters,
+                         "committee": choice_label(taxonomy.COMMITTEES)}
+    form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
+
+
+CONTENT_VIEWS = [
+    (ActionPlanView, ActionPlan, "Plans", PLANS, "action_plan"),
+    (ActionView, Action, "Actions", PLANS, "action"),
+    (ReviewView, Review, "Reviews", LEARNING, "review"),
+    (AuditView, Audit, "Audits", AUDITS, "audit"),
+    (ReferralView, Referral, "Referrals", CIEC, "referral"),
+    (InformationRequestView, InformationRequest, "Requests for information", CIEC,
+     "information_request"),
+    (PDCReviewView, PDCReview, "PDC reviews", COMMITTEES, "pdc_review"),
+    (MeetingView, Meeting, "Meetings", COMMITTEES, "meeting"),
+]
+
+__all__ = ["CONTENT_VIEWS", "agency_formatter"]

@@ -1,0 +1,23 @@
+"""The dashboard at /admin/: what waits for me, and the partnership's figures."""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+
+from lif import workflow
+from lif.services import worklist
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self):
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name, **kwargs):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        groups = worklist.waiting_for(current_user)
+        return self.render("lif/dashboard.html", groups=groups, state_title=workflow.state_title)

@@ -1,0 +1,94 @@
+"""LIF: the Learning and Improvement Framework manager.
+
+``create_app(config)`` builds the application; ``python app.py`` serves it on LIF_HOST:LIF_PORT
+(starting the embedded database when MONGODB_URI is unset) and, unless LIF_SCHEDULER=0,
+runs the scheduler in-process for single-process installs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from flask import Flask, jsonify
+
+from admin import init_admin
+from cli import register_cli
+from config.settings import CONFIGS, SettingError
+from lif import db
+from lif.db import DatabaseUnavailable
+from lif.services import setup
+from schedulers import init_scheduler
+
+__version__ = "0.1.0"
+
+
+def create_app(config=None) -> Flask:
+    """Build the LIF application.
+
+    :param config: a settings object (see ``config/settings.py``); by default the one named
+        by ``LIF_ENV`` (``development`` unless set).
+    :raises DatabaseUnavailable: the database cannot be reached.
+    """
+    app = Flask(
+        __name__,
+        template_folder="admin/templates",
+        static_folder="admin/static",
+        static_url_path="/static",
+    )
+    if config is None:
+        config = CONFIGS[os.environ.get("LIF_ENV", "development")]()
+    app.config.from_object(config)
+    app.config["LIF_VERSION"] = __version__
+    db.connect(app.config["MONGODB_URI"], app.config["LIF_DATA_DIR"], app.config["LIF_DB_NAME"])
+
+    first = setup.first_start(
+        admin_email=app.config["LIF_ADMIN_EMAIL"],
+        admin_password=app.config["LIF_ADMIN_PASSWORD"],
+        demo=app.config["LIF_DEMO_DATA"],
+    )
+    for line in first:
+        print(line, flush=True)
+    init_admin(app)
+
+    @app.get("/healthz")
+    def healthz():
+        up = db.is_up()
+        body = {
+            "status": "ok" if up else "unavailable",
+            "database": "reachable" if up else "unreachable",
+            "version": __version__,
+        }
+        return jsonify(body), 200 if up else 503
+
+    register_cli(app)
+    return app
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        app = create_app()
+    except (DatabaseUnavailable, SettingError) as error:
+        print(f"LIF cannot start: {error}", file=sys.stderr)
+        return 2
+    if app.config["LIF_SCHEDULER"]:
+        init_scheduler(app)
+    host, port = app.config["LIF_HOST"], app.config["LIF_PORT"]
+    print(f"LIF is serving on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server = db.embedded_server()
+        if server is not None:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Every clock the framework sets, in one place (DESIGN.md "Deadlines the system keeps").
+
+Durations are ``dateutil``-free plain data: months or days. Services in ``lif/`` read them;
+sweeps apply them; nothing else knows a number of days.
+"""
+
+# PDC review of an action plan: every 6 months from ratification until closed.
+PDC_REVIEW_EVERY_MONTHS = 6
+# Plans due for PDC review within this many days show on the dashboard.
+PDC_DUE_SOON_DAYS = 60
+
+# Action timescale: overdue when the due date has passed and the action is not complete.
+ACTION_AMBER_DAYS = 30  # amber: due within 30 days and not complete
+ACTION_REMINDER_DAYS = (30, 7, 1)  # reminders before the due date
+ACTION_OVERDUE_REPEAT_DAYS = 7  # then weekly while overdue
+
+# CIEC request for information: response due 7 days after issue (or by the meeting if sooner).
+INFORMATION_REQUEST_DAYS = 7
+# SCR decision: within 1 month of the LSCB being notified; amber with 2 weeks left.
+SCR_DECISION_MONTHS = 1
+SCR_DECISION_AMBER_DAYS = 14
+# National Panel notice where no SCR: within 14 days of the decision.
+NATIONAL_PANEL_NOTICE_DAYS = 14
+# CIEC meeting: monthly (day of month the meeting record is created for).
+CIEC_MEETING_DAY = 15
+# SCR publication: on the website at least 12 months, then on request.
+SCR_PUBLICATION_MONTHS = 12
+
+# Completed/verified statuses count as "done" for RAG and on-time figures.
+DONE_STATUSES = ("complete", "verified", "cancelled")

@@ -1,0 +1,121 @@
+"""Settings read from the environment.
+
+Every ``LIF_*`` variable is read here and nowhere else. A bad value fails loudly at start-up
+with a message naming the variable, rather than being silently replaced by a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value LIF cannot use."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def env_int(name: str, default: int, *, low: int | None = None, high: int | None = None) -> int:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, not {raw!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise SettingError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingError(f"{name} must be 1 or 0 (or true/false), not {raw!r}")
+
+
+def secret_key(data_dir: Path) -> str:
+    """Return ``LIF_SECRET_KEY``, or a key generated once and kept in the data dir."""
+    configured = env_str("LIF_SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Settings shared by every environment; read when the class is instantiated."""
+
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        self.LIF_DATA_DIR = Path(env_str("LIF_DATA_DIR", "instance")).resolve()
+        self.MONGODB_URI = env_str("MONGODB_URI")
+        self.LIF_DB_NAME = env_str("LIF_DB_NAME", "lif")
+        self.LIF_HOST = env_str("LIF_HOST", "127.0.0.1")
+        self.LIF_PORT = env_int("LIF_PORT", 5000, low=1, high=65535)
+        self.SECRET_KEY = secret_key(self.LIF_DATA_DIR)
+        self.LIF_ADMIN_EMAIL = env_str("LIF_ADMIN_EMAIL", "admin@lif.local")
+        self.LIF_ADMIN_PASSWORD = env_str("LIF_ADMIN_PASSWORD")
+        self.LIF_SMTP_HOST = env_str("LIF_SMTP_HOST")
+        self.LIF_SMTP_PORT = env_int("LIF_SMTP_PORT", 25, low=1, high=65535)
+        self.LIF_MAIL_FROM = env_str("LIF_MAIL_FROM", "lif@localhost")
+        self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", False)
+        self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
+        self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
+        self.MAX_CONTENT_LENGTH = self.LIF_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
+        self.LIF_LOGIN_MAX_FAILURES = env_int("LIF_LOGIN_MAX_FAILURES", 5, low=1, high=1000)
+        self.LIF_LOGIN_LOCK_MINUTES = env_int("LIF_LOGIN_LOCK_MINUTES", 15, low=1, high=1440)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("LIF_SECURE_COOKIES", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.FLASK_ADMIN_SWATCH = "cerulean"
+
+
+class DevelopmentConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        # `make run` shows the framework's own learning unless told otherwise.
+        self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", True)
+
+
+class TestingConfig(Config):
+    TESTING = True
+
+
+class ProductionConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = env_bool("LIF_SECURE_COOKIES", True)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,283 @@
+"""The database connection: a real MongoDB through ``MONGODB_URI``, or the embedded SecantusDB.
+
+This is the one module that knows which database LIF runs on. With no URI it looks for a
+running embedded server of the data dir (a port file beside the data that answers ``ping``)
+and only when none answers starts one as a child process, ``--standalone``, and stops it
+when this process exits. SecantusDB is GPL-2.0-only and locks its directory to one process,
+so it is never imported here: it is a separate program spoken to over the wire protocol.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import logging
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mongoengine
+from mongoengine import fields as me_fields
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 60.0
+PING_TIMEOUT_MS = 2000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says which and why, in one line."""
+
+
+@dataclass
+class EmbeddedServer:
+    """A SecantusDB server for one data dir, started by us or found running."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    def stop(self) -> None:
+        """Stop the server if this process started it; leave a shared one running."""
+        if self._stopped or self.process is None:
+            return
+        self._stopped = True
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        port_file = _port_file(self.data_dir)
+        try:
+            info = json.loads(port_file.read_text())
+            if info.get("pid") == self.process.pid:
+                port_file.unlink()
+        except (OSError, ValueError):
+            pass
+
+
+def _port_file(data_dir: Path) -> Path:
+    return data_dir / "db.port"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ping(uri: str, timeout_ms: int = PING_TIMEOUT_MS) -> bool:
+    """Return whether a server at ``uri`` answers ``ping`` within ``timeout_ms``."""
+    client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def _server_program() -> str:
+    beside = Path(sys.executable).parent / "secantusd-py"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("secantusd-py")
+    if not found:
+        raise DatabaseUnavailable(
+            "The embedded database (SecantusDB) is not installed: run `make run`, "
+            "or set MONGODB_URI to a MongoDB server."
+        )
+    return found
+
+
+def _running_server(data_dir: Path) -> EmbeddedServer | None:
+    try:
+        info = json.loads(_port_file(data_dir).read_text())
+        port = int(info["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    server = EmbeddedServer(data_dir=data_dir, port=port)
+    return server if ping(server.uri, 1000) else None
+
+
+def ensure_embedded(data_dir: Path) -> EmbeddedServer:
+    """Find the running embedded server of ``data_dir`` or start one.
+
+    A lock file serialises the start, so two commands started at once share one server.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = _running_server(data_dir)
+        if found:
+            return found
+        return _start(data_dir)
+
+
+def _start(data_dir: Path) -> EmbeddedServer:
+    storage = data_dir / "db"
+    storage.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log_path = data_dir / "db.log"
+    cmd = [
+        _server_program(),
+        "--standalone",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--log-level",
+        "WARNING",
+    ]
+    with open(log_path, "ab") as log_file:
+        # A session of its own: Ctrl-C in the terminal reaches us, and we stop it in order.
+        process = subprocess.Popen(
+            cmd, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = EmbeddedServer(data_dir=data_dir, port=port, process=process, log_path=log_path)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise DatabaseUnavailable(f"The embedded database did not start: {tail[0]}")
+        if ping(server.uri, 500):
+            break
+        time.sleep(0.2)
+    else:
+        server.stop()
+        raise DatabaseUnavailable(
+            f"The embedded database did not answer within {START_TIMEOUT:.0f} s (see {log_path})."
+        )
+    _port_file(data_dir).write_text(json.dumps({"port": port, "pid": process.pid}))
+    atexit.register(server.stop)
+    log.info("embedded database started on port %s (data in %s)", port, storage)
+    return server
+
+
+_server: EmbeddedServer | None = None
+_connected_uri: str | None = None
+
+
+def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *, timeout_ms: int = 8000):
+    """Connect mongoengine to ``uri``, or to the embedded server of ``data_dir`` when unset.
+
+    :raises DatabaseUnavailable: when the server cannot be reached within ``timeout_ms``.
+    :return: the :class:`EmbeddedServer` when embedded, else ``None``.
+    """
+    global _server, _connected_uri
+    apply_regex_fix()
+    server = None
+    if uri is None:
+        server = ensure_embedded(data_dir)
+        uri = server.uri
+        _server = server
+    elif not ping(uri, timeout_ms):
+        raise DatabaseUnavailable(
+            f"Cannot reach the MongoDB server in MONGODB_URI within {timeout_ms / 1000:.0f} s "
+            f"({_redact(uri)})."
+        )
+    if _connected_uri != uri:
+        mongoengine.disconnect()
+        mongoengine.connect(
+            db=db_name,
+            host=uri,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            uuidRepresentation="standard",
+        )
+        _connected_uri = uri
+    return server
+
+
+def disconnect() -> None:
+    global _connected_uri
+    mongoengine.disconnect()
+    _connected_uri = None
+
+
+def database():
+    """Return the pymongo database LIF is connected to."""
+    return mongoengine.get_db()
+
+
+def is_up() -> bool:
+    """Return whether the connected database answers ``ping`` now."""
+    try:
+        database().client.admin.command("ping")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down" to a health check
+        return False
+
+
+def _redact(uri: str) -> str:
+    return re.sub(r"//[^@/]*@", "//***@", uri)
+
+
+def embedded_server() -> EmbeddedServer | None:
+    return _server
+
+
+# --- SecantusDB gap: a BSON regex on an indexed field matches nothing ---------------------
+# mongoengine turns `contains`, `icontains`, `startswith`, `iexact`… into a compiled Python
+# pattern, which pymongo sends as a BSON regex. The `{"$regex": …}` operator form works on
+# both SecantusDB and mongod, so we send that instead, once, for every string field.
+
+_original_prepare = me_fields.StringField.prepare_query_value
+
+
+def _prepare_query_value(self, op, value):
+    prepared = _original_prepare(self, op, value)
+    if isinstance(prepared, re.Pattern):
+        options = "i" if prepared.flags & re.IGNORECASE else ""
+        return {"$regex": prepared.pattern, "$options": options}
+    return prepared
+
+
+def apply_regex_fix() -> None:
+    """Make mongoengine's string-pattern queries use the ``$regex`` operator form."""
+    if me_fields.StringField.prepare_query_value is not _prepare_query_value:
+        me_fields.StringField.prepare_query_value = _prepare_query_value
+
+
+def run_server_forever(data_dir: Path) -> None:
+    """Run the embedded server in the foreground (``lif db``), for multi-worker installs."""
+    server = ensure_embedded(data_dir)
+    if not server.owned:
+        print(f"An embedded database for {data_dir} is already running on port {server.port}.")
+        return
+    print(f"Embedded database on 127.0.0.1:{server.port} (data in {data_dir / 'db'}). Ctrl-C stops.")
+    stop = {"now": False}
+
+    def _handle(signum, frame):  # noqa: ARG001
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+    while not stop["now"] and server.process.poll() is None:
+        time.sleep(0.5)
+    server.stop()
+

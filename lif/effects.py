@@ -1,0 +1,54 @@
+"""Named effects of workflow transitions (config/workflows.py names them, this runs them)."""
+
+from __future__ import annotations
+
+from config.deadlines import PDC_REVIEW_EVERY_MONTHS
+
+from . import clock
+
+
+def start_publication_window(item, actor, now):
+    """Publishing starts the window: ``effective`` is today unless already set."""
+    if not item.effective:
+        type(item).objects(pk=item.pk).update_one(set__effective=now.date())
+        item.reload()
+
+
+def schedule_first_pdc_review(item, actor, now):
+    """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
+    ratified = now.date()
+    type(item).objects(pk=item.pk).update_one(
+        set__ratified_on=ratified,
+        set__next_pdc_review=clock.add_months(ratified, PDC_REVIEW_EVERY_MONTHS),
+    )
+    item.reload()
+
+
+def schedule_next_pdc_review(item, actor, now):
+    """Closing a PDC review sets the plan's next one six months after it."""
+    plan = item.plan
+    if plan.state == "ratified":
+        base = item.held_on or item.scheduled_for
+        type(plan).objects(pk=plan.pk).update_one(
+            set__next_pdc_review=clock.add_months(base, PDC_REVIEW_EVERY_MONTHS)
+        )
+
+
+def issue_information_requests(item, actor, now):
+    """Filled in by the referral pathway; kept as a named step so the workflow can say it."""
+    return None
+
+
+def notify_referrer(item, actor, now):
+    return None
+
+
+EFFECTS = {
+    name: func
+    for name, func in globals().items()
+    if callable(func) and not name.startswith("_") and func.__module__ == __name__
+}
+
+
+def run(name: str, item, actor, now) -> None:
+    EFFECTS[name](item, actor, now)

@@ -1,0 +1,15 @@
+"""Signals that content changed, so behaviours (the search index) follow without coupling.
+
+Services send; ``register_handlers`` wires receivers once per process. Versions and the
+audit trail are written by the services themselves (they must not be lost to a receiver
+that is not connected), the index is a receiver because it can be rebuilt.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+signals = Namespace()
+content_changed = signals.signal("content-changed")  # sender: the item
+content_removed = signals.signal("content-removed")  # sender: the item (trashed or purged)
+attachment_changed = signals.signal("attachment-changed")  # sender: the Attachment

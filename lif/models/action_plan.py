@@ -1,0 +1,158 @@
+"""Learning and improvement action plans and their actions."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateField,
+    DateTimeField,
+    EmailField,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    ListField,
+    ObjectIdField,
+    ReferenceField,
+    StringField,
+    ValidationError,
+)
+
+from .base import Content, content_indexes, date_not_before
+
+PLAN_KINDS = (("multi_agency", "Multi-agency"), ("single_agency", "Single-agency"))
+SOURCE_KINDS = (("review", "Review"), ("audit", "Audit"), ("other", "Other learning"))
+ACTION_STATUSES = (
+    ("not_started", "Not started"),
+    ("in_progress", "In progress"),
+    ("complete", "Complete"),
+    ("verified", "Verified"),
+    ("cancelled", "Cancelled"),
+)
+PDC_VERDICTS = (
+    ("evidenced", "Impact evidenced"),
+    ("challenged", "Challenged"),
+    ("not_yet_due", "Not yet due"),
+)
+
+
+class ActionPlan(Content):
+    type_key = "action_plan"
+    type_label = "Action plan"
+
+    kind = StringField(required=True, choices=PLAN_KINDS, default="multi_agency")
+    agency = StringField(max_length=64)  # set for single-agency plans only
+    source_kind = StringField(required=True, choices=SOURCE_KINDS, default="review")
+    review = ReferenceField("Review")
+    audit = ReferenceField("Audit")
+    source_other = StringField(default="", max_length=500)
+    finding_uids = ListField(StringField(max_length=32))
+    owner = StringField(default="", max_length=254)  # email of the owning user
+    ratified_on = DateField()
+    next_pdc_review = DateField()
+    closed_on = DateField()
+
+    meta = {
+        "collection": "action_plans",
+        "indexes": content_indexes("agency", "kind", "review", "audit", "next_pdc_review"),
+        "ordering": ["-modified_at"],
+    }
+
+    @property
+    def source(self):
+        return {"review": self.review, "audit": self.audit}.get(self.source_kind)
+
+    @property
+    def source_title(self) -> str:
+        source = self.source
+        return str(source) if source is not None else self.source_other
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == "single_agency" and not self.agency:
+            raise ValidationError(
+                "A single-agency plan needs its agency.",
+                errors={"agency": "Choose the agency this plan belongs to."},
+            )
+        if self.kind == "multi_agency":
+            self.agency = None
+        if self.source_kind == "review" and not self.review:
+            raise ValidationError(
+                "Choose the review this plan answers.", errors={"review": "Choose a review."}
+            )
+        if self.source_kind == "audit" and not self.audit:
+            raise ValidationError(
+                "Choose the audit this plan answers.", errors={"audit": "Choose an audit."}
+            )
+        if self.source_kind == "other" and not self.source_other.strip():
+            raise ValidationError(
+                "Say what learning this plan answers.",
+                errors={"source_other": "Describe the learning source."},
+            )
+        if self.source_kind != "review":
+            self.review = None
+        if self.source_kind != "audit":
+            self.audit = None
+
+
+class ProgressUpdate(EmbeddedDocument):
+    at = DateTimeField(required=True)
+    author = StringField(required=True)
+    text = StringField(required=True, max_length=10000)
+
+
+class Evidence(EmbeddedDocument):
+    """Evidence of impact: what changed for practice or for children, and how it was measured."""
+
+    uid = StringField(required=True, max_length=32)
+    at = DateTimeField(required=True)
+    author = StringField(required=True)
+    description = StringField(required=True, max_length=10000)
+    measure = StringField(default="", max_length=5000)
+    attachment_ids = ListField(ObjectIdField())
+    pdc_verdict = StringField(choices=PDC_VERDICTS)
+
+
+class Action(Content):
+    type_key = "action"
+    type_label = "Action"
+
+    plan = ReferenceField(ActionPlan, required=True)
+    finding_uid = StringField(default="", max_length=32)
+    finding_text = StringField(default="", max_length=20000)
+    description = StringField(required=True, max_length=10000)
+    lead_name = StringField(required=True, max_length=200)
+    lead_email = EmailField(required=True, max_length=254)
+    agency = StringField(required=True, max_length=64)
+    due_date = DateField(required=True)
+    cancel_reason = StringField(default="", max_length=2000)
+    completed_on = DateField()
+    progress = ListField(EmbeddedDocumentField(ProgressUpdate))
+    evidence = ListField(EmbeddedDocumentField(Evidence))
+    last_pdc_verdict = StringField(choices=PDC_VERDICTS)
+    last_pdc_comment = StringField(default="", max_length=5000)
+
+    meta = {
+        "collection": "actions",
+        "indexes": content_indexes(
+            "plan",
+            ("agency", "state", "due_date"),
+            ("state", "due_date"),
+            "due_date",
+            "lead_email",
+        ),
+        "ordering": ["due_date"],
+    }
+
+    @property
+    def status(self) -> str:
+        """An action's status is its workflow state."""
+        return self.state
+
+    def clean(self) -> None:
+        super().clean()
+        plan = self.plan
+        if plan is not None and getattr(plan, "created_at", None):
+            date_not_before(
+                self.due_date,
+                plan.created_at,
+                "due_date",
+                "The due date cannot be before the plan was created.",
+            )

@@ -1,0 +1,68 @@
+"""Audits run by the Quality and Audit Evidence Committee."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateField,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    ListField,
+    StringField,
+)
+
+from config import taxonomy
+
+from .base import Content, content_indexes, date_not_before
+from .learning import Activity, Finding, new_uid
+
+AUDIT_TYPE_KEYS = tuple(key for key, _ in taxonomy.AUDIT_TYPES)
+COMMITTEE_KEYS = tuple(key for key, _ in taxonomy.COMMITTEES)
+SECTION_KEYS = tuple(key for key, _ in taxonomy.LEARNING_SECTIONS)
+
+
+class Participant(EmbeddedDocument):
+    """An agency taking part, with its lead auditor."""
+
+    agency = StringField(required=True, max_length=64)
+    lead_auditor = StringField(default="", max_length=254)
+
+
+class Recommendation(EmbeddedDocument):
+    uid = StringField(required=True, default=new_uid, max_length=32)
+    text = StringField(required=True, max_length=5000)
+    finding_uid = StringField(default="", max_length=32)
+
+
+class Audit(Content):
+    type_key = "audit"
+    type_label = "Audit"
+
+    audit_type = StringField(required=True, choices=AUDIT_TYPE_KEYS)
+    section = StringField(default="audit", choices=SECTION_KEYS)
+    theme = StringField(default="", max_length=64)
+    scope = StringField(default="", max_length=20000)
+    question = StringField(default="", max_length=5000)
+    methodology = StringField(default="", max_length=100000)
+    sample_description = StringField(default="", max_length=20000)
+    participants = ListField(EmbeddedDocumentField(Participant))
+    committee = StringField(default="qaec", choices=COMMITTEE_KEYS)
+    referred_to = StringField(default="", max_length=300)
+    start_date = DateField()
+    due_date = DateField()
+    date = DateField()
+    date_label = StringField(default="", max_length=200)
+    findings = ListField(EmbeddedDocumentField(Finding))
+    recommendations = ListField(EmbeddedDocumentField(Recommendation))
+    activities = ListField(EmbeddedDocumentField(Activity))
+
+    meta = {
+        "collection": "audits",
+        "indexes": content_indexes("audit_type", "date", "findings.uid"),
+        "ordering": ["-date"],
+    }
+
+    def clean(self) -> None:
+        super().clean()
+        date_not_before(
+            self.due_date, self.start_date, "due_date", "The audit cannot end before it starts."
+        )

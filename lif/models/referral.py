@@ -1,0 +1,136 @@
+"""The serious case review pathway: referral (CIGSCR1) and requests for information (CIGINF1)."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateField,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    ListField,
+    ReferenceField,
+    StringField,
+    ValidationError,
+)
+
+from .base import Content, content_indexes, date_not_before
+
+CRITERIA = (
+    ("reg5_2a_b_i", "Reg. 5(2)(a) abuse or neglect known or suspected and (b)(i) the child has died"),
+    (
+        "reg5_2a_b_ii",
+        "Reg. 5(2)(a) abuse or neglect known or suspected and (b)(ii) the child has been seriously "
+        "harmed and there is cause for concern about how agencies worked together",
+    ),
+    ("death_in_custody", "Death in custody, police custody, on remand or following sentencing"),
+    ("death_yoi", "Death in a Young Offender Institution"),
+    ("death_secure", "Death in a secure training centre or secure children's home"),
+    ("mental_health_act", "Child detained under the Mental Health Act"),
+    ("deprivation_of_liberty", "Child aged 16-17 subject to a deprivation of liberty order"),
+    ("looked_after", "Looked-after child"),
+    ("suspected_suicide", "Suspected suicide"),
+)
+RECOMMENDATIONS = (
+    ("scr", "Serious Case Review"),
+    ("critical_case_review", "Critical Case Review"),
+    ("ma_concise_review", "Multi-agency concise review"),
+    ("individual_agency_review", "Individual agency review"),
+    ("no_review", "Review not initiated"),
+)
+CHAIR_STANCES = (("affirmed", "Affirmed"), ("challenged", "Challenged"))
+
+
+class Person(EmbeddedDocument):
+    """A child or significant adult named in a referral: restricted personal data."""
+
+    name = StringField(required=True, max_length=200)
+    role = StringField(default="", max_length=200)
+    date_of_birth = DateField()
+    date_of_death = DateField()
+
+    def clean(self) -> None:
+        date_not_before(
+            self.date_of_death,
+            self.date_of_birth,
+            "date_of_death",
+            "The date of death cannot be before the date of birth.",
+        )
+
+
+# Fields of a referral that hold personal data, redacted for everyone without the right.
+PERSONAL_FIELDS = ("child", "significant_people")
+
+
+class Referral(Content):
+    type_key = "referral"
+    type_label = "Referral"
+
+    reasons = StringField(required=True, max_length=20000)
+    case_summary = StringField(default="", max_length=100000)
+    child = EmbeddedDocumentField(Person)
+    significant_people = ListField(EmbeddedDocumentField(Person))
+    agency = StringField(required=True, max_length=64)
+    named_lead = StringField(default="", max_length=200)
+    referred_by = StringField(default="", max_length=254)
+    reviewed_with_lead_on = DateField()
+    reviewed_with = StringField(default="", max_length=300)
+    completed_on = DateField()
+    notified_on = DateField()
+    criteria = ListField(StringField(choices=CRITERIA))
+    meeting = ReferenceField("Meeting")
+    decline_reason = StringField(default="", max_length=5000)
+    recommendation = StringField(choices=RECOMMENDATIONS)
+    recommendation_rationale = StringField(default="", max_length=20000)
+    chair_stance = StringField(choices=CHAIR_STANCES)
+    decision = StringField(choices=RECOMMENDATIONS)
+    decision_rationale = StringField(default="", max_length=20000)
+    decided_on = DateField()
+    reviewers = ListField(StringField(max_length=200))
+    review = ReferenceField("Review")
+
+    meta = {
+        "collection": "referrals",
+        "indexes": content_indexes("agency", "notified_on", "decided_on"),
+        "ordering": ["-notified_on"],
+    }
+
+    def clean(self) -> None:
+        super().clean()
+        if self.child is not None:
+            self.child.clean()
+        for person in self.significant_people:
+            person.clean()
+        if self.decision and not self.decision_rationale.strip():
+            raise ValidationError(
+                "A decision needs its rationale.",
+                errors={"decision_rationale": "Give the rationale for the decision."},
+            )
+        date_not_before(
+            self.decided_on, self.notified_on, "decided_on",
+            "The decision cannot be before the notification.",
+        )
+
+
+class InformationRequest(Content):
+    type_key = "information_request"
+    type_label = "Request for information"
+
+    referral = ReferenceField(Referral, required=True)
+    agency = StringField(required=True, max_length=64)
+    issued_on = DateField(required=True)
+    due_on = DateField(required=True)
+    response = StringField(default="", max_length=100000)
+    key_practitioners = StringField(default="", max_length=5000)
+    responded_by = StringField(default="", max_length=254)
+    responded_on = DateField()
+
+    meta = {
+        "collection": "information_requests",
+        "indexes": content_indexes(
+            {"fields": ["referral", "agency"], "unique": True}, "due_on", "agency"
+        ),
+        "ordering": ["due_on"],
+    }
+
+    def clean(self) -> None:
+        super().clean()
+        date_not_before(self.due_on, self.issued_on, "due_on", "Due date before issue date.")

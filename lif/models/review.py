@@ -1,0 +1,43 @@
+"""Reviews: SCRs, critical case reviews, thematic reviews and other learning (Table 1)."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    BooleanField,
+    DateField,
+    EmbeddedDocumentField,
+    ListField,
+    ReferenceField,
+    StringField,
+)
+
+from config import taxonomy
+
+from .base import Content, content_indexes
+from .learning import Activity, Finding
+
+REVIEW_TYPE_KEYS = tuple(t["key"] for t in taxonomy.REVIEW_TYPES)
+SECTION_KEYS = tuple(key for key, _ in taxonomy.LEARNING_SECTIONS)
+
+
+class Review(Content):
+    type_key = "review"
+    type_label = "Review"
+
+    review_type = StringField(required=True, choices=REVIEW_TYPE_KEYS)
+    section = StringField(default="reviews", choices=SECTION_KEYS)
+    reference = StringField(default="", max_length=100)
+    date = DateField()
+    date_label = StringField(default="", max_length=200)
+    overview = StringField(default="", max_length=100000)
+    findings = ListField(EmbeddedDocumentField(Finding))
+    activities = ListField(EmbeddedDocumentField(Activity))
+    independent_reviewer = StringField(default="", max_length=200)
+    restricted = BooleanField(default=False)
+    referral = ReferenceField("Referral")
+
+    meta = {
+        "collection": "reviews",
+        "indexes": content_indexes("review_type", "date", "section", "findings.uid"),
+        "ordering": ["-date"],
+    }

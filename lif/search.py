@@ -1,0 +1,1238 @@
+"""Full-text search over LIF records, backed by Whoosh.
+
+This is the only module that imports :mod:`whoosh`. Callers hand it plain
+dicts (flattening model objects into those dicts happens elsewhere) and get
+plain dataclasses back, so the backend can be replaced without touching views.
+
+Layout on disk
+--------------
+``path`` is a symbolic link to a sibling directory ``<name>.gen-<stamp>``
+that holds one complete Whoosh index. Next to it live ``<name>.lock`` (the
+writer lock), ``<name>.rebuild.lock`` (held for the whole of a rebuild) and
+``<name>.journal`` (changes made while a rebuild runs). A plain directory at
+``path`` (created by hand or by an older version) is used as is and replaced
+by a link on the next rebuild.
+
+Writing
+-------
+Several gunicorn workers, each with several threads, may write at once.
+Whoosh's own ``WRITELOCK`` is not waited for by a plain ``index.writer()``
+(it raises ``LockError`` at once), and ``AsyncWriter`` hides failures in a
+background thread. So every change takes an exclusive ``fcntl.flock`` on
+``<path>.lock`` first, opened afresh for each acquisition: ``flock`` locks
+belong to the open file description, so this one lock excludes other threads
+of the same process as well as other processes, and the kernel drops it if a
+worker dies. Inside the lock a plain ``index.writer()`` is used; it is
+committed only when every document was added, otherwise it is cancelled and
+the error re-raised. Waiting for the lock gives up after ``lock_timeout``
+seconds with :class:`SearchUnavailable`.
+
+Rebuilding
+----------
+:meth:`SearchIndex.rebuild` streams documents into a new directory while
+searches (and updates) keep using the old index. It holds
+``<path>.rebuild.lock`` while it runs; :meth:`~SearchIndex.update` and
+:meth:`~SearchIndex.delete` notice that lock and also append their change to
+the journal. When the new index is complete the rebuild takes the writer
+lock, replays the journal into the new index, and swaps the link with one
+``rename()``, so no change made during the rebuild is lost and no reader ever
+sees a half-built index. Readers notice the swap on their next search. The
+previous generation is removed by the next rebuild, not at once, so idle
+workers can still finish with it.
+
+Reading
+-------
+Each :class:`SearchIndex` keeps one searcher and one query parser for its
+life. Before each search it checks (one ``listdir``) whether the index has a
+new generation and only then opens a new searcher; ``searcher.refresh()`` is
+not used because in Whoosh-Reloaded 2.7.5 it keeps segments that a merge has
+removed and misses new deletions (duplicate and deleted documents in results). Whoosh readers seek and read shared file objects, so searches are
+serialised by a lock; Whoosh is pure Python, so the GIL would serialise them
+anyway. Facet counts come from the sortable columns, cached per segment, and
+are computed separately from the top-N search. Snippets are made only for the
+hits on the requested page, from stored character offsets. Permissions are
+applied as a ``filter=`` of the query, so totals, facets and "did you mean"
+only ever reflect documents the caller may see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import html
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import StemFilter, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.idsets import BitSet
+from whoosh.index import FileIndex, create_in, open_dir
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+__all__ = [
+    "FACET_FIELDS",
+    "SearchHit",
+    "SearchIndex",
+    "SearchQueryError",
+    "SearchResults",
+    "SearchUnavailable",
+    "get_schema",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Text fields searched by default, in the order snippets are tried.
+TEXT_FIELDS = ("title", "findings", "summary", "body", "attachments")
+#: Fields a snippet may come from (the title is shown on its own).
+SNIPPET_FIELDS = ("findings", "summary", "body", "attachments")
+#: Fields whose unstemmed words feed "did you mean".
+SPELL_FIELDS = ("title", "findings", "body")
+#: Fields whose key terms describe a document for "more like this".
+MLT_FIELDS = ("title", "findings", "summary", "body")
+MLT_TERMS = 20
+#: Fields counted for facets and accepted in ``filters``.
+FACET_FIELDS = ("type", "theme", "agency", "state", "year")
+#: Facets whose documents may carry several values.
+MULTI_VALUED = frozenset({"theme", "agency"})
+
+#: Longest query string that is parsed; the rest is ignored.
+MAX_QUERY_CHARS = 500
+#: Largest page size and deepest page served.
+MAX_PAGELEN = 100
+MAX_PAGE = 1000
+#: Most values reported per facet.
+FACET_LIMIT = 50
+
+_STATUS_OK = "ok"
+_STATUS_MISSING = "missing"
+_STATUS_CORRUPT = "corrupt"
+
+_TOC_RE = re.compile(r"^_MAIN_\d+\.toc$")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+class SearchQueryError(ValueError):
+    """The query cannot be turned into a search; the message says why and
+    is safe to show to the user.
+    """
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot be used right now (not built, unreadable or busy).
+
+    The application should keep working and tell the user that search is
+    unavailable; an administrator fixes it with :meth:`SearchIndex.rebuild`.
+
+    :param message: what went wrong, in words for the log or an admin.
+    :param status: ``"missing"``, ``"corrupt"`` or ``"busy"``.
+    """
+
+    def __init__(self, message: str, status: str = _STATUS_CORRUPT) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class SearchHit:
+    """One search result, ready for a template.
+
+    ``snippet`` is HTML: stored text is escaped and matches are wrapped in
+    ``<mark>``. ``score`` is ``None`` when sorting by date.
+    """
+
+    id: str
+    type: str
+    title: str
+    url: str
+    parent_id: str
+    score: float | None
+    snippet: str
+    date: date | None
+    state: str
+
+
+@dataclass
+class SearchResults:
+    """One page of results with totals, facets and a spelling suggestion.
+
+    ``facets`` maps each facet field to ``(value, count)`` pairs, most common
+    first (years newest first). Every number counts only documents the
+    caller's principals may see.
+    """
+
+    query: str
+    total: int
+    page: int
+    pages: int
+    pagelen: int
+    hits: list[SearchHit] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the results as plain, JSON-friendly data."""
+        data = asdict(self)
+        for hit in data["hits"]:
+            if hit["date"] is not None:
+                hit["date"] = hit["date"].isoformat()
+        return data
+
+
+# Schema and documents
+
+
+def _analyzer() -> StemmingAnalyzer:
+    """Return an English stemming analyzer with a thread-safe stem cache.
+
+    Whoosh's own cache (``lfu_cache``) mutates a dict while evicting, which
+    can fail when a writer thread and a search thread stem at the same time.
+    ``functools.lru_cache`` is implemented in C and thread-safe. The cache is
+    not pickled with the schema (``StemFilter`` drops ``_stem``).
+    """
+    analyzer = StemmingAnalyzer()
+    for item in analyzer.items:
+        if isinstance(item, StemFilter):
+            item._stem = functools.lru_cache(maxsize=50_000)(item.stemfn)
+    return analyzer
+
+
+def _facet_field(stored: bool = False) -> KEYWORD:
+    # Comma-separated so values may contain spaces; terms are lowercased so
+    # ``theme:policing`` matches "Policing", while the column keeps the
+    # original spelling for display.
+    return KEYWORD(stored=stored, lowercase=True, commas=True, sortable=True)
+
+
+@functools.cache
+def get_schema() -> Schema:
+    """Return the index schema (one shared, read-only instance).
+
+    Indexes are always opened with this schema rather than the pickled copy
+    in the index, so analyzers are this module's objects.
+    """
+    analyzer = _analyzer()
+
+    def text(boost: float = 1.0, spelling: bool = False) -> TEXT:
+        return TEXT(
+            analyzer=analyzer,
+            field_boost=boost,
+            stored=True,
+            chars=True,
+            spelling=spelling,
+        )
+
+    return Schema(
+        id=ID(unique=True, stored=True),
+        parent_id=ID(stored=True),
+        url=STORED(),
+        title=text(3.0, spelling=True),
+        findings=text(2.0, spelling=True),
+        summary=text(),
+        body=text(spelling=True),
+        attachments=text(),
+        type=_facet_field(stored=True),
+        theme=_facet_field(),
+        agency=_facet_field(),
+        state=_facet_field(stored=True),
+        year=_facet_field(),
+        date=DATETIME(stored=True, sortable=True),
+        principals=KEYWORD(commas=True),
+    )
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _keywords(values: Any) -> str:
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        values = [values]
+    cleaned = (str(v).replace(",", " ").strip() for v in values)
+    return ",".join(dict.fromkeys(v for v in cleaned if v))
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    raise TypeError(f"date must be a date, datetime or None, not {type(value).__name__}")
+
+
+def document_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn one document dict into the keyword arguments for a Whoosh writer.
+
+    :param doc: a dict with the keys described in :class:`SearchIndex`.
+    :raises ValueError: if ``id`` is missing or empty.
+    """
+    doc_id = _str(doc.get("id")).strip()
+    if not doc_id:
+        raise ValueError(f"search document without an id: {doc!r:.200}")
+    when = _to_datetime(doc.get("date"))
+    fields: dict[str, Any] = {
+        "id": doc_id,
+        "parent_id": _str(doc.get("parent_id")),
+        "url": _str(doc.get("url")),
+        "type": _keywords(doc.get("type")),
+        "theme": _keywords(doc.get("themes")),
+        "agency": _keywords(doc.get("agencies")),
+        "state": _keywords(doc.get("state")),
+        "year": str(when.year) if when else "",
+        "principals": _keywords(doc.get("principals")),
+    }
+    for name in TEXT_FIELDS:
+        fields[name] = _str(doc.get(name))
+    if when is not None:
+        fields["date"] = when
+    return fields
+
+
+# Locks and files
+
+
+@contextlib.contextmanager
+def _flock(path: Path, timeout: float | None) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path``, creating the file if needed.
+
+    The file is opened for every acquisition, so the lock also excludes other
+    threads of this process. ``timeout=None`` waits for ever.
+
+    :raises SearchUnavailable: if the lock was not acquired in time.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise SearchUnavailable(
+                        f"Search index is busy: could not lock {path} in {timeout:g}s.",
+                        status="busy",
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _is_locked(path: Path) -> bool:
+    """Return whether another holder has an exclusive ``flock`` on ``path``."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _has_toc(directory: str) -> bool:
+    try:
+        return any(_TOC_RE.match(name) for name in os.listdir(directory))
+    except OSError:
+        return False
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# Queries
+
+
+def _strip_wildcards(text: str) -> str:
+    """Remove wildcards that would expand to most of the vocabulary."""
+    # Leading ``*``/``?`` of a word, and lone wildcards.
+    text = re.sub(r"(?<![\w*?])[*?]+", " ", text)
+    return text
+
+
+def _tame(q: wq.Query) -> wq.Query:
+    """Drop wildcard and prefix queries with fewer than two literal letters."""
+    if isinstance(q, (wq.Wildcard, wq.Prefix)):
+        literal = re.split(r"[*?]", q.text, maxsplit=1)[0]
+        if len(literal) < 2:
+            return wq.NullQuery
+        return q
+    if isinstance(q, wq.Every):
+        return wq.NullQuery
+    if q.is_leaf():
+        return q
+    return q.apply(_tame)
+
+
+class _Parser:
+    """The query language: a ``MultifieldParser`` over the text fields.
+
+    Field names other than the text fields, ``type``, ``theme``/``themes``,
+    ``agency``/``agencies``, ``state``, ``year`` and ``date`` are read as
+    plain words. Not thread-safe; :class:`SearchIndex` calls it under its lock.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        allowed = (*TEXT_FIELDS, *FACET_FIELDS, "date")
+        visible = Schema(**{name: schema[name] for name in allowed})
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), visible, group=qparser.AndGroup)
+        parser.remove_plugin_class(qparser.EveryPlugin)
+        parser.remove_plugin_class(qparser.SingleQuotePlugin)
+        parser.add_plugin(qparser.FieldAliasPlugin({"theme": ["themes"], "agency": ["agencies"]}))
+        self._date_plugin = DateParserPlugin(free=False)
+        parser.add_plugin(self._date_plugin)
+        self._parser = parser
+        self._words = qparser.MultifieldParser(list(TEXT_FIELDS), visible, plugins=[])
+        for plugin_class in (
+            qparser.FieldsPlugin,
+            qparser.WildcardPlugin,
+            qparser.PhrasePlugin,
+            qparser.RangePlugin,
+            qparser.GroupPlugin,
+            qparser.OperatorsPlugin,
+            qparser.BoostPlugin,
+            qparser.EveryPlugin,
+            qparser.SingleQuotePlugin,
+        ):
+            self._words.remove_plugin_class(plugin_class)
+
+    def parse(self, text: str) -> wq.Query:
+        """Parse user input into a query; blank input matches everything.
+
+        :raises SearchQueryError: if a date cannot be understood.
+        """
+        text = text[:MAX_QUERY_CHARS].replace("\x00", " ")
+        if not text.strip():
+            return wq.Every()
+        errors: list[str] = []
+        self._date_plugin.basedate = datetime.now()
+        self._date_plugin.callback = errors.append
+        try:
+            q = self._parser.parse(_strip_wildcards(text))
+        except Exception:
+            logger.info("query %r not parsed; searching its words", text, exc_info=True)
+            q = self._plain(text)
+        finally:
+            self._date_plugin.callback = None
+        if errors:
+            raise SearchQueryError(
+                "Could not understand the date in the query; "
+                "try date:2015 or date:[2014 to 2016]."
+            )
+        if q.is_leaf() and isinstance(q, wq.Every):
+            return q
+        q = _tame(q).normalize()
+        return q
+
+    def _plain(self, text: str) -> wq.Query:
+        words = re.findall(r"\w+", text)
+        words = [w for w in words if w not in _OPERATORS][:64]
+        if not words:
+            return wq.NullQuery
+        try:
+            return self._words.parse(" ".join(words))
+        except Exception as exc:
+            raise SearchQueryError("The query could not be understood.") from exc
+
+
+# The index
+
+
+_FRAGMENTER = ContextFragmenter(maxchars=240, surround=60)
+
+
+class SearchIndex:
+    """A Whoosh index at ``path`` holding LIF documents.
+
+    Documents are dicts with these keys (missing keys count as empty):
+
+    ``id`` (unique str), ``type``, ``title``, ``summary``, ``findings``,
+    ``body``, ``attachments`` (str), ``themes``, ``agencies`` (list of str),
+    ``state`` (str), ``date`` (:class:`~datetime.date` or ``None``), ``url``,
+    ``parent_id`` (str, "" unless the document belongs to another) and
+    ``principals`` (list of str: who may see it, e.g. ``"role:admin"``,
+    ``"agency:police"``, ``"public"``).
+
+    :param path: where the index lives; its parent directory must exist and
+        be writable, and also holds the lock, journal and new generations.
+    :param lock_timeout: seconds a write waits for another writer.
+    :param procs: processes used by :meth:`rebuild`.
+    :param limitmb: memory per rebuild process, in MB, before Whoosh spills
+        postings to disk.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = 60.0,
+        procs: int = 1,
+        limitmb: int = 64,
+    ) -> None:
+        self.path = Path(os.path.abspath(path))
+        self.lock_timeout = lock_timeout
+        self.procs = procs
+        self.limitmb = limitmb
+        self._lock = threading.RLock()
+        self._ix: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._identity: tuple[int, int] | None = None
+        self._parser = _Parser(get_schema())
+        self._allow_cache: OrderedDict[Any, BitSet] = OrderedDict()
+        self._columns: dict[str, list[Any]] | None = None
+        self._segment_columns: dict[str, dict[str, list[Any]]] = {}
+
+    def __repr__(self) -> str:
+        return f"<SearchIndex {str(self.path)!r}>"
+
+    # Paths
+
+    def _sibling(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    @property
+    def _lock_path(self) -> Path:
+        return self._sibling(".lock")
+
+    @property
+    def _rebuild_lock_path(self) -> Path:
+        return self._sibling(".rebuild.lock")
+
+    @property
+    def _journal_path(self) -> Path:
+        return self._sibling(".journal")
+
+    def _current_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _open_ix(self) -> FileIndex:
+        return open_dir(os.path.realpath(self.path), schema=get_schema())
+
+    def _generations(self) -> list[Path]:
+        prefix = self.path.name + ".gen-"
+        parent = self.path.parent
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            return []
+        return [parent / n for n in sorted(names) if n.startswith(prefix)]
+
+    # Status and opening
+
+    def status(self) -> str:
+        """Return ``"ok"``, ``"missing"`` or ``"corrupt"``; never raises.
+
+        Opens the index afresh, reads every segment's directory and runs a
+        small search, so it notices damaged files but costs a few
+        milliseconds: call it from health checks, not per request.
+        """
+        try:
+            real = os.path.realpath(self.path)
+            if not os.path.isdir(real) or not _has_toc(real):
+                return _STATUS_MISSING
+            ix = self._open_ix()
+            with ix.searcher() as searcher:
+                reader = searcher.reader()
+                reader.doc_count()
+                for leaf, _offset in reader.leaf_readers():
+                    if not leaf.doc_count_all():
+                        continue
+                    for fieldname in ("id", "principals", *TEXT_FIELDS):
+                        for _ in zip(range(3), leaf.lexicon(fieldname), strict=False):
+                            pass
+                    for fieldname in ("date", *FACET_FIELDS):
+                        for _ in zip(range(3), leaf.column_reader(fieldname), strict=False):
+                            pass
+                results = searcher.search(wq.Every(), limit=3)
+                for hit in results:
+                    hit.fields()
+        except Exception:
+            logger.warning("search index at %s is unreadable", self.path, exc_info=True)
+            return _STATUS_CORRUPT
+        return _STATUS_OK
+
+    def open(self) -> str:
+        """Open the index, creating an empty one if there is none.
+
+        A damaged index is left alone (and logged) so the application can
+        start; searches then raise :class:`SearchUnavailable` until
+        :meth:`rebuild` replaces it.
+
+        :return: the :meth:`status` after opening.
+        """
+        try:
+            self._ensure_exists()
+        except SearchUnavailable:
+            logger.warning("search index at %s could not be created", self.path, exc_info=True)
+        status = self.status()
+        if status == _STATUS_OK:
+            with self._lock, contextlib.suppress(SearchUnavailable):
+                self._current_searcher()
+        return status
+
+    def _ensure_exists(self) -> None:
+        if _has_toc(os.path.realpath(self.path)):
+            return
+        with _flock(self._lock_path, self.lock_timeout):
+            real = os.path.realpath(self.path)
+            if _has_toc(real):
+                return
+            if os.path.isdir(self.path) and not os.path.islink(self.path):
+                create_in(real, get_schema())
+                return
+            target = self._new_generation_dir()
+            create_in(str(target), get_schema())
+            self._swap(target)
+
+    def _new_generation_dir(self) -> Path:
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        target = self._sibling(f".gen-{stamp}-{uuid.uuid4().hex[:8]}")
+        target.mkdir()
+        return target
+
+    def _swap(self, target: Path) -> None:
+        """Point ``path`` at ``target`` with one atomic rename."""
+        link = self.path.with_name(f".{self.path.name}.link-{uuid.uuid4().hex[:8]}")
+        os.symlink(target.name, link)
+        try:
+            if os.path.isdir(self.path) and not os.path.islink(self.path):
+                # A plain directory cannot be replaced by a rename; move it
+                # aside first (readers keep their open searcher meanwhile).
+                os.rename(self.path, self._sibling(f".gen-old-{uuid.uuid4().hex[:8]}"))
+            os.replace(link, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(link)
+            raise
+        _fsync_dir(self.path.parent)
+
+    # Reading
+
+    def _current_searcher(self) -> Searcher:
+        """Return the shared searcher, reopened or refreshed as needed.
+
+        Call with ``self._lock`` held.
+        """
+        identity = self._current_identity()
+        if identity is None or not _has_toc(os.path.realpath(self.path)):
+            if self._searcher is not None and identity is None:
+                # Mid-swap, or the index was removed under us: keep serving.
+                return self._searcher
+            raise SearchUnavailable(
+                "The search index has not been built yet.", status=_STATUS_MISSING
+            )
+        searcher = self._searcher
+        try:
+            if searcher is None or identity != self._identity:
+                self._ix = self._open_ix()
+                new = self._ix.searcher()
+                self._identity = identity
+            elif searcher.up_to_date():
+                new = searcher
+            else:
+                # Not ``searcher.refresh()``: in Whoosh-Reloaded 2.7.5 it
+                # reuses readers of segments that a merge removed and keeps
+                # their old deletions, so updated documents show up twice and
+                # deleted ones stay (and it fails on an empty index).
+                new = self._ix.searcher()
+        except Exception as exc:
+            self._drop_searcher()
+            raise SearchUnavailable(
+                "The search index is unreadable; it needs to be rebuilt."
+            ) from exc
+        if new is not searcher:
+            if searcher is not None and searcher.is_closed is False:
+                with contextlib.suppress(Exception):
+                    searcher.close()
+            self._searcher = new
+            self._allow_cache.clear()
+            self._columns = None
+        return new
+
+    def _drop_searcher(self) -> None:
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+        self._searcher = None
+        self._ix = None
+        self._identity = None
+        self._allow_cache.clear()
+        self._columns = None
+        self._segment_columns.clear()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Searcher]:
+        with self._lock:
+            searcher = self._current_searcher()
+            try:
+                yield searcher
+            except (SearchQueryError, SearchUnavailable):
+                raise
+            except Exception as exc:
+                logger.exception("search failed on %s", self.path)
+                self._drop_searcher()
+                raise SearchUnavailable(
+                    "The search index is unreadable; it needs to be rebuilt."
+                ) from exc
+
+    def _allowed(
+        self,
+        searcher: Searcher,
+        principals: tuple[str, ...],
+        filters: tuple[tuple[str, tuple[str, ...]], ...],
+    ) -> BitSet:
+        """Return the documents the principals may see that match the filters.
+
+        The permission part is ``Or(Term("principals", p) ...)``; results are
+        cached per searcher so a search costs one set lookup per match.
+        """
+        key = (principals, filters)
+        cached = self._allow_cache.get(key)
+        if cached is not None:
+            self._allow_cache.move_to_end(key)
+            return cached
+        parts: list[wq.Query] = [wq.Or([wq.Term("principals", p) for p in principals])]
+        for fieldname, values in filters:
+            parts.append(wq.Or([wq.Term(fieldname, v) for v in values]))
+        q = parts[0] if len(parts) == 1 else wq.And(parts)
+        allow = BitSet(searcher.docs_for_query(q), size=searcher.doc_count_all())
+        self._allow_cache[key] = allow
+        while len(self._allow_cache) > 64:
+            self._allow_cache.popitem(last=False)
+        return allow
+
+    def _facet_columns(self, searcher: Searcher) -> dict[str, list[Any]]:
+        """Return per-document facet values for the whole index.
+
+        Each segment's columns are read once and kept until the segment goes
+        away; multi-valued fields hold tuples.
+        """
+        if self._columns is not None:
+            return self._columns
+        combined: dict[str, list[Any]] = {name: [] for name in FACET_FIELDS}
+        live: dict[str, dict[str, list[Any]]] = {}
+        for leaf, _offset in searcher.reader().leaf_readers():
+            if not leaf.doc_count_all():
+                continue
+            segid = getattr(leaf, "_segid", None)
+            cols = self._segment_columns.get(segid) if segid else None
+            if cols is None:
+                cols = {}
+                for name in FACET_FIELDS:
+                    values = list(leaf.column_reader(name))
+                    if name in MULTI_VALUED:
+                        cols[name] = [tuple(v.split(",")) if v else () for v in values]
+                    else:
+                        cols[name] = values
+            if segid:
+                live[segid] = cols
+            for name in FACET_FIELDS:
+                combined[name].extend(cols[name])
+        self._segment_columns = live
+        self._columns = combined
+        return combined
+
+    def _count_facets(
+        self, searcher: Searcher, docnums: Iterable[int]
+    ) -> dict[str, list[tuple[str, int]]]:
+        columns = self._facet_columns(searcher)
+        docs = list(docnums)
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for name in FACET_FIELDS:
+            col = columns[name]
+            if name in MULTI_VALUED:
+                counts: Counter[str] = Counter()
+                for d in docs:
+                    counts.update(col[d])
+            else:
+                counts = Counter(col[d] for d in docs)
+            counts.pop("", None)
+            if name == "year":
+                items = sorted(counts.items(), reverse=True)
+            else:
+                items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+            facets[name] = items[:FACET_LIMIT]
+        return facets
+
+    @staticmethod
+    def _normalise_filters(
+        filters: Mapping[str, str | Iterable[str]] | None,
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if not filters:
+            return ()
+        out = []
+        for name, values in sorted(filters.items()):
+            if name not in FACET_FIELDS:
+                raise SearchQueryError(f"Cannot filter on {name!r}.")
+            if values is None:
+                continue
+            if isinstance(values, (str, int)):
+                values = [values]
+            cleaned = tuple(sorted({str(v).strip().lower() for v in values if str(v).strip()}))
+            if cleaned:
+                out.append((name, cleaned))
+        return tuple(out)
+
+    @staticmethod
+    def _principals(principals: Iterable[str]) -> tuple[str, ...]:
+        if isinstance(principals, str):
+            principals = [principals]
+        return tuple(sorted({str(p) for p in principals if p}))
+
+    def search(
+        self,
+        q: str,
+        principals: Iterable[str],
+        *,
+        page: int = 1,
+        pagelen: int = 10,
+        sort: str = "relevance",
+        facets: bool = True,
+        filters: Mapping[str, str | Iterable[str]] | None = None,
+    ) -> SearchResults:
+        """Search the index as someone holding ``principals``.
+
+        :param q: the user's query: words (stemmed, all required), ``"phrases"``,
+            ``AND``/``OR``/``NOT``, ``title:``, ``findings:`` and the other
+            text fields, ``type:``, ``theme:``, ``agency:``, ``state:``,
+            ``year:[2014 TO 2016]``, ``date:2015`` or ``date:[2014 to 2016]``.
+            Blank matches every permitted document.
+        :param principals: who is asking, e.g. ``["role:pdc", "public"]``.
+            Only documents listing one of them are counted or returned.
+        :param page: 1-based page number.
+        :param pagelen: hits per page (at most 100).
+        :param sort: ``"relevance"`` or ``"date"`` (newest first).
+        :param facets: count facet values over all matches; turn off when
+            only the hits are needed, which is faster.
+        :param filters: facet values to restrict to, e.g.
+            ``{"type": "review", "theme": ["Policing", "Youth"]}``: values of
+            one field are alternatives, fields are all required.
+        :raises SearchQueryError: if the query or arguments make no sense.
+        :raises SearchUnavailable: if the index is missing or unreadable.
+        """
+        if sort not in ("relevance", "date"):
+            raise SearchQueryError(f"Unknown sort {sort!r}; use 'relevance' or 'date'.")
+        text = _str(q)
+        page = min(max(int(page), 1), MAX_PAGE)
+        pagelen = min(max(int(pagelen), 1), MAX_PAGELEN)
+        who = self._principals(principals)
+        wanted = self._normalise_filters(filters)
+
+        with self._reading() as searcher:
+            query = self._parser.parse(text)
+            allow = self._allowed(searcher, who, wanted)
+            if not allow:
+                # Whoosh treats an empty filter as no filter at all.
+                empty = {name: [] for name in FACET_FIELDS} if facets else {}
+                return SearchResults(text, 0, page, 1, pagelen, [], empty, None)
+            kwargs: dict[str, Any] = {}
+            if sort == "date":
+                kwargs = {"sortedby": "date", "reverse": True}
+            results = searcher.search(
+                query, limit=page * pagelen, filter=allow, terms=True, **kwargs
+            )
+            if facets:
+                docs = results.docs()
+                total = len(docs)
+                facet_counts = self._count_facets(searcher, docs)
+            else:
+                total = len(results)
+                facet_counts = {}
+            start = (page - 1) * pagelen
+            results.fragmenter = _FRAGMENTER
+            # HtmlFormatter remembers every term it formats, so one per search.
+            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+            hits = [
+                self._hit(hit, with_score=sort == "relevance")
+                for hit in results[start : start + pagelen]
+            ]
+            suggestion = self._suggest(searcher, text, allow) if text.strip() else None
+
+        return SearchResults(
+            query=text,
+            total=total,
+            page=page,
+            pages=max(1, math.ceil(total / pagelen)),
+            pagelen=pagelen,
+            hits=hits,
+            facets=facet_counts,
+            suggestion=suggestion,
+        )
+
+    def _hit(self, hit: Any, *, with_score: bool, snippet: bool = True) -> SearchHit:
+        stored = hit.fields()
+        when = stored.get("date")
+        return SearchHit(
+            id=stored.get("id", ""),
+            type=stored.get("type", ""),
+            title=stored.get("title", ""),
+            url=stored.get("url", ""),
+            parent_id=stored.get("parent_id", ""),
+            score=float(hit.score) if with_score and hit.score is not None else None,
+            snippet=self._snippet(hit, stored) if snippet else "",
+            date=when.date() if isinstance(when, datetime) else None,
+            state=stored.get("state", ""),
+        )
+
+    @staticmethod
+    def _snippet(hit: Any, stored: Mapping[str, Any]) -> str:
+        for fieldname in SNIPPET_FIELDS:
+            if not stored.get(fieldname):
+                continue
+            text = hit.highlights(fieldname, top=2)
+            if text:
+                return text
+        plain = stored.get("summary") or stored.get("findings") or stored.get("body") or ""
+        plain = " ".join(plain.split())
+        if len(plain) > 240:
+            plain = plain[:240].rsplit(" ", 1)[0] + " …"
+        return html.escape(plain, quote=False)
+
+    def _suggest(self, searcher: Searcher, text: str, allow: BitSet) -> str | None:
+        """Return the query with unknown words corrected, or ``None``.
+
+        A suggestion is offered only if it finds documents the caller may
+        see, so it cannot reveal words from documents they may not.
+        """
+        reader = searcher.reader()
+        analyzer = get_schema()["title"].analyzer
+        text = text[:MAX_QUERY_CHARS]
+        replacements: list[tuple[int, int, str]] = []
+        for m in re.finditer(r"(?:(\w+):)?([^\W\d_]{3,})", text):
+            fieldname, word = m.group(1), m.group(2)
+            if fieldname and fieldname not in TEXT_FIELDS:
+                continue
+            if word in _OPERATORS or text[m.end() : m.end() + 1] == ":":
+                continue
+            stems = [t.text for t in analyzer(word.lower())]
+            if not stems:
+                continue  # a stop word
+            stem = stems[0]
+            if any((f, stem) in reader for f in TEXT_FIELDS):
+                continue
+            best = self._closest_word(reader, word.lower())
+            if best and best != word.lower():
+                replacements.append((m.start(2), m.end(2), best))
+        if not replacements:
+            return None
+        out = text
+        for start, end, best in reversed(replacements):
+            out = out[:start] + best + out[end:]
+        try:
+            corrected = self._parser.parse(out)
+            found = searcher.search(corrected, limit=1, filter=allow)
+            if found.is_empty():
+                return None
+        except SearchQueryError:
+            return None
+        return out
+
+    @staticmethod
+    def _closest_word(reader: Any, word: str) -> str | None:
+        schema = get_schema()
+        for maxdist in (1, 2):
+            candidates: dict[str, int] = {}
+            for fieldname in SPELL_FIELDS:
+                spellname = schema[fieldname].spelling_fieldname(fieldname)
+                for cand in reader.terms_within(spellname, word, maxdist, prefix=1):
+                    if cand == word:
+                        continue
+                    freq = reader.doc_frequency(spellname, cand)
+                    candidates[cand] = candidates.get(cand, 0) + freq
+            if candidates:
+                return max(candidates.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        return None
+
+    def more_like_this(
+        self, doc_id: str, principals: Iterable[str], limit: int = 5
+    ) -> list[SearchHit]:
+        """Return up to ``limit`` documents related to ``doc_id``.
+
+        Uses the document's key terms (title, findings, summary and body).
+        The document itself and its attachments are left out, and nothing is
+        returned if the caller may not see the document.
+
+        :raises SearchUnavailable: if the index is missing or unreadable.
+        """
+        who = self._principals(principals)
+        limit = min(max(int(limit), 1), MAX_PAGELEN)
+        with self._reading() as searcher:
+            allow = self._allowed(searcher, who, ())
+            docnum = searcher.document_number(id=str(doc_id))
+            if docnum is None or docnum not in allow:
+                return []
+            stored = searcher.stored_fields(docnum)
+            weights: dict[str, float] = {}
+            for fieldname in MLT_FIELDS:
+                text = stored.get(fieldname) or ""
+                if not text.strip():
+                    continue
+                for term, weight in searcher.key_terms_from_text(fieldname, text, numterms=10):
+                    weights[term] = max(weight, weights.get(term, 0.0))
+            top = sorted(weights.items(), key=lambda kv: -kv[1])[:MLT_TERMS]
+            if not top:
+                return []
+            # Key terms are stems; look for them in all fields, not only the
+            # field they came from.
+            q = wq.Or(
+                [wq.Term(f, term, boost=weight) for term, weight in top for f in MLT_FIELDS]
+            )
+            mask = {docnum} | set(searcher.document_numbers(parent_id=str(doc_id)))
+            results = searcher.search(q, limit=limit, filter=allow, mask=mask)
+            return [self._hit(hit, with_score=True, snippet=False) for hit in results]
+
+    # Writing
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[IndexWriter]:
+        """Yield a writer on the live index, committed only on success.
+
+        Call with the writer lock held, after validating the documents: any
+        error inside is reported as :class:`SearchUnavailable` (after the
+        writer was cancelled).
+        """
+        try:
+            ix = self._open_ix()
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+        except Exception as exc:
+            raise SearchUnavailable(
+                "The search index is unreadable; it needs to be rebuilt."
+            ) from exc
+        try:
+            yield writer
+            writer.commit()
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            if isinstance(exc, Exception) and not isinstance(exc, SearchUnavailable):
+                raise SearchUnavailable(
+                    "The search index could not be written; it may need to be rebuilt."
+                ) from exc
+            raise
+
+    def _journal(self, entries: list[dict[str, Any]]) -> bool:
+        """Append changes to the journal if a rebuild is running.
+
+        Call with the writer lock held. Returns whether anything was written.
+        """
+        if not _is_locked(self._rebuild_lock_path):
+            return False
+        with open(self._journal_path, "a", encoding="utf-8") as fh:
+            for entry in entries:
+                fh.write(json.dumps(entry, default=_json_default) + "\n")
+        return True
+
+    def update(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        """Add or replace documents (matched by ``id``) in one commit.
+
+        The batch is held in memory (a later document with the same id wins);
+        use :meth:`rebuild` for everything at once.
+
+        :return: the number of documents written.
+        :raises ValueError: if a document has no id (nothing is written).
+        :raises SearchUnavailable: if the index is unreadable or busy.
+        """
+        batch: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            fields = document_fields(doc)
+            batch[fields["id"]] = fields
+        if not batch:
+            return 0
+        self._ensure_exists()
+        with _flock(self._lock_path, self.lock_timeout):
+            journalled = self._journal(
+                [{"op": "update", "fields": f} for f in batch.values()]
+            )
+            try:
+                with self._writer() as writer:
+                    for fields in batch.values():
+                        writer.update_document(**fields)
+            except SearchUnavailable:
+                if not journalled:
+                    raise
+                logger.warning("live index unreadable; change kept for the running rebuild")
+        return len(batch)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove documents by id in one commit; unknown ids are ignored.
+
+        :return: the number of ids given.
+        :raises SearchUnavailable: if the index is unreadable or busy.
+        """
+        wanted = list(dict.fromkeys(str(i) for i in ids if i))
+        if not wanted:
+            return 0
+        self._ensure_exists()
+        with _flock(self._lock_path, self.lock_timeout):
+            journalled = self._journal([{"op": "delete", "id": i} for i in wanted])
+            try:
+                with self._writer() as writer:
+                    for doc_id in wanted:
+                        writer.delete_by_term("id", doc_id)
+            except SearchUnavailable:
+                if not journalled:
+                    raise
+                logger.warning("live index unreadable; change kept for the running rebuild")
+        return len(wanted)
+
+    def rebuild(
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace the whole index with ``docs``, atomically.
+
+        Documents are streamed into a new sibling directory (memory stays
+        bounded by ``limitmb`` per process, whatever the number of documents;
+        ids must be unique). Searches keep using the old index meanwhile, and
+        updates or deletes made meanwhile are replayed into the new index
+        before it is swapped in. If anything fails the old index is untouched.
+        A damaged index is repaired this way.
+
+        :param docs: every document; read once, lazily.
+        :param progress: called with the number of documents written so far,
+            every 500 documents and at the end.
+        :return: the number of documents indexed.
+        """
+        with _flock(self._rebuild_lock_path, None):
+            with _flock(self._lock_path, self.lock_timeout):
+                self._journal_path.unlink(missing_ok=True)
+            self._remove_generations(keep={os.path.realpath(self.path)})
+            target = self._new_generation_dir()
+            try:
+                count = self._build(target, docs, progress)
+                with _flock(self._lock_path, self.lock_timeout):
+                    self._replay_journal(target)
+                    ix = open_dir(str(target), schema=get_schema())
+                    ix.doc_count()  # opens every segment: fail before the swap
+                    previous = os.path.realpath(self.path)
+                    self._swap(target)
+                    self._journal_path.unlink(missing_ok=True)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            self._remove_generations(keep={str(target), previous})
+        if progress is not None:
+            progress(count)
+        with self._lock:
+            with contextlib.suppress(SearchUnavailable):
+                self._current_searcher()
+        return count
+
+    def _build(
+        self,
+        target: Path,
+        docs: Iterable[Mapping[str, Any]],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        ix = create_in(str(target), get_schema())
+        options: dict[str, Any] = {"limitmb": self.limitmb}
+        if self.procs > 1:
+            options.update(procs=self.procs, multisegment=True)
+        writer = ix.writer(**options)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**document_fields(doc))
+                count += 1
+                if progress is not None and count % 500 == 0:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def _replay_journal(self, target: Path) -> None:
+        try:
+            fh = open(self._journal_path, encoding="utf-8")
+        except FileNotFoundError:
+            return
+        with fh:
+            entries = [json.loads(line) for line in fh if line.strip()]
+        if not entries:
+            return
+        # Only the last change to each id matters; a writer cannot replace a
+        # document it added itself, so apply one delete (+ add) per id.
+        latest: dict[str, dict[str, Any] | None] = {}
+        for entry in entries:
+            if entry["op"] == "delete":
+                latest[entry["id"]] = None
+            else:
+                latest[entry["fields"]["id"]] = entry["fields"]
+        ix = open_dir(str(target), schema=get_schema())
+        writer = ix.writer()
+        try:
+            for doc_id, fields in latest.items():
+                writer.delete_by_term("id", doc_id)
+                if fields is not None:
+                    if fields.get("date"):
+                        fields["date"] = datetime.fromisoformat(fields["date"])
+                    writer.add_document(**fields)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        logger.info("replayed %d change(s) made during the rebuild", len(entries))
+
+    def _remove_generations(self, keep: set[str]) -> None:
+        for directory in self._generations():
+            if str(directory) not in keep and os.path.realpath(directory) not in keep:
+                shutil.rmtree(directory, ignore_errors=True)
+        prefix = f".{self.path.name}.link-"
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.path.parent):
+                if name.startswith(prefix):
+                    with contextlib.suppress(OSError):
+                        os.unlink(self.path.parent / name)
+
+    def close(self) -> None:
+        """Release the shared searcher (it is reopened when needed)."""
+        with self._lock:
+            self._drop_searcher()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"cannot journal {type(value).__name__}")

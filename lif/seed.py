@@ -1,0 +1,283 @@
+"""Reference data and the demo: the framework document's own learning, loaded idempotently.
+
+``seed_reference`` loads the agencies (always). ``seed_demo`` loads Appendix One's 14 entries
+with their numbered findings and improvement activities, demo accounts for each role (role
+placeholders, never the document's named people) and example action plans. Running either
+twice creates nothing new: every item is looked up by its natural key first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from config import taxonomy
+
+from . import audit_trail, clock
+from .actors import SYSTEM
+from .demo.appendix_one import ENTRIES
+from .models import (
+    Action,
+    ActionPlan,
+    Activity,
+    Agency,
+    Audit,
+    Evidence,
+    Finding,
+    ProgressUpdate,
+    Review,
+    User,
+    WorkflowEntry,
+)
+from .services import content, users
+
+DEMO_DOMAIN = "demo.lif.local"
+
+
+def seed_reference() -> int:
+    """Create the partnership's agencies; return how many were new."""
+    created = 0
+    for spec in taxonomy.AGENCIES:
+        if Agency.objects(key=spec["key"]).first():
+            continue
+        Agency(key=spec["key"], name=spec["name"], kind=spec.get("kind", "")).save()
+        created += 1
+    return created
+
+
+def _set_state(item, state: str, at: dt.datetime, comment: str = "Loaded from the L&I Index") -> None:
+    """Place an imported item in its real-world state, recording how it got there."""
+    if item.state == state:
+        return
+    entry = WorkflowEntry(
+        action="import", from_state=item.state, to_state=state, actor="system", at=at,
+        comment=comment,
+    )
+    type(item).objects(pk=item.pk).update_one(set__state=state, push__workflow_history=entry)
+    item.reload()
+    audit_trail.record("transition", SYSTEM, item, changes={"state": [entry.from_state, state]},
+                       detail=f"import: {comment}", at=at)
+
+
+def _entry_state(entry: dict, today: dt.date) -> tuple[str, dt.date | None]:
+    date = dt.date.fromisoformat(entry["date"])
+    if entry["review_type"] == "scr":
+        # Published SCRs stay on the website 12 months, then are available on request.
+        return ("published", date) if date >= clock.add_months(today, -12) else ("on_request", date)
+    return "ratified_lscb", None
+
+
+def seed_entries(entries, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Load L&I Index entries as Review and Audit items; skip those already present."""
+    now = now or clock.now()
+    counts = {"reviews": 0, "audits": 0, "skipped": 0}
+    for entry in entries:
+        date = dt.date.fromisoformat(entry["date"])
+        findings = [Finding(number=i, text=text) for i, text in enumerate(entry["findings"], 1)]
+        activities = [Activity(text=text) for text in entry["activities"]]
+        common = {
+            "title": entry["name"],
+            "summary": entry["overview"][:600],
+            "themes": entry["themes"],
+            "agencies": entry["agencies"],
+            "date": date,
+            "date_label": entry.get("date_label", ""),
+            "section": entry["section"],
+            "findings": findings,
+            "activities": activities,
+        }
+        if entry["kind"] == "audit":
+            if Audit.objects(title=entry["name"], date=date).first():
+                counts["skipped"] += 1
+                continue
+            audit = content.create(
+                Audit,
+                {**common, "audit_type": entry["audit_type"] or "multi_agency",
+                 "methodology": entry["overview"], "committee": "qaec"},
+                SYSTEM, note="Loaded from the Learning and Improvement Index", now=now,
+            )
+            _set_state(audit, "closed", now)
+            counts["audits"] += 1
+        else:
+            if Review.objects(title=entry["name"], date=date).first():
+                counts["skipped"] += 1
+                continue
+            review = content.create(
+                Review,
+                {**common, "review_type": entry["review_type"], "overview": entry["overview"],
+                 "reference": entry.get("reference", ""),
+                 "independent_reviewer": entry.get("independent_reviewer", "")},
+                SYSTEM, note="Loaded from the Learning and Improvement Index", now=now,
+            )
+            state, published = _entry_state(entry, now.date())
+            if published:
+                Review.objects(pk=review.pk).update_one(set__effective=published)
+            _set_state(review, state, now)
+            counts["reviews"] += 1
+    return counts
+
+
+# Demo accounts: one per role, named by role, never a real person from the document.
+DEMO_USERS = [
+    ("training", None, "LSCB Training Officer"),
+    ("pdc", None, "PDC member"),
+    ("qaec", None, "QAEC member"),
+    ("chair", None, "LSCB Independent Chair"),
+    ("viewer", None, "Partner agency reader"),
+    ("lead", "police", "Workforce development lead (Police)"),
+    ("lead", "alder_hey", "Workforce development lead (Alder Hey)"),
+    ("lead", "education", "Workforce development lead (Education)"),
+    ("ciec", "police", "CIEC member (Police)"),
+    ("ciec", "csc", "CIEC member (Children's Social Care)"),
+]
+
+
+def demo_email(role: str, agency: str | None) -> str:
+    return f"{role}{'.' + agency.replace('_', '-') if agency else ''}@{DEMO_DOMAIN}"
+
+
+def seed_demo_users(password: str | None = None) -> tuple[int, str | None]:
+    """Create the demo accounts; return how many were new and the password they share."""
+    password = password or secrets.token_urlsafe(12)
+    created = 0
+    for role, agency, name in DEMO_USERS:
+        email = demo_email(role, agency)
+        if User.objects(email=email).first():
+            continue
+        users.create_user(email, password, [role], agency, name)
+        created += 1
+    return created, (password if created else None)
+
+
+def _lead(agency: str) -> dict:
+    name = next(a["name"] for a in taxonomy.AGENCIES if a["key"] == agency)
+    return {
+        "lead_name": f"Safeguarding lead, {name}",
+        "lead_email": f"safeguarding.lead@{agency.replace('_', '-')}.{DEMO_DOMAIN}",
+        "agency": agency,
+    }
+
+
+def seed_demo_plans(now: dt.datetime | None = None) -> int:
+    """Example multi-agency and single-agency plans with actions, some overdue, some evidenced."""
+    now = now or clock.now()
+    today = now.date()
+    created = 0
+    child_a = Review.objects(title="Child A (Alex)").first()
+    child_c = Review.objects(title="Child C (Chris)").first()
+    front_door = Audit.objects(title__startswith="LSCB Application").first()
+    neglect = Audit.objects(title="LSCB Neglect Audit").first()
+    trainer = demo_email("training", None)
+    plans = [
+        {
+            "plan": {"title": "Child A (Alex): multi-agency L&I action plan", "kind": "multi_agency",
+                     "source_kind": "review", "review": child_a, "owner": trainer,
+                     "themes": ["sudi"], "agencies": ["csc", "alder_hey", "ccg", "police"]},
+            "source": child_a, "state": "ratified", "ratified": today - dt.timedelta(days=150),
+            "actions": [
+                ("alder_hey", -20, "in_progress",
+                 "Embed the bruising in non-mobile babies guidance in ED and ward induction."),
+                ("csc", 25, "in_progress",
+                 "Practice guidance on checking parental understanding of milestones."),
+                ("ccg", 90, "not_started",
+                 "Invite all professionals to the final CIN meeting when stepping down."),
+                ("police", -5, "verified",
+                 "Include fathers' vulnerabilities in assessments and referrals."),
+            ],
+        },
+        {
+            "plan": {"title": "Child C (Chris): Merseyside Police single-agency plan",
+                     "kind": "single_agency", "agency": "police", "source_kind": "review",
+                     "review": child_c, "owner": demo_email("lead", "police"),
+                     "themes": ["domestic_abuse", "cultural_competence"], "agencies": ["police"]},
+            "source": child_c, "state": "ratified", "ratified": today - dt.timedelta(days=200),
+            "actions": [
+                ("police", -40, "in_progress",
+                 "Record why a MERIT risk assessment was not completed or refused."),
+                ("police", 12, "complete",
+                 "Use professional interpreters, never family members, at domestic abuse incidents."),
+                ("police", 60, "not_started",
+                 "Brief response officers on information sharing for migrant victims."),
+            ],
+        },
+        {
+            "plan": {"title": "Front Door audit: Alder Hey single-agency plan",
+                     "kind": "single_agency", "agency": "alder_hey", "source_kind": "audit",
+                     "audit": front_door, "owner": demo_email("lead", "alder_hey"),
+                     "themes": ["front_door"], "agencies": ["alder_hey"]},
+            "source": front_door, "state": "draft", "ratified": None,
+            "actions": [
+                ("alder_hey", 45, "not_started",
+                 "Use the Levels of Need Framework for every referral to Careline."),
+                ("alder_hey", 75, "not_started",
+                 "Consider an EHAT before referral and record the decision."),
+            ],
+        },
+        {
+            "plan": {"title": "Neglect audit: multi-agency L&I action plan",
+                     "kind": "multi_agency", "source_kind": "audit", "audit": neglect,
+                     "owner": trainer, "themes": ["neglect"],
+                     "agencies": ["csc", "education", "probation"]},
+            "source": neglect, "state": "submitted", "ratified": None,
+            "actions": [
+                ("csc", 30, "not_started",
+                 "Read the chronology before first contact after a change of worker."),
+                ("education", -12, "in_progress",
+                 "Training on the distinction between an EHAT and a Child in Need plan."),
+                ("probation", 100, "not_started",
+                 "Involve the prison service in plans when a parent is in custody."),
+            ],
+        },
+    ]
+    for spec in plans:
+        if spec["source"] is None or ActionPlan.objects(title=spec["plan"]["title"]).first():
+            continue
+        created_at = now - dt.timedelta(days=240)
+        plan = content.create(ActionPlan, spec["plan"], SYSTEM, note="Demo plan", now=created_at)
+        findings = spec["source"].findings
+        for index, (agency, due_in, status, text) in enumerate(spec["actions"]):
+            finding = findings[index % len(findings)] if findings else None
+            action = content.create(
+                Action,
+                {"title": text[:120], "plan": plan, "description": text,
+                 "finding_uid": finding.uid if finding else "",
+                 "finding_text": finding.text if finding else "",
+                 "due_date": today + dt.timedelta(days=due_in), "agencies": [agency],
+                 **_lead(agency)},
+                SYSTEM, note="Demo action", now=created_at,
+            )
+            extra: dict = {}
+            if status in ("in_progress", "complete", "verified"):
+                extra["push__progress"] = ProgressUpdate(
+                    at=now - dt.timedelta(days=30), author=_lead(agency)["lead_email"],
+                    text="Briefings scheduled with team managers; first sessions delivered.",
+                )
+            if status in ("complete", "verified"):
+                extra["push__evidence"] = Evidence(
+                    uid=secrets.token_hex(6), at=now - dt.timedelta(days=10),
+                    author=_lead(agency)["lead_email"],
+                    description="Dip sample of 20 cases shows the practice change in 17.",
+                    measure="Case file dip sample, before and after (9 of 20 → 17 of 20).",
+                )
+                extra["set__completed_on"] = today - dt.timedelta(days=10)
+            if extra:
+                Action.objects(pk=action.pk).update_one(**extra)
+            _set_state(action, status, now, comment="Demo data")
+        if spec["state"] != "draft":
+            _set_state(plan, spec["state"], now, comment="Demo data")
+        if spec["ratified"]:
+            ActionPlan.objects(pk=plan.pk).update_one(
+                set__ratified_on=spec["ratified"],
+                set__next_pdc_review=clock.add_months(spec["ratified"], 6),
+            )
+        created += 1
+    return created
+
+
+def seed_demo(*, password: str | None = None) -> dict:
+    """Load everything the demo shows; safe to run again."""
+    result = {"agencies": seed_reference()}
+    result.update(seed_entries(ENTRIES))
+    result["users"], result["password"] = seed_demo_users(password)
+    result["plans"] = seed_demo_plans()
+    return result

@@ -1,0 +1,249 @@
+"""Create, change, trash, restore and purge content items: the only code that writes them.
+
+Every write checks permissions, validates, takes the optimistic lock, stores a version,
+appends to the audit trail and announces the change (the search index listens).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mongoengine import ValidationError
+from mongoengine.errors import NotUniqueError, SaveConditionError
+
+from .. import audit_trail, clock, events, permissions, versioning, workflow
+from ..actors import actor_email
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..models import CONTENT_TYPES, Attachment, Version
+from ..models.base import Content
+
+
+def flatten_errors(error: ValidationError) -> dict[str, str]:
+    """Turn mongoengine's nested validation errors into ``{field: message}``."""
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            out[prefix or "__all__"] = _friendly(str(value))
+
+    walk("", error.to_dict() if error.errors else {})
+    if not out:
+        out["__all__"] = _friendly(error.message or str(error))
+    return out
+
+
+def _friendly(message: str) -> str:
+    replacements = {
+        "Field is required": "This field is required.",
+        "Invalid email address": "Enter a valid email address.",
+        "Value must be one of": "Choose one of the listed values:",
+    }
+    for raw, nice in replacements.items():
+        if message.startswith(raw):
+            return nice + message[len(raw) :] if nice.endswith(":") else nice
+    return message
+
+
+def validate(item: Content) -> None:
+    """Validate ``item`` and raise :class:`InvalidInput` with field messages."""
+    try:
+        item.validate()
+    except ValidationError as error:
+        errors = flatten_errors(error)
+        first = next(iter(errors.values()))
+        raise InvalidInput(first, errors=errors) from None
+
+
+def get(type_key: str, item_id, user, *, include_trashed: bool = False) -> Content:
+    """Fetch one item that ``user`` may view.
+
+    :raises NotFound: no such item (or malformed id).
+    :raises PermissionDenied: the item exists but the user may not see it.
+    """
+    model = CONTENT_TYPES.get(type_key)
+    if model is None:
+        raise NotFound(f"Unknown content type '{type_key}'.")
+    try:
+        item = model.objects(pk=item_id).first()
+    except (ValidationError, TypeError):
+        item = None
+    if item is None or (item.trashed and not include_trashed):
+        raise NotFound(f"No {model.type_label.lower()} with id {item_id}.")
+    if item.trashed and not permissions.is_admin(user):
+        raise NotFound(f"No {model.type_label.lower()} with id {item_id}.")
+    permissions.require_view(user, item)
+    return item
+
+
+def _apply(item: Content, data: dict) -> None:
+    for field, value in data.items():
+        if field in Content.SYSTEM_FIELDS or field == "id" or field not in item._fields:
+            continue
+        setattr(item, field, value)
+
+
+def create(
+    model: type[Content],
+    data: dict,
+    actor,
+    *,
+    note: str = "",
+    now: dt.datetime | None = None,
+    check_permission: bool = True,
+) -> Content:
+    """Create an item of ``model`` from ``data`` as ``actor``; version 1 is its first snapshot.
+
+    :raises PermissionDenied: the actor may not create this type (for this agency).
+    :raises InvalidInput: a field is missing or wrong; nothing is stored.
+    """
+    now = now or clock.now()
+    if check_permission and not permissions.can_create(actor, model.type_key, data.get("agency")):
+        raise PermissionDenied(f"You may not create a {model.type_label.lower()} here.")
+    item = model()
+    _apply(item, data)
+    item.state = workflow.initial_state(model.type_key)
+    item.version = 1
+    item.created_at = item.modified_at = now
+    item.created_by = item.modified_by = actor_email(actor)
+    validate(item)
+    try:
+        item.save(force_insert=True, validate=False)
+    except NotUniqueError as error:
+        raise Conflict("An item with these details already exists.") from error
+    versioning.store(item, actor, note=note or "Created", at=now)
+    audit_trail.record("create", actor, item, at=now, detail=note)
+    events.content_changed.send(item)
+    return item
+
+
+def update(
+    item: Content,
+    data: dict,
+    actor,
+    *,
+    base_version: int | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    check_permission: bool = True,
+) -> Content:
+    """Apply ``data`` to ``item`` if nobody saved a newer version since ``base_version``.
+
+    :raises Conflict: the item is at a newer version; the message says who changed it, when.
+    :raises InvalidInput: validation failed; nothing is stored.
+    """
+    now = now or clock.now()
+    if check_permission:
+        permissions.require_edit(actor, item)
+    if base_version is None:
+        raise InvalidInput("The form did not say which version it was based on.", field="version")
+    if int(base_version) != item.version:
+        _raise_conflict(item, int(base_version))
+    before = versioning.snapshot(item)
+    _apply(item, data)
+    validate(item)
+    after = versioning.snapshot(item)
+    changes = versioning.changed_fields(before, after)
+    if not changes:
+        return item
+    item.version = int(base_version) + 1
+    item.modified_at = now
+    item.modified_by = actor_email(actor)
+    try:
+        item.save(save_condition={"version": int(base_version)}, validate=False)
+    except SaveConditionError:
+        current = type(item).objects(pk=item.pk).first()
+        _raise_conflict(current or item, int(base_version))
+    versioning.store(item, actor, note=note, at=now)
+    audit_trail.record("update", actor, item, changes=changes, detail=note, at=now)
+    events.content_changed.send(item)
+    return item
+
+
+def _raise_conflict(current: Content, base_version: int):
+    when = current.modified_at.strftime("%d %b %Y %H:%M") if current.modified_at else "?"
+    raise Conflict(
+        f"Not saved: {current.modified_by or 'someone'} changed this item at {when} UTC "
+        f"(version {current.version}; your form was based on version {base_version}). "
+        "Compare the versions, then make your change again.",
+        current=current,
+    )
+
+
+def trash(item: Content, actor, *, now: dt.datetime | None = None) -> Content:
+    """Move ``item`` to the trash, from which an administrator can restore it."""
+    now = now or clock.now()
+    permissions.require_edit(actor, item)
+    type(item).objects(pk=item.pk).update_one(
+        set__trashed=True, set__trashed_at=now, set__trashed_by=actor_email(actor)
+    )
+    Attachment.objects(item_type=item.type_key, item_id=str(item.pk)).update(set__trashed=True)
+    item.reload()
+    audit_trail.record("delete", actor, item, detail="moved to trash", at=now)
+    events.content_removed.send(item)
+    return item
+
+
+def restore(item: Content, actor, *, now: dt.datetime | None = None) -> Content:
+    now = now or clock.now()
+    if not permissions.is_admin(actor):
+        raise PermissionDenied("Only an administrator can restore from the trash.")
+    type(item).objects(pk=item.pk).update_one(
+        set__trashed=False, unset__trashed_at=True, unset__trashed_by=True
+    )
+    Attachment.objects(item_type=item.type_key, item_id=str(item.pk)).update(set__trashed=False)
+    item.reload()
+    audit_trail.record("restore", actor, item, detail="restored from trash", at=now)
+    events.content_changed.send(item)
+    return item
+
+
+def purge(type_key: str, item_id: str, actor, reason: str) -> str:
+    """Delete an item for good, with its versions and attachments; the audit trail keeps a line.
+
+    :return: the purged item's title.
+    """
+    if not permissions.is_admin(actor):
+        raise PermissionDenied("Only an administrator can purge.")
+    if not reason or not reason.strip():
+        raise InvalidInput("Give the reason for purging.", field="reason")
+    model = CONTENT_TYPES.get(type_key)
+    item = model.objects(pk=item_id).first() if model else None
+    if item is None:
+        raise NotFound(f"No {type_key} with id {item_id}.")
+    title = str(item)
+    audit_trail.record("purge", actor, item, detail=reason.strip())
+    for attachment in Attachment.objects(item_type=type_key, item_id=str(item.pk)):
+        attachment.file.delete()
+        attachment.delete()
+    Version.objects(object_type=type_key, object_id=str(item.pk)).delete()
+    events.content_removed.send(item)
+    item.delete()
+    return title
+
+
+def revert(item: Content, number: int, actor, *, base_version: int | None = None) -> Content:
+    """Make version ``number`` current again; the revert is itself a new version."""
+    old = versioning.get_version(item, number)
+    if old is None:
+        raise NotFound(f"Version {number} does not exist.")
+    data = {
+        key: item._fields[key].to_python(value)
+        for key, value in old.snapshot.items()
+        if key in item._fields and key not in Content.SYSTEM_FIELDS
+    }
+    # Fields added after the snapshot was taken go back to empty.
+    for key in item._fields:
+        if key not in old.snapshot and key not in Content.SYSTEM_FIELDS and key != "id":
+            data[key] = item._fields[key].default() if callable(
+                item._fields[key].default
+            ) else item._fields[key].default
+    return update(
+        item,
+        data,
+        actor,
+        base_version=item.version if base_version is None else base_version,
+        note=f"Reverted to version {number}",
+    )

@@ -1,0 +1,142 @@
+"""The workflow engine: apply the workflows declared in ``config/workflows.py``.
+
+``available_transitions(item, user)`` lists what a user may fire now; ``fire(...)`` changes
+the state in one atomic, version-checked update, records the transition on the item and in
+the audit trail, stores a version and runs the transition's effects. Anything else is
+refused: a transition that does not start from the current state, a role that may not fire
+it, an agency outside the user's scope, a failing guard, a missing comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from config.workflows import WORKFLOWS
+
+from . import audit_trail, clock, effects, events, guards, permissions, versioning
+from .actors import actor_email
+from .errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
+from .models import WorkflowEntry
+from .models.base import Content
+
+
+def workflow_of(item_or_key) -> dict:
+    key = item_or_key if isinstance(item_or_key, str) else item_or_key.type_key
+    return WORKFLOWS[key]
+
+
+def initial_state(type_key: str) -> str:
+    return WORKFLOWS[type_key]["initial"]
+
+
+def state_title(item: Content) -> str:
+    return workflow_of(item)["states"].get(item.state, {}).get("title", item.state)
+
+
+def _transition(item: Content, name: str) -> dict | None:
+    for spec in workflow_of(item)["transitions"]:
+        if spec["name"] == name:
+            return spec
+    return None
+
+
+def _may_fire(user, spec: dict, item: Content) -> bool:
+    return any(permissions.role_may_fire(user, role, item) for role in spec["roles"])
+
+
+def available_transitions(item: Content, user, now: dt.datetime | None = None) -> list[dict]:
+    """The transitions ``user`` may fire on ``item`` now, each with ``blocked`` (a guard's
+    reason, or ``None``) so a page can show why a button is disabled."""
+    if getattr(item, "trashed", False):
+        return []
+    result = []
+    for spec in workflow_of(item)["transitions"]:
+        if item.state not in spec["from"] or not _may_fire(user, spec, item):
+            continue
+        blocked = guards.check(spec["guard"], item, user, now or clock.now())
+        result.append({**spec, "blocked": blocked})
+    return result
+
+
+def fire(
+    item: Content,
+    name: str,
+    actor,
+    comment: str = "",
+    *,
+    now: dt.datetime | None = None,
+    override: bool = False,
+    base_version: int | None = None,
+) -> Content:
+    """Fire transition ``name`` on ``item`` as ``actor`` and return the updated item.
+
+    :param override: an administrator may pass a failing guard, with a comment as the
+        recorded reason (e.g. retracting an SCR inside its 12-month publication window).
+    :param base_version: the version the caller saw; a newer one is a conflict.
+    :raises PermissionDenied: the transition is not available to the actor from this state.
+    :raises GuardFailed: the guard refuses; the message says why.
+    :raises InvalidInput: a comment is required and missing.
+    :raises Conflict: the item changed meanwhile.
+    """
+    now = now or clock.now()
+    spec = _transition(item, name)
+    if item.trashed or spec is None or item.state not in spec["from"]:
+        raise PermissionDenied(f"'{name}' is not possible from the state '{item.state}'.")
+    if not _may_fire(actor, spec, item):
+        raise PermissionDenied(f"You may not '{spec['label']}' this item.")
+    comment = (comment or "").strip()
+    if spec["comment_required"] and not comment:
+        raise InvalidInput("A comment is required for this step.", field="comment")
+    blocked = guards.check(spec["guard"], item, actor, now)
+    if blocked:
+        if not (override and permissions.is_admin(actor)):
+            raise GuardFailed(blocked)
+        if not comment:
+            raise InvalidInput("Give the reason for overriding the guard.", field="comment")
+    expected = item.version if base_version is None else base_version
+    if expected != item.version:
+        raise Conflict(f"This item was changed by {item.modified_by} at {item.modified_at}.")
+
+    entry = WorkflowEntry(
+        action=name,
+        from_state=item.state,
+        to_state=spec["to"],
+        actor=actor_email(actor),
+        at=now,
+        comment=comment + (f" [guard overridden: {blocked}]" if blocked else ""),
+    )
+    model = type(item)
+    updated = model.objects(pk=item.pk, state=item.state, version=expected).update_one(
+        set__state=spec["to"],
+        push__workflow_history=entry,
+        inc__version=1,
+        set__modified_at=now,
+        set__modified_by=actor_email(actor),
+    )
+    if not updated:
+        current = model.objects(pk=item.pk).first()
+        who = f"{current.modified_by} at {current.modified_at:%Y-%m-%d %H:%M}" if current else "?"
+        raise Conflict(f"This item was changed meanwhile by {who}.", current=current)
+    item.reload()
+    versioning.store(item, actor, note=f"{spec['label']}" + (f": {comment}" if comment else ""))
+    audit_trail.record(
+        "transition",
+        actor,
+        item,
+        changes={"state": [entry.from_state, entry.to_state]},
+        detail=f"{name}" + (f": {entry.comment}" if entry.comment else ""),
+        at=now,
+    )
+    for effect in spec["effects"]:
+        effects.run(effect, item, actor, now)
+    events.content_changed.send(item)
+    return item
+
+
+def worklist_states(role: str) -> dict[str, tuple[str, ...]]:
+    """``{type_key: states}`` in which items wait for ``role`` (Plone's review queue)."""
+    return {
+        key: tuple(workflow.get("worklists", {}).get(role, ()))
+        for key, workflow in WORKFLOWS.items()
+        if workflow.get("worklists", {}).get(role)
+    }
