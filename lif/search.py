@@ -46,7 +46,8 @@ Each :class:`SearchIndex` keeps one searcher and one query parser for its
 life. Before each search it checks (one ``listdir``) whether the index has a
 new generation and only then opens a new searcher; ``searcher.refresh()`` is
 not used because in Whoosh-Reloaded 2.7.5 it keeps segments that a merge has
-removed and misses new deletions (duplicate and deleted documents in results). Whoosh readers seek and read shared file objects, so searches are
+removed and misses new deletions (duplicate and deleted documents in
+results). Whoosh readers seek and read shared file objects, so searches are
 serialised by a lock; Whoosh is pure Python, so the GIL would serialise them
 anyway. Facet counts come from the sortable columns, cached per segment, and
 are computed separately from the top-N search. Snippets are made only for the
@@ -452,8 +453,7 @@ class _Parser:
             self._date_plugin.callback = None
         if errors:
             raise SearchQueryError(
-                "Could not understand the date in the query; "
-                "try date:2015 or date:[2014 to 2016]."
+                "Could not understand the date in the query; try date:2015 or date:[2014 to 2016]."
             )
         if q.is_leaf() and isinstance(q, wq.Every):
             return q
@@ -1014,9 +1014,7 @@ class SearchIndex:
                 return []
             # Key terms are stems; look for them in all fields, not only the
             # field they came from.
-            q = wq.Or(
-                [wq.Term(f, term, boost=weight) for term, weight in top for f in MLT_FIELDS]
-            )
+            q = wq.Or([wq.Term(f, term, boost=weight) for term, weight in top for f in MLT_FIELDS])
             mask = {docnum} | set(searcher.document_numbers(parent_id=str(doc_id)))
             results = searcher.search(q, limit=limit, filter=allow, mask=mask)
             return [self._hit(hit, with_score=True, snippet=False) for hit in results]
@@ -1080,9 +1078,7 @@ class SearchIndex:
             return 0
         self._ensure_exists()
         with _flock(self._lock_path, self.lock_timeout):
-            journalled = self._journal(
-                [{"op": "update", "fields": f} for f in batch.values()]
-            )
+            journalled = self._journal([{"op": "update", "fields": f} for f in batch.values()])
             try:
                 with self._writer() as writer:
                     for fields in batch.values():
@@ -1134,11 +1130,14 @@ class SearchIndex:
             every 500 documents and at the end.
         :return: the number of documents indexed.
         """
+        # One rebuild at a time (a second one waits). Directories are only
+        # created, swapped or removed under the writer lock.
         with _flock(self._rebuild_lock_path, None):
             with _flock(self._lock_path, self.lock_timeout):
                 self._journal_path.unlink(missing_ok=True)
-            self._remove_generations(keep={os.path.realpath(self.path)})
-            target = self._new_generation_dir()
+                # Left-overs of crashed rebuilds and the generation before last.
+                self._remove_generations(keep={os.path.realpath(self.path)})
+                target = self._new_generation_dir()
             try:
                 count = self._build(target, docs, progress)
                 with _flock(self._lock_path, self.lock_timeout):
@@ -1148,10 +1147,10 @@ class SearchIndex:
                     previous = os.path.realpath(self.path)
                     self._swap(target)
                     self._journal_path.unlink(missing_ok=True)
+                    self._remove_generations(keep={str(target), previous})
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
-            self._remove_generations(keep={str(target), previous})
         if progress is not None:
             progress(count)
         with self._lock:

@@ -25,7 +25,8 @@ def flatten_errors(error: ValidationError) -> dict[str, str]:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+                # Errors raised from clean() arrive under "__all__"; they name real fields.
+                walk(f"{prefix}.{key}" if prefix and prefix != "__all__" else str(key), inner)
         else:
             out[prefix or "__all__"] = _friendly(str(value))
 

@@ -1,0 +1,92 @@
+"""`python app.py` for real: a subprocess on a free port, a login over HTTP, a restart."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "smoke test password 1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(data_dir: Path, port: int, **extra) -> subprocess.Popen:
+    env = {**os.environ, "LIF_DATA_DIR": str(data_dir), "LIF_PORT": str(port),
+           "LIF_DEMO_DATA": "0", "LIF_SCHEDULER": "0", "LIF_ADMIN_EMAIL": "boss@example.org",
+           "LIF_ADMIN_PASSWORD": PASSWORD, **extra}
+    env.pop("LIF_SECRET_KEY", None)
+    return subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise AssertionError("server did not become healthy")
+
+
+def login(port: int, password: str = PASSWORD) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"email": "boss@example.org", "password": password,
+                                   "csrf_token": token}).encode()
+    return opener.open(f"http://127.0.0.1:{port}/login", body).read().decode()
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    return out
+
+
+def test_serves_logs_in_and_keeps_data_across_a_restart(tmp_path):
+    port = free_port()
+    process = start(tmp_path, port)
+    try:
+        wait_healthy(port, process)
+        assert "Waiting for me" in login(port)
+    finally:
+        first_output = stop(process)
+    assert "Created the first administrator: boss@example.org" in first_output
+    # The embedded database stopped with the app.
+    assert not (tmp_path / "db.port").exists()
+    # Starting again finds the same data: no new administrator, the same password works.
+    process = start(tmp_path, port)
+    try:
+        wait_healthy(port, process)
+        assert "Waiting for me" in login(port)
+    finally:
+        second_output = stop(process)
+    assert "Created the first administrator" not in second_output
+
+
+def test_unreachable_mongodb_uri_stops_with_a_clear_message(tmp_path):
+    process = start(tmp_path, free_port(), MONGODB_URI="mongodb://127.0.0.1:9/lif")
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "LIF cannot start: Cannot reach the MongoDB server in MONGODB_URI" in out
+    assert "Traceback" not in out
