@@ -18,6 +18,7 @@ from cli import register_cli
 from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
+from lif.errors import LIFError
 from lif.services import setup
 from schedulers import init_scheduler
 
@@ -70,7 +71,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         app = create_app()
-    except (DatabaseUnavailable, SettingError) as error:
+    except (DatabaseUnavailable, SettingError, LIFError) as error:
         print(f"LIF cannot start: {error}", file=sys.stderr)
         return 2
     if app.config["LIF_SCHEDULER"]:

@@ -8,6 +8,8 @@ optimistic lock, store versions and write the audit trail.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
@@ -15,7 +17,8 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, SelectField, SelectMultipleField
+import mongoengine as me
+from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from lif import permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
@@ -97,7 +100,16 @@ class ContentView(SecureMixin, ModelView):
     form_excluded_columns = Content.SYSTEM_FIELDS
     column_formatters = {"state": state_badge, "agency": agency_formatter,
                          "agencies": agency_formatter}
-    column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due"}
+    column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due",
+                     "created_at": "Created", "created_by": "Created by",
+                     "modified_by": "Changed by"}
+    column_details_exclude_list = ("workflow_history", "trashed", "trashed_at", "trashed_by",
+                                   "version")
+    column_type_formatters = {
+        **ModelView.column_type_formatters,
+        dt.datetime: lambda view, value, name: value.strftime("%d %b %Y %H:%M"),
+        dt.date: lambda view, value, name: value.strftime("%d %b %Y"),
+    }
     # Fields turned into selects filled at form time (their choices live in the database).
     agency_fields = ("agency", "agencies", "themes")
 
@@ -108,8 +120,21 @@ class ContentView(SecureMixin, ModelView):
             if name in model._fields:
                 multiple = name in ("agencies", "themes")
                 overrides[name] = SelectMultipleField if multiple else SelectField
+        for name, field in model._fields.items():
+            # Long text gets a text area rather than a one-line input.
+            if isinstance(field, me.StringField) and not field.choices and not isinstance(
+                field, me.EmailField
+            ) and (field.max_length is None or field.max_length > 1000):
+                overrides.setdefault(name, TextAreaField)
         self.form_overrides = {**overrides, **(getattr(self, "form_overrides", None) or {})}
+        self.form_widget_args = {
+            **{name: {"rows": 4} for name, cls in overrides.items() if cls is TextAreaField},
+            **(getattr(self, "form_widget_args", None) or {}),
+        }
         super().__init__(model, *args, **kwargs)
+
+    def search_placeholder(self):
+        return "Search titles and text"
 
     # --- access ----------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from flask_admin.contrib.mongoengine.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup, escape
+from wtforms import HiddenField, TextAreaField
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
@@ -87,7 +88,11 @@ CIEC = "CIEC"
 COMMITTEES = "Committees"
 
 FINDING_FORM = {"form_columns": ("uid", "heading", "text"),
-                "form_widget_args": {"uid": {"readonly": True, "class": "form-control-plaintext"}}}
+                "form_overrides": {"uid": HiddenField, "text": TextAreaField},
+                "form_widget_args": {"text": {"rows": 3}}}
+ACTIVITY_FORM = {"form_columns": ("uid", "text"),
+                 "form_overrides": {"uid": HiddenField, "text": TextAreaField},
+                 "form_widget_args": {"text": {"rows": 2}}}
 
 
 class ReviewView(ContentView):
@@ -105,18 +110,18 @@ class ReviewView(ContentView):
     column_formatters = {
         **ContentView.column_formatters,
         "review_type": review_type_formatter,
+        "section": choice_label(taxonomy.LEARNING_SECTIONS),
         "findings": findings_formatter,
         "activities": activities_formatter,
         "themes": lambda v, c, m, n: ", ".join(reference.theme_labels().get(t, t) for t in m.themes),
     }
-    column_details_exclude_list = ("workflow_history",)
     form_columns = (
         "title", "review_type", "section", "reference", "date", "date_label", "summary",
         "overview", "findings", "activities", "themes", "agencies", "independent_reviewer",
         "restricted", "effective", "expires",
     )
     form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
-                         "activities": {"form_subdocuments": {None: {"form_columns": ("uid", "text")}}}}
+                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}}}
     column_labels = {**ContentView.column_labels, "review_type": "Type of review",
                      "overview": "Case overview / methodology", "effective": "Published from",
                      "expires": "Published until"}
@@ -145,7 +150,8 @@ class AuditView(ContentView):
         "participants", "start_date", "due_date", "date", "sample_description", "findings",
         "recommendations", "activities", "themes", "agencies", "referred_to",
     )
-    form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}}}
+    form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
+                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}}}
 
 
 class ActionPlanView(ContentView):

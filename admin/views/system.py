@@ -151,6 +151,9 @@ class NotificationView(SecureMixin, ModelView):
     def is_accessible(self):
         return current_user.is_authenticated
 
+    def is_visible(self):
+        return False  # reached from the navbar's Messages link with its unread count
+
     def get_query(self):
         return Notification.objects(recipient=current_user.email)
 

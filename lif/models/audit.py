@@ -15,9 +15,9 @@ from config import taxonomy
 from .base import Content, content_indexes, date_not_before
 from .learning import Activity, Finding, new_uid
 
-AUDIT_TYPE_KEYS = tuple(key for key, _ in taxonomy.AUDIT_TYPES)
-COMMITTEE_KEYS = tuple(key for key, _ in taxonomy.COMMITTEES)
-SECTION_KEYS = tuple(key for key, _ in taxonomy.LEARNING_SECTIONS)
+AUDIT_TYPE_CHOICES = tuple(taxonomy.AUDIT_TYPES)
+COMMITTEE_CHOICES = tuple(taxonomy.COMMITTEES)
+SECTION_CHOICES = tuple(taxonomy.LEARNING_SECTIONS)
 
 
 class Participant(EmbeddedDocument):
@@ -37,15 +37,15 @@ class Audit(Content):
     type_key = "audit"
     type_label = "Audit"
 
-    audit_type = StringField(required=True, choices=AUDIT_TYPE_KEYS)
-    section = StringField(default="audit", choices=SECTION_KEYS)
+    audit_type = StringField(required=True, choices=AUDIT_TYPE_CHOICES)
+    section = StringField(default="audit", choices=SECTION_CHOICES)
     theme = StringField(default="", max_length=64)
     scope = StringField(default="", max_length=20000)
     question = StringField(default="", max_length=5000)
     methodology = StringField(default="", max_length=100000)
     sample_description = StringField(default="", max_length=20000)
     participants = ListField(EmbeddedDocumentField(Participant))
-    committee = StringField(default="qaec", choices=COMMITTEE_KEYS)
+    committee = StringField(default="qaec", choices=COMMITTEE_CHOICES)
     referred_to = StringField(default="", max_length=300)
     start_date = DateField()
     due_date = DateField()

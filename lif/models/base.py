@@ -25,8 +25,7 @@ from mongoengine import (
 
 from config import taxonomy
 
-THEME_KEYS = tuple(key for key, _ in taxonomy.THEMES)
-THEME_LABELS = dict(taxonomy.THEMES)
+THEME_CHOICES = tuple(taxonomy.THEMES)
 
 
 class WorkflowEntry(EmbeddedDocument):
@@ -49,7 +48,7 @@ class Content(Document):
 
     title = StringField(required=True, max_length=300)
     summary = StringField(default="", max_length=20000)
-    themes = ListField(StringField(choices=THEME_KEYS))
+    themes = ListField(StringField(choices=THEME_CHOICES))
     agencies = ListField(StringField(max_length=64))
     state = StringField(required=True, max_length=64)
     workflow_history = ListField(EmbeddedDocumentField(WorkflowEntry))

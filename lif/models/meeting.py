@@ -14,7 +14,7 @@ from config import taxonomy
 
 from .base import Content, content_indexes
 
-COMMITTEE_KEYS = tuple(key for key, _ in taxonomy.COMMITTEES)
+COMMITTEE_CHOICES = tuple(taxonomy.COMMITTEES)
 
 
 class AgendaItem(EmbeddedDocument):
@@ -28,7 +28,7 @@ class Meeting(Content):
     type_key = "meeting"
     type_label = "Meeting"
 
-    committee = StringField(required=True, choices=COMMITTEE_KEYS)
+    committee = StringField(required=True, choices=COMMITTEE_CHOICES)
     date = DateField(required=True)
     location = StringField(default="", max_length=300)
     agenda = ListField(EmbeddedDocumentField(AgendaItem))

@@ -16,16 +16,16 @@ from config import taxonomy
 from .base import Content, content_indexes
 from .learning import Activity, Finding
 
-REVIEW_TYPE_KEYS = tuple(t["key"] for t in taxonomy.REVIEW_TYPES)
-SECTION_KEYS = tuple(key for key, _ in taxonomy.LEARNING_SECTIONS)
+REVIEW_TYPE_CHOICES = tuple((t["key"], t["label"]) for t in taxonomy.REVIEW_TYPES)
+SECTION_CHOICES = tuple(taxonomy.LEARNING_SECTIONS)
 
 
 class Review(Content):
     type_key = "review"
     type_label = "Review"
 
-    review_type = StringField(required=True, choices=REVIEW_TYPE_KEYS)
-    section = StringField(default="reviews", choices=SECTION_KEYS)
+    review_type = StringField(required=True, choices=REVIEW_TYPE_CHOICES)
+    section = StringField(default="reviews", choices=SECTION_CHOICES)
     reference = StringField(default="", max_length=100)
     date = DateField()
     date_label = StringField(default="", max_length=200)

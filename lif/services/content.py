@@ -16,6 +16,7 @@ from ..actors import actor_email
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..models import CONTENT_TYPES, Attachment, Version
 from ..models.base import Content
+from ..models.learning import new_uid, renumber
 
 
 def flatten_errors(error: ValidationError) -> dict[str, str]:
@@ -84,6 +85,17 @@ def _apply(item: Content, data: dict) -> None:
         if field in Content.SYSTEM_FIELDS or field == "id" or field not in item._fields:
             continue
         setattr(item, field, value)
+    _normalise(item)
+
+
+def _normalise(item: Content) -> None:
+    """Give new findings and activities their stable ids, and number findings 1..n."""
+    for name in ("findings", "activities", "recommendations"):
+        for entry in getattr(item, name, None) or []:
+            if not entry.uid:
+                entry.uid = new_uid()
+    if getattr(item, "findings", None):
+        renumber(item.findings)
 
 
 def create(

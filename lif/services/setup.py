@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import seed
+from ..errors import InvalidInput
 from . import users
 
 
@@ -10,7 +11,10 @@ def first_start(admin_email: str, admin_password: str | None, demo: bool) -> lis
     """Make the install usable; return lines to show the operator once."""
     lines = []
     seed.seed_reference()
-    admin, generated = users.ensure_admin(admin_email, admin_password)
+    try:
+        admin, generated = users.ensure_admin(admin_email, admin_password)
+    except InvalidInput as error:
+        raise InvalidInput(f"LIF_ADMIN_EMAIL/LIF_ADMIN_PASSWORD: {error.message}") from None
     if admin is not None:
         lines.append(f"Created the first administrator: {admin.email}")
         if generated:
