@@ -1,7 +1,4 @@
-"""The command line: ``flask --app app lif <command>``. Each command calls one service.
-
-Errors print one line to stderr and exit non-zero; long commands show a progress bar.
-"""
+"""Core commands: seed, users and tokens, purge, the embedded database."""
 
 from __future__ import annotations
 
@@ -105,6 +102,3 @@ def db_command():
         fail("MONGODB_URI is set: LIF uses that server and has no embedded database to run.")
     db.run_server_forever(current_app.config["LIF_DATA_DIR"])
 
-
-def register_cli(app) -> None:
-    app.cli.add_command(lif_cli)

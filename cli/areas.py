@@ -1,0 +1,3 @@
+"""Import every area's commands so they join the ``lif`` group (one line per area)."""
+
+from . import core  # noqa: F401

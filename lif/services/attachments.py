@@ -1,0 +1,102 @@
+"""Files on content items: stored in GridFS with name, media type, size, SHA-256 and text."""
+
+from __future__ import annotations
+
+import hashlib
+
+from .. import audit_trail, clock, events, permissions
+from ..errors import InvalidInput, NotFound
+from ..models import CONTENT_TYPES, Attachment
+from ..models.base import Content
+
+
+def add(
+    item: Content,
+    name: str,
+    data: bytes,
+    media_type: str,
+    text: str,
+    actor,
+    *,
+    published: bool = False,
+    check_permission: bool = True,
+) -> Attachment:
+    """Attach a checked file to ``item`` (the check and text extraction are ``documents/``'s).
+
+    The file goes to GridFS first and the record after; if the record cannot be written the
+    file is removed again, so no orphan stays behind.
+    """
+    if check_permission:
+        permissions.require_edit(actor, item)
+    if not data:
+        raise InvalidInput("The file is empty.", field="file")
+    attachment = Attachment(
+        item_type=item.type_key,
+        item_id=str(item.pk),
+        name=name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        text=text or "",
+        published=published,
+        uploaded_by=getattr(actor, "email", "system"),
+        uploaded_at=clock.now(),
+    )
+    attachment.file.put(data, content_type=media_type, filename=name)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete()
+        raise
+    audit_trail.record("attach", actor, item, detail=f"{name} ({len(data)} bytes)")
+    events.attachment_changed.send(attachment)
+    events.content_changed.send(item)
+    return attachment
+
+
+def list_for(item: Content) -> list[Attachment]:
+    return list(
+        Attachment.objects(item_type=item.type_key, item_id=str(item.pk), trashed__ne=True)
+        .exclude("text")
+        .order_by("uploaded_at")
+    )
+
+
+def item_of(attachment: Attachment) -> Content | None:
+    model = CONTENT_TYPES.get(attachment.item_type)
+    return model.objects(pk=attachment.item_id).first() if model else None
+
+
+def open_for(attachment_id, actor, *, address: str = "") -> tuple[Attachment, bytes]:
+    """Return an attachment and its bytes if ``actor`` may view its item; record the download.
+
+    :raises NotFound: no such attachment (or its item is gone).
+    :raises PermissionDenied: the actor may not view the item.
+    """
+    try:
+        attachment = Attachment.objects(pk=attachment_id).first()
+    except Exception:  # noqa: BLE001 - a malformed id is simply "not found"
+        attachment = None
+    item = item_of(attachment) if attachment else None
+    if attachment is None or item is None or attachment.trashed:
+        raise NotFound("No such file.")
+    permissions.require_view(actor, item)
+    data = attachment.file.read()
+    audit_trail.record("download", actor, item, detail=attachment.name, address=address)
+    return attachment, data
+
+
+def remove(attachment_id, actor) -> None:
+    attachment = Attachment.objects(pk=attachment_id).first()
+    item = item_of(attachment) if attachment else None
+    if attachment is None or item is None:
+        raise NotFound("No such file.")
+    permissions.require_edit(actor, item)
+    attachment.file.delete()
+    attachment.delete()
+    audit_trail.record("detach", actor, item, detail=attachment.name)
+    events.content_changed.send(item)
+
+
+def find_by_sha256(sha256: str) -> Attachment | None:
+    return Attachment.objects(sha256=sha256).first()
