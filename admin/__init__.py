@@ -12,7 +12,7 @@ from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
 from lif.services import notifications, reference
 
-from . import auth, public
+from . import auth, files, public
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
 from .views.system import (
@@ -36,6 +36,7 @@ def init_admin(app: Flask) -> Admin:
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(files.bp)
 
     admin = Admin(
         app,

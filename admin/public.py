@@ -11,4 +11,5 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/published")
 def published():
-    return render_template("lif/published.html", items=publication.published_items())
+    return render_template("lif/published.html", items=publication.published_items(),
+                           published_files=publication.published_files)

@@ -1,3 +1,4 @@
 """Import every area's commands so they join the ``lif`` group (one line per area)."""
 
 from . import core  # noqa: F401
+from . import ingest  # noqa: F401

@@ -14,8 +14,10 @@ ACTION_AMBER_DAYS = 30  # amber: due within 30 days and not complete
 ACTION_REMINDER_DAYS = (30, 7, 1)  # reminders before the due date
 ACTION_OVERDUE_REPEAT_DAYS = 7  # then weekly while overdue
 
-# CIEC request for information: response due 7 days after issue (or by the meeting if sooner).
+# CIEC request for information: response due 7 days after issue (or by the meeting if sooner);
+# a reminder this many days before it is due, and one chase once it has passed.
 INFORMATION_REQUEST_DAYS = 7
+INFORMATION_REQUEST_REMINDER_DAYS = 2
 # SCR decision: within 1 month of the LSCB being notified; amber with 2 weeks left.
 SCR_DECISION_MONTHS = 1
 SCR_DECISION_AMBER_DAYS = 14
@@ -25,6 +27,19 @@ NATIONAL_PANEL_NOTICE_DAYS = 14
 CIEC_MEETING_DAY = 15
 # SCR publication: on the website at least 12 months, then on request.
 SCR_PUBLICATION_MONTHS = 12
+
+# Email delivery: a failed send is retried after 1, 3, 7, 15... times this many minutes from the
+# message's creation (doubling waits), at most EMAIL_MAX_ATTEMPTS times. People who chose a
+# daily digest get it from this hour (UTC) each day.
+EMAIL_RETRY_BASE_MINUTES = 15
+EMAIL_MAX_ATTEMPTS = 8
+EMAIL_DIGEST_HOUR = 7
+
+# The scheduler runs every sweep this often; sweeps are idempotent, so more often is only load.
+SWEEP_EVERY_MINUTES = 15
+
+# Calendar feeds show meetings and closed PDC reviews back this many days (open deadlines always).
+CALENDAR_PAST_DAYS = 90
 
 # Completed/verified statuses count as "done" for RAG and on-time figures.
 DONE_STATUSES = ("complete", "verified", "cancelled")

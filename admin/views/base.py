@@ -23,7 +23,8 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 from lif import permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
-from lif.services import content, reference
+from documents.uploads import DocumentError, check_upload
+from lif.services import attachments, content, reference
 
 from .filters import LIFFilterConverter
 
@@ -339,6 +340,39 @@ class ContentView(SecureMixin, ModelView):
         else:
             flash(f"Reverted to version {number}; that is now version {item.version}.",
                   "success")
+        return redirect(self.get_url(".details_view", id=item.pk))
+
+    def attachments_for(self, item):
+        return attachments.list_for(item)
+
+    @expose("/attach/", methods=("POST",))
+    def attach_view(self):
+        item = self.get_one(request.form.get("id"))
+        if item is None:
+            abort(404)
+        if not permissions.can_edit(current_user, item):
+            abort(403)
+        upload = request.files.get("file")
+        limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
+        try:
+            if upload is None or not upload.filename:
+                raise DocumentError("Choose a file to attach.")
+            data = upload.stream.read(limit + 1)
+            if len(data) > limit:
+                raise DocumentError(
+                    f"'{upload.filename}' is larger than {self.max_upload_mb} MB."
+                )
+            checked = check_upload(upload.filename, data)
+            attachments.add(item, checked.name, checked.data, checked.media_type, checked.text,
+                            client_actor(), published=request.form.get("published") == "1")
+        except DocumentError as error:
+            flash(f"Not attached: {error}", "error")
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(f"Not attached: {error.message}", "error")
+        else:
+            flash(f"Attached '{checked.name}'.", "success")
         return redirect(self.get_url(".details_view", id=item.pk))
 
     @property

@@ -4,6 +4,16 @@ from .action_plan import Action, ActionPlan, Evidence, ProgressUpdate
 from .agency import Agency
 from .attachment import Attachment
 from .audit import Audit, Participant, Recommendation
+from .audit_work import (
+    AuditCase,
+    AuditResponse,
+    AuditTool,
+    Question,
+    RecommendationLink,
+    SampleDraw,
+    Section11Outcome,
+    ToolAssignment,
+)
 from .base import Content, WorkflowEntry
 from .learning import Activity, Finding
 from .meeting import AgendaItem, Meeting
@@ -31,7 +41,10 @@ __all__ = [
     "AppendOnlyError",
     "Attachment",
     "Audit",
+    "AuditCase",
     "AuditEvent",
+    "AuditResponse",
+    "AuditTool",
     "Content",
     "Evidence",
     "Finding",
@@ -43,9 +56,14 @@ __all__ = [
     "Participant",
     "Person",
     "ProgressUpdate",
+    "Question",
     "Recommendation",
+    "RecommendationLink",
     "Referral",
     "Review",
+    "SampleDraw",
+    "Section11Outcome",
+    "ToolAssignment",
     "User",
     "Verdict",
     "Version",

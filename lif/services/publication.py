@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import clock
-from ..models import Review
+from .. import audit_trail, clock
+from ..errors import NotFound
+from ..models import Attachment, Review
 
 
 def published_items(today: dt.date | None = None) -> list[Review]:
@@ -22,3 +23,31 @@ def published_items(today: dt.date | None = None) -> list[Review]:
         ],
     }
     return list(Review.objects(__raw__=query).order_by("-effective"))
+
+
+def published_files(item) -> list[Attachment]:
+    """The files of a published item that were marked for publication."""
+    return list(
+        Attachment.objects(item_type=item.type_key, item_id=str(item.pk), published=True,
+                           trashed__ne=True).exclude("text")
+    )
+
+
+def open_published_file(attachment_id, today: dt.date | None = None) -> tuple[Attachment, bytes]:
+    """Return a published file of an item inside its window, recording the public download.
+
+    :raises NotFound: anything else — unpublished file, draft or expired item, bad id.
+    """
+    try:
+        attachment = Attachment.objects(pk=attachment_id, published=True, trashed__ne=True).first()
+    except Exception:  # noqa: BLE001 - a malformed id is "not found" to the public
+        attachment = None
+    if attachment is None or attachment.item_type != "review":
+        raise NotFound("No such file.")
+    live = {str(item.pk) for item in published_items(today)}
+    if attachment.item_id not in live:
+        raise NotFound("No such file.")
+    data = attachment.file.read()
+    audit_trail.record("download", None, object_type="review", object_id=attachment.item_id,
+                       object_title=attachment.name, detail="public download")
+    return attachment, data
