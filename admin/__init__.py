@@ -13,8 +13,11 @@ from lif.errors import LIFError
 from lif.services import notifications, reference
 
 from . import auth, files, public
+from .calendar import bp as calendar_bp
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
+from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
+from .views.preferences import PreferencesView
 from .views.system import (
     AgencyView,
     AuditEventView,
@@ -37,6 +40,7 @@ def init_admin(app: Flask) -> Admin:
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(csrf.exempt(calendar_bp))  # GET only; the token is the credential
 
     admin = Admin(
         app,
@@ -48,6 +52,10 @@ def init_admin(app: Flask) -> Admin:
 
     for view_class, model, name, category, endpoint in CONTENT_VIEWS:
         admin.add_view(view_class(model, name=name, category=category, endpoint=endpoint))
+    admin.add_view(MyActionsView(name="My actions", category="Action plans",
+                                 endpoint="my_actions"))
+    admin.add_view(PlanBuilderView(name="New plan from findings", endpoint="plan_builder"))
+    admin.add_view(ImportActionsView(name="Import actions", endpoint="import_actions"))
     admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
     admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
                               endpoint="agencies"))
@@ -55,6 +63,7 @@ def init_admin(app: Flask) -> Admin:
                                   endpoint="audit_trail"))
     admin.add_view(TrashView(name="Trash", category="Administration", endpoint="trash"))
     admin.add_view(NotificationView(Notification, name="Messages", endpoint="messages"))
+    admin.add_view(PreferencesView(name="Preferences", endpoint="preferences"))
     _error_pages(app)
 
     @app.context_processor

@@ -2,3 +2,4 @@
 
 from . import core  # noqa: F401
 from . import ingest  # noqa: F401
+from . import schedule  # noqa: F401

@@ -143,7 +143,7 @@ ACTION = {
         ),
         transition(
             "complete", ("not_started", "in_progress"), "complete",
-            ("admin", "training", "lead"), "Mark complete",
+            ("admin", "training", "lead"), "Mark complete", effects=("record_completion",),
         ),
         transition(
             "verify", "complete", "verified", ("admin", "training", "pdc"),
@@ -151,7 +151,7 @@ ACTION = {
         ),
         transition(
             "reopen", ("complete", "verified"), "in_progress", ("admin", "training", "pdc"),
-            "Reopen", comment=True,
+            "Reopen", comment=True, effects=("clear_completion",),
         ),
         transition(
             "cancel", ("not_started", "in_progress", "complete"), "cancelled",

@@ -34,6 +34,17 @@ def schedule_next_pdc_review(item, actor, now):
         )
 
 
+def record_completion(item, actor, now):
+    """The date an action was completed, for "% on time" (completed on or before its due date)."""
+    type(item).objects(pk=item.pk).update_one(set__completed_on=now.date())
+    item.reload()
+
+
+def clear_completion(item, actor, now):
+    type(item).objects(pk=item.pk).update_one(unset__completed_on=True)
+    item.reload()
+
+
 def issue_information_requests(item, actor, now):
     """Filled in by the referral pathway; kept as a named step so the workflow can say it."""
     return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pymongo import ReturnDocument
+
 from config.workflows import WORKFLOWS
 
 from . import audit_trail, clock, effects, events, guards, permissions, versioning
@@ -106,19 +108,24 @@ def fire(
         comment=comment + (f" [guard overridden: {blocked}]" if blocked else ""),
     )
     model = type(item)
-    updated = model.objects(pk=item.pk, state=item.state, version=expected).update_one(
-        set__state=spec["to"],
-        push__workflow_history=entry,
-        inc__version=1,
-        set__modified_at=now,
-        set__modified_by=actor_email(actor),
+    raw = model._get_collection().find_one_and_update(
+        {"_id": item.pk, "state": item.state, "version": expected},
+        {
+            "$set": {"state": spec["to"], "modified_at": now, "modified_by": actor_email(actor)},
+            "$push": {"workflow_history": entry.to_mongo()},
+            "$inc": {"version": 1},
+        },
+        return_document=ReturnDocument.AFTER,
     )
-    if not updated:
+    if raw is None:
         current = model.objects(pk=item.pk).first()
         who = f"{current.modified_by} at {current.modified_at:%Y-%m-%d %H:%M}" if current else "?"
         raise Conflict(f"This item was changed meanwhile by {who}.", current=current)
+    versioning.store(
+        model._from_son(raw), actor,
+        note=f"{spec['label']}" + (f": {comment}" if comment else ""), at=now,
+    )
     item.reload()
-    versioning.store(item, actor, note=f"{spec['label']}" + (f": {comment}" if comment else ""))
     audit_trail.record(
         "transition",
         actor,

@@ -9,8 +9,9 @@ optimistic lock, store versions and write the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.helpers import get_redirect_target
@@ -20,7 +21,8 @@ from markupsafe import Markup, escape
 import mongoengine as me
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
-from lif import permissions, versioning, workflow
+from documents import spreadsheets
+from lif import audit_trail, permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from documents.uploads import DocumentError, check_upload
@@ -341,6 +343,25 @@ class ContentView(SecureMixin, ModelView):
             flash(f"Reverted to version {number}; that is now version {item.version}.",
                   "success")
         return redirect(self.get_url(".details_view", id=item.pk))
+
+    # --- exports (the list as filtered) ------------------------------------------------
+    def _export_csv(self, return_url):
+        audit_trail.record("export", client_actor(), object_type=self.type_key,
+                           detail=f"{self.type_key} list as CSV: {request.query_string.decode()}")
+        return super()._export_csv(return_url)
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type != "xlsx":
+            abort(404)
+        _, data = self._export_data()
+        columns = self._export_columns
+        rows = [[self.get_export_value(row, name) for name, _ in columns] for row in data]
+        body = spreadsheets.xlsx([str(label) for _, label in columns], rows,
+                                 title=self.name)
+        audit_trail.record("export", client_actor(), object_type=self.type_key,
+                           detail=f"{self.type_key} list as XLSX: {request.query_string.decode()}")
+        return send_file(io.BytesIO(body), mimetype=spreadsheets.XLSX_TYPE, as_attachment=True,
+                         download_name=f"{self.type_key}s.xlsx")
 
     def attachments_for(self, item):
         return attachments.list_for(item)

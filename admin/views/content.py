@@ -6,13 +6,14 @@ from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
     FilterLike,
 )
+from flask import request
 from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import HiddenField, TextAreaField
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
-from lif import permissions
+from lif import permissions, workflow
 from lif.models import (
     Action,
     ActionPlan,
@@ -28,6 +29,7 @@ from lif.models.referral import PERSONAL_FIELDS, RECOMMENDATIONS
 from lif.services import plans, reference
 
 from .base import ContentView, agency_formatter
+from .plans import status_targets
 
 
 class ChoiceEqual(FilterEqual):
@@ -95,7 +97,24 @@ ACTIVITY_FORM = {"form_columns": ("uid", "text"),
                  "form_widget_args": {"text": {"rows": 2}}}
 
 
-class ReviewView(ContentView):
+class SourceMixin:
+    """Reviews and audits: the item page offers "create an action plan from these findings"."""
+
+    details_template = "plans/source_details.html"
+
+    def can_build_plan(self, item):
+        return bool(item.findings) and permissions.can_create(
+            current_user, "action_plan", getattr(current_user, "agency", None))
+
+    def plans_from(self, item):
+        flt = permissions.view_filter(current_user, "action_plan")
+        if flt is None:
+            return []
+        return list(ActionPlan.objects(__raw__={"$and": [flt, {item.type_key: item.pk}]})
+                    .only("title")[:20])
+
+
+class ReviewView(SourceMixin, ContentView):
     menu_area = LEARNING
     column_list = ("title", "review_type", "date", "themes", "state", "modified_at")
     column_sortable_list = ("title", "review_type", "date", "state", "modified_at")
@@ -127,7 +146,7 @@ class ReviewView(ContentView):
                      "expires": "Published until"}
 
 
-class AuditView(ContentView):
+class AuditView(SourceMixin, ContentView):
     menu_area = AUDITS
     column_list = ("title", "audit_type", "date", "committee", "state", "modified_at")
     column_sortable_list = ("title", "audit_type", "date", "state", "modified_at")
@@ -156,6 +175,27 @@ class AuditView(ContentView):
 
 class ActionPlanView(ContentView):
     menu_area = PLANS
+    details_template = "plans/plan_details.html"
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    column_export_list = ("title", "kind", "agency", "source_kind", "owner", "state",
+                          "ratified_on", "next_pdc_review")
+    column_formatters_export = {
+        "kind": choice_label(PLAN_KINDS),
+        "agency": lambda v, c, m, n: reference.agency_name(m.agency),
+        "source_kind": lambda v, c, m, n: m.source_title,
+        "state": lambda v, c, m, n: workflow.state_title(m),
+    }
+
+    def actions_of(self, plan):
+        flt = permissions.view_filter(current_user, "action")
+        if flt is None:
+            return []
+        return list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
+                    .order_by("due_date"))
+
+    def rag(self, action):
+        return plans.rag(action)
     column_list = ("title", "kind", "agency", "source_kind", "owner", "state", "next_pdc_review")
     column_sortable_list = ("title", "kind", "agency", "state", "next_pdc_review")
     column_searchable_list = ("title", "summary", "owner")
@@ -184,6 +224,32 @@ class ActionPlanView(ContentView):
 
 class ActionView(ContentView):
     menu_area = PLANS
+    details_template = "plans/action_details.html"
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    column_export_list = ("title", "plan", "agency", "lead_name", "lead_email", "due_date",
+                          "state", "rag", "completed_on", "finding_text", "description")
+    column_formatters_export = {
+        "plan": lambda v, c, m, n: m.plan.title if m.plan else "",
+        "agency": lambda v, c, m, n: reference.agency_name(m.agency),
+        "state": lambda v, c, m, n: dict(ACTION_STATUSES).get(m.state, m.state),
+        "rag": lambda v, c, m, n: plans.rag(m).title(),
+    }
+
+    def rag(self, action):
+        return plans.rag(action)
+
+    def status_targets(self, action):
+        return status_targets(action, current_user)
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        plan_id = request.args.get("plan")
+        if plan_id and request.method == "GET" and "plan" in form._fields:
+            plan = form.plan.queryset.filter(pk=plan_id).first()
+            if plan is not None:
+                form.plan.data = plan
+        return form
     column_list = ("title", "plan", "agency", "lead_name", "due_date", "state", "rag")
     column_sortable_list = ("title", "agency", "lead_name", "due_date", "state")
     column_searchable_list = ("title", "description", "lead_name", "lead_email")

@@ -7,7 +7,8 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from lif import workflow
-from lif.services import worklist
+from lif.models.action_plan import ACTION_STATUSES
+from lif.services import dashboard, worklist
 
 
 class DashboardView(AdminIndexView):
@@ -19,5 +20,10 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        groups = worklist.waiting_for(current_user)
-        return self.render("lif/dashboard.html", groups=groups, state_title=workflow.state_title)
+        return self.render(
+            "lif/dashboard.html",
+            groups=worklist.waiting_for(current_user),
+            state_title=workflow.state_title,
+            figures=dashboard.figures(current_user),
+            statuses=ACTION_STATUSES,
+        )

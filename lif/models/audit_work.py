@@ -104,7 +104,7 @@ class SampleDraw(Document):
 
     ``pool`` is the eligible case references, in the order the draw used them (sorted), so
     ``random.Random(seed)`` over the same pool with the same ``parameters`` gives
-    ``case_refs`` again.
+    ``case_refs`` again (``pool_agencies`` gives the strata of a ``per_agency`` draw).
     """
 
     audit = ReferenceField(Audit, required=True)
@@ -114,6 +114,7 @@ class SampleDraw(Document):
     seed = IntField()
     reason = StringField(default="", max_length=2000)
     pool = ListField(StringField(max_length=64))
+    pool_agencies = ListField(StringField(max_length=64))  # per_agency: each pool case's agency
     case_refs = ListField(StringField(max_length=64))
     drawn_by = StringField(required=True)
     drawn_at = DateTimeField(required=True)

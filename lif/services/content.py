@@ -10,6 +10,7 @@ import datetime as dt
 
 from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
+from pymongo import ReturnDocument
 
 from .. import audit_trail, clock, events, permissions, versioning, workflow
 from ..actors import actor_email
@@ -171,6 +172,48 @@ def update(
         _raise_conflict(current or item, int(base_version))
     versioning.store(item, actor, note=note, at=now)
     audit_trail.record("update", actor, item, changes=changes, detail=note, at=now)
+    events.content_changed.send(item)
+    return item
+
+
+def append(
+    item: Content,
+    field: str,
+    entry,
+    actor,
+    *,
+    note: str = "",
+    extra_set: dict | None = None,
+    now: dt.datetime | None = None,
+    check_permission: bool = True,
+) -> Content:
+    """Append ``entry`` to the list ``field`` of ``item`` in one atomic update.
+
+    Appends (progress updates, evidence, verdicts) never overwrite anyone's work, so they
+    need no base version; they still make a new version and an audit event.
+    """
+    now = now or clock.now()
+    if check_permission:
+        permissions.require_edit(actor, item)
+    entry.validate()
+    model = type(item)
+    sets = {"modified_at": now, "modified_by": actor_email(actor)}
+    for key, value in (extra_set or {}).items():
+        sets[model._fields[key].db_field] = model._fields[key].to_mongo(value)
+    raw = model._get_collection().find_one_and_update(
+        {"_id": item.pk, "trashed": {"$ne": True}},
+        {"$push": {model._fields[field].db_field: entry.to_mongo()},
+         "$inc": {"version": 1}, "$set": sets},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        raise NotFound(f"{item.type_label} not found.")
+    # The snapshot is of exactly this update's result, even if another append follows at once.
+    after = model._from_son(raw)
+    versioning.store(after, actor, note=note, at=now)
+    item.reload()
+    audit_trail.record("update", actor, item, changes={field: ["", str(entry)[:500]]},
+                       detail=note, at=now)
     events.content_changed.send(item)
     return item
 

@@ -1,12 +1,19 @@
-"""Action plans and actions: RAG, progress, evidence of impact."""
+"""Action plans and actions: RAG, plans from findings, progress, evidence of impact, import."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 
 from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
 
-from .. import clock
+from .. import clock, permissions, workflow
+from ..errors import InvalidInput, LIFError, PermissionDenied
+from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
+from . import attachments, content
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def rag(action, today: dt.date | None = None) -> str:
@@ -16,10 +23,9 @@ def rag(action, today: dt.date | None = None) -> str:
     Amber: due within 30 days and not done. Green otherwise.
     """
     today = today or clock.today()
-    done = action.state in DONE_STATUSES
     if action.last_pdc_verdict == "challenged" and action.state != "verified":
         return "red"
-    if done:
+    if action.state in DONE_STATUSES:
         return "green"
     if action.due_date and action.due_date < today:
         return "red"
@@ -41,4 +47,278 @@ def rag_query(colour: str, today: dt.date | None = None) -> dict:
     amber = {**open_, "due_date": {"$gte": start, "$lte": soon}}
     if colour == "amber":
         return {"$and": [amber, {"$nor": [challenged]}]}
-    return {"$nor": [red, amber]}
+    if colour == "green":
+        return {"$nor": [red, amber]}
+    raise InvalidInput(f"Unknown RAG colour '{colour}' (red, amber or green).", field="rag")
+
+
+def overdue_query(today: dt.date | None = None) -> dict:
+    start = dt.datetime.combine(today or clock.today(), dt.time())
+    return {"state": {"$nin": list(DONE_STATUSES)}, "due_date": {"$lt": start}}
+
+
+# --- plans from a review or an audit ---------------------------------------------------------
+
+
+def source_of(kind: str, source_id: str, user):
+    """Return the review or audit a plan will answer, if ``user`` may view it."""
+    model = {"review": Review, "audit": Audit}.get(kind)
+    if model is None:
+        raise InvalidInput("A plan's source is a review or an audit.", field="source_kind")
+    return content.get(model.type_key, source_id, user)
+
+
+def draft_actions(source) -> list[dict]:
+    """One draft action per finding of ``source``, pre-filled from the finding."""
+    drafts = []
+    for finding in source.findings:
+        text = finding.text.strip()
+        first = re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0]
+        drafts.append({
+            "finding_uid": finding.uid,
+            "finding_number": finding.number,
+            "finding_text": text,
+            "title": first[:120],
+            "description": f"In response to finding {finding.number}: {text}"[:10000],
+        })
+    return drafts
+
+
+def create_plan_from_source(
+    source,
+    *,
+    title: str,
+    kind: str,
+    agency: str | None,
+    owner: str,
+    actions: list[dict],
+    actor,
+    summary: str = "",
+) -> ActionPlan:
+    """Create a plan answering ``source`` with the chosen draft actions.
+
+    Every action is validated before anything is stored; if one is wrong nothing is.
+    :raises InvalidInput: with errors keyed ``actions.N.field``.
+    """
+    source_kind = source.type_key
+    plan_data = {
+        "title": title, "kind": kind, "agency": agency if kind == "single_agency" else None,
+        "source_kind": source_kind, source_kind: source, "owner": owner, "summary": summary,
+        "themes": list(source.themes), "agencies": [agency] if agency else list(source.agencies),
+        "finding_uids": [a["finding_uid"] for a in actions if a.get("finding_uid")],
+    }
+    if not permissions.can_create(actor, "action_plan", plan_data["agency"]):
+        raise PermissionDenied("You may not create this plan.")
+    content.validate(ActionPlan(**plan_data, state="draft"))
+    now = clock.now()
+    errors = {}
+    for index, spec in enumerate(actions):
+        try:
+            fields = _action_fields(spec)
+            content.validate(Action(plan=ActionPlan(created_at=now), state="not_started", **fields))
+        except InvalidInput as error:
+            for field, message in error.errors.items():
+                errors[f"actions.{index}.{field}"] = message
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now)
+    try:
+        for spec in actions:
+            content.create(Action, {**_action_fields(spec), "plan": plan}, actor,
+                           note="Draft action from a finding", now=now, check_permission=False)
+    except LIFError:
+        # Validation passed above, so this is rare (the database went away): leave no half plan.
+        Action.objects(plan=plan).delete()
+        content.purge("action_plan", str(plan.pk), actor, "plan creation did not complete")
+        raise
+    return plan
+
+
+def parse_date(value, field: str = "due_date") -> dt.date | None:
+    """Accept a date, a datetime or ``YYYY-MM-DD``; anything else is a field error."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"'{value}' is not a date (use YYYY-MM-DD).", field=field) from None
+
+
+def _action_fields(spec: dict) -> dict:
+    agency = spec.get("agency") or ""
+    return {
+        "title": (spec.get("title") or spec.get("description") or "")[:300],
+        "description": spec.get("description", ""),
+        "finding_uid": spec.get("finding_uid", ""),
+        "finding_text": spec.get("finding_text", ""),
+        "lead_name": spec.get("lead_name", ""),
+        "lead_email": (spec.get("lead_email") or "").strip(),
+        "agency": agency,
+        "due_date": parse_date(spec.get("due_date")),
+        "agencies": [agency] if agency else [],
+    }
+
+
+# --- progress and evidence ---------------------------------------------------------------------
+
+
+def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
+    """Add a dated progress update by ``actor`` to ``action``."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Write what has happened.", field="progress")
+    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text[:10000])
+    return content.append(action, "progress", entry, actor, note="Progress update", now=now)
+
+
+def add_evidence(
+    action: Action,
+    description: str,
+    measure: str,
+    actor,
+    *,
+    files: list | None = None,
+    now: dt.datetime | None = None,
+) -> Action:
+    """Record evidence of impact (what changed, how it was measured, optional checked files).
+
+    ``files`` are already-checked uploads (``name, data, media_type, text``); they are stored
+    first, then the evidence that lists them.
+    """
+    permissions.require_edit(actor, action)
+    description = (description or "").strip()
+    if not description:
+        raise InvalidInput("Say what changed for practice or for children.", field="evidence")
+    stored = []
+    for name, data, media_type, text in files or []:
+        stored.append(attachments.add(action, name, data, media_type, text, actor))
+    entry = Evidence(
+        uid=secrets.token_hex(6), at=now or clock.now(), author=actor.email,
+        description=description[:10000], measure=(measure or "").strip()[:5000],
+        attachment_ids=[a.pk for a in stored],
+    )
+    return content.append(action, "evidence", entry, actor, note="Evidence of impact", now=now)
+
+
+STATUS_TRANSITIONS = {
+    # target status -> the transition that reaches it (from whatever state it is possible)
+    "in_progress": ("start", "reopen", "restore"),
+    "complete": ("complete",),
+    "verified": ("verify",),
+    "cancelled": ("cancel",),
+}
+
+
+def change_status(action: Action, status: str, actor, comment: str = "") -> Action:
+    """Move ``action`` to ``status`` through the workflow (its guards and roles apply)."""
+    if status == action.state:
+        return action
+    names = STATUS_TRANSITIONS.get(status)
+    if not names:
+        raise InvalidInput(f"'{status}' is not a status an action can be moved to.",
+                           field="status")
+    available = {t["name"] for t in workflow.available_transitions(action, actor)}
+    for name in names:
+        if name in available:
+            if name == "cancel":
+                Action.objects(pk=action.pk).update_one(set__cancel_reason=comment.strip())
+            return workflow.fire(action, name, actor, comment)
+    raise PermissionDenied(
+        f"The action cannot go from '{workflow.state_title(action)}' to '{status}' for you."
+    )
+
+
+def my_actions_query(user) -> dict | None:
+    """The actions a workforce lead works on: their agency's, across all plans they may see."""
+    flt = permissions.view_filter(user, "action")
+    if flt is None:
+        return None
+    agency = getattr(user, "agency", None)
+    if agency:
+        return {"$and": [flt, {"agency": agency}]}
+    return {"$and": [flt, {"lead_email": user.email}]}
+
+
+def my_actions(user, *, include_done: bool = False, limit: int = 200, today=None) -> list[Action]:
+    """Overdue first, then by due date."""
+    query = my_actions_query(user)
+    if query is None:
+        return []
+    if not include_done:
+        query = {"$and": [query, {"state": {"$nin": list(DONE_STATUSES)}}]}
+    overdue = overdue_query(today)
+    first = list(Action.objects(__raw__={"$and": [query, overdue]}).order_by("due_date")
+                 .limit(limit))
+    rest = list(Action.objects(__raw__={"$and": [query, {"$nor": [overdue]}]})
+                .order_by("due_date").limit(max(limit - len(first), 0)))
+    return first + rest
+
+
+# --- bulk import -----------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("title", "description", "lead_name", "lead_email", "agency", "due_date")
+
+
+def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) -> list[dict]:
+    """Import actions into ``plan`` from table rows; all or nothing.
+
+    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``.
+    :raises InvalidInput: when any row has errors and ``dry_run`` is false (nothing stored).
+    """
+    permissions.require_edit(actor, plan)
+    agencies = {a.key: a.key for a in Agency.objects.only("key")}
+    agencies.update({a.name.lower(): a.key for a in Agency.objects.only("key", "name")})
+    report = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        errors = {}
+        missing = [c for c in IMPORT_COLUMNS if c not in row]
+        for column in missing:
+            errors[column] = "Missing column."
+        agency_raw = str(row.get("agency") or "").strip()
+        agency = agencies.get(agency_raw) or agencies.get(agency_raw.lower())
+        if agency_raw and not agency:
+            errors["agency"] = f"Unknown agency '{agency_raw}'."
+        email = str(row.get("lead_email") or "").strip()
+        if email and not EMAIL_RE.match(email):
+            errors["lead_email"] = f"'{email}' is not an email address."
+        try:
+            due = parse_date(row.get("due_date"))
+        except InvalidInput as error:
+            errors.update(error.errors)
+            due = None
+        spec = {"title": str(row.get("title") or "").strip(),
+                "description": str(row.get("description") or row.get("title") or "").strip(),
+                "lead_name": str(row.get("lead_name") or "").strip(), "lead_email": email,
+                "agency": agency or "", "due_date": due}
+        if plan.kind == "single_agency" and agency and agency != plan.agency:
+            errors["agency"] = "A single-agency plan's actions belong to its agency."
+        if not errors:
+            probe = Action(plan=plan, state="not_started", **_action_fields(spec))
+            try:
+                content.validate(probe)
+            except InvalidInput as error:
+                errors.update(error.errors)
+        report.append({"row": number, "title": spec["title"], "errors": errors, "spec": spec})
+    bad = [r for r in report if r["errors"]]
+    if dry_run:
+        return report
+    if bad:
+        raise InvalidInput(
+            f"{len(bad)} of {len(report)} rows have errors; nothing was imported.",
+            errors={f"row {r['row']}": "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
+                    for r in bad},
+        )
+    created = []
+    try:
+        for r in report:
+            created.append(content.create(Action, {**_action_fields(r["spec"]), "plan": plan},
+                                          actor, note="Imported", check_permission=False))
+    except LIFError:
+        for action in created:
+            content.purge("action", str(action.pk), actor, "import did not complete")
+        raise
+    return report

@@ -1,0 +1,240 @@
+"""Action plan pages beyond the lists: My actions, a plan from findings, importing actions."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from documents.tables import read_table
+from documents.uploads import DocumentError, check_upload
+from lif import permissions, workflow
+from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
+from lif.models.action_plan import ACTION_STATUSES
+from lif.services import content, plans, reference
+
+from .base import SecureView, client_actor
+
+STATUS_LABELS = dict(ACTION_STATUSES)
+
+
+def _checked_files(field: str = "evidence_file") -> list[tuple]:
+    limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
+    checked = []
+    for upload in request.files.getlist(field):
+        if not upload or not upload.filename:
+            continue
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise DocumentError(f"'{upload.filename}' is larger than the upload limit.")
+        file = check_upload(upload.filename, data)
+        checked.append((file.name, file.data, file.media_type, file.text))
+    return checked
+
+
+def update_action_from_form(action, form, actor) -> list[str]:
+    """Apply the one-form update (progress, evidence, status) in that order; return what happened.
+
+    The status change goes last so evidence given in the same form counts for "verified".
+    :raises LIFError, DocumentError: with a message for the field concerned.
+    """
+    done = []
+    progress = (form.get("progress") or "").strip()
+    evidence = (form.get("evidence") or "").strip()
+    files = _checked_files()
+    if files and not evidence:
+        raise InvalidInput("Describe the evidence the file supports.", field="evidence")
+    if progress:
+        plans.add_progress(action, progress, actor)
+        done.append("progress added")
+    if evidence:
+        plans.add_evidence(action, evidence, form.get("measure", ""), actor, files=files)
+        done.append("evidence of impact recorded")
+    status = form.get("status") or action.state
+    if status != action.state:
+        plans.change_status(action, status, actor, form.get("comment", ""))
+        done.append(f"status now {STATUS_LABELS.get(status, status)}")
+    return done
+
+
+def status_targets(action, user) -> list[tuple[str, str]]:
+    """The action's status and those ``user`` can move it to now, for a select."""
+    names = {t["name"] for t in workflow.available_transitions(action, user)}
+    targets = [action.state]
+    for status, via in plans.STATUS_TRANSITIONS.items():
+        if status != action.state and names.intersection(via):
+            targets.append(status)
+    return [(s, STATUS_LABELS[s]) for s in targets]
+
+
+class MyActionsView(SecureView):
+    """A workforce lead's actions across all plans: overdue first, then by due date."""
+
+    menu_area = "Action plans"
+
+    def is_accessible(self):
+        return current_user.is_authenticated and (
+            permissions.is_admin(current_user) or "lead" in current_user.roles
+            or "training" in current_user.roles
+        )
+
+    @expose("/")
+    def index(self):
+        include_done = request.args.get("all") == "1"
+        items = plans.my_actions(current_user, include_done=include_done)
+        errors = {}
+        return self.render("plans/my_actions.html", items=items, include_done=include_done,
+                           rag=plans.rag, statuses=ACTION_STATUSES, errors=errors,
+                           transitions=self._targets, agency_name=reference.agency_name,
+                           state_title=workflow.state_title)
+
+    def _targets(self, action):
+        """Statuses this user can move the action to now (plus its current one)."""
+        return status_targets(action, current_user)
+
+    @expose("/update/", methods=("POST",))
+    def update(self):
+        try:
+            action = content.get("action", request.form.get("id"), current_user)
+        except NotFound:
+            abort(404)
+        except PermissionDenied:
+            abort(403)
+        back = request.form.get("next") or url_for(".index")
+        if not back.startswith("/"):
+            back = url_for(".index")
+        try:
+            done = update_action_from_form(action, request.form, client_actor())
+        except PermissionDenied as error:
+            if request.form.get("status") and request.form.get("status") != action.state:
+                flash(f"'{action.title}': {error.message}", "error")
+                return redirect(f"{back}#action-{action.pk}")
+            abort(403)
+        except (LIFError, DocumentError) as error:
+            message = getattr(error, "message", str(error))
+            flash(Markup(f"<strong>{escape(action.title)}</strong>: not saved — "
+                         f"{escape(message)}"), "error")
+        else:
+            if done:
+                flash(f"'{action.title}': {', '.join(done)}.", "success")
+            else:
+                flash("Nothing to save: write progress, evidence or choose a status.", "info")
+        return redirect(f"{back}#action-{action.pk}")
+
+
+class PlanBuilderView(SecureView):
+    """Create a plan from a review or an audit: one draft action per finding."""
+
+    menu_area = "Action plans"
+
+    def is_visible(self):
+        return False
+
+    def is_accessible(self):
+        return current_user.is_authenticated and bool(
+            permissions.can_create(current_user, "action_plan", current_user.agency)
+        )
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        kind = request.values.get("source", "")
+        try:
+            source = plans.source_of(kind, request.values.get("id", ""), current_user)
+        except NotFound:
+            abort(404)
+        except PermissionDenied:
+            abort(403)
+        except InvalidInput:
+            abort(400)
+        drafts = plans.draft_actions(source)
+        errors: dict = {}
+        values = request.form
+        if request.method == "POST":
+            chosen = []
+            for index, draft in enumerate(drafts):
+                if values.get(f"use-{index}") != "1":
+                    continue
+                chosen.append({
+                    **draft,
+                    "index": index,
+                    "title": values.get(f"title-{index}", ""),
+                    "description": values.get(f"description-{index}", ""),
+                    "lead_name": values.get(f"lead_name-{index}", ""),
+                    "lead_email": values.get(f"lead_email-{index}", ""),
+                    "agency": values.get(f"agency-{index}", ""),
+                    "due_date": values.get(f"due_date-{index}", ""),
+                })
+            plan_kind = values.get("kind", "multi_agency")
+            agency = values.get("agency") or None
+            if "lead" in current_user.roles and not permissions.is_admin(current_user):
+                plan_kind, agency = "single_agency", current_user.agency
+            try:
+                if not chosen:
+                    raise InvalidInput("Choose at least one finding to act on.", field="findings")
+                plan = plans.create_plan_from_source(
+                    source, title=values.get("title", "").strip(), kind=plan_kind, agency=agency,
+                    owner=current_user.email, actions=chosen, actor=client_actor(),
+                    summary=values.get("summary", ""),
+                )
+            except PermissionDenied:
+                abort(403)
+            except LIFError as error:
+                errors = dict(error.errors)
+                # Map action errors back from the chosen list to the finding rows.
+                for key in list(errors):
+                    if key.startswith("actions."):
+                        _, position, field = key.split(".", 2)
+                        errors[f"{field}-{chosen[int(position)]['index']}"] = errors.pop(key)
+                flash(error.message, "error")
+            else:
+                flash(f"Created the plan '{plan.title}' with {len(chosen)} draft actions.",
+                      "success")
+                return redirect(url_for("action_plan.details_view", id=plan.pk))
+        return self.render("plans/builder.html", source=source, drafts=drafts, errors=errors,
+                           values=values, agencies=reference.agency_choices(),
+                           lead_only="lead" in current_user.roles
+                           and not permissions.is_admin(current_user))
+
+
+class ImportActionsView(SecureView):
+    """Bulk import of actions from CSV or XLSX into a plan, with a dry run; all or nothing."""
+
+    menu_area = "Action plans"
+
+    def is_visible(self):
+        return False
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        try:
+            plan = content.get("action_plan", request.values.get("plan", ""), current_user)
+        except NotFound:
+            abort(404)
+        except PermissionDenied:
+            abort(403)
+        if not permissions.can_edit(current_user, plan):
+            abort(403)
+        report = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            dry_run = request.form.get("dry_run") == "1"
+            try:
+                if upload is None or not upload.filename:
+                    raise InvalidInput("Choose a CSV or XLSX file.", field="file")
+                rows = read_table(upload.filename, upload.stream.read(
+                    current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024))
+                report = plans.import_actions(plan, rows, client_actor(), dry_run=dry_run)
+            except DocumentError as error:
+                flash(f"Not imported: {error}", "error")
+            except LIFError as error:
+                flash(error.message, "error")
+                if error.errors and not dry_run:
+                    report = plans.import_actions(plan, rows, client_actor(), dry_run=True)
+            else:
+                if not dry_run:
+                    flash(f"Imported {len(report)} actions into '{plan.title}'.", "success")
+                    return redirect(url_for("action_plan.details_view", id=plan.pk))
+        return self.render("plans/import.html", plan=plan, report=report,
+                           columns=plans.IMPORT_COLUMNS)
+

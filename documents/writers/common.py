@@ -1,0 +1,435 @@
+"""What every generated Word document shares: properties, styles, page numbers, tables, lists.
+
+Every writer builds its document through :class:`DocumentBuilder`, so each one gets, without
+asking:
+
+-   core properties (title, subject, author, created, last modified by) set from the data and
+    the actor, not python-docx's template defaults;
+-   real heading styles ("Title", "Heading 1".."Heading 3"), so Word's navigation pane and
+    a screen reader's heading list work;
+-   a footer with a real ``PAGE`` / ``NUMPAGES`` field ("Page 3 of 12") and a header carrying
+    the document's protective marking;
+-   real tables whose first row is a header row (bold, shaded, and repeated at the top of
+    every page it runs onto);
+-   real numbered lists: each list is its own numbering instance of the "List Number" style
+    restarting at 1, so findings read "1. 2. 3." in Word and stay numbered when edited;
+-   a last line of defence for personal data: every piece of text goes through a
+    :class:`Redactor`, which for publishable documents removes the names and dates of birth
+    of every child and adult named in a referral, should one have been typed into free text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from lif import clock
+from lif.actors import actor_email
+from lif.models import Referral
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+#: Header text of documents that may be published or shared widely.
+MARKING_PUBLIC = "OFFICIAL"
+#: Header text of the CIEC forms that may carry children's and families' details.
+MARKING_RESTRICTED = "OFFICIAL-SENSITIVE: personal data - do not forward or publish"
+
+REDACTED = "[redacted]"
+NOT_SHOWN = "[restricted: not shown to you]"
+
+RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
+_HEADER_FILL = "D9E2F3"
+
+
+def fmt_date(value: dt.date | dt.datetime | None, default: str = "") -> str:
+    """Return ``value`` as "7 March 2016" (the day without a leading zero)."""
+    if value is None:
+        return default
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """Return a file-name-safe ASCII slug of ``text``."""
+    ascii_text = text.encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    return cleaned[:limit].rstrip("-") or "document"
+
+
+def actor_name(actor) -> str:
+    """Return how the actor is named as a document's author."""
+    return getattr(actor, "name", "") or actor_email(actor)
+
+
+def _date_forms(day: dt.date) -> set[str]:
+    """Return the ways a date of birth is commonly written."""
+    return {
+        day.isoformat(),
+        f"{day:%d/%m/%Y}",
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day:%d/%m/%y}",
+        f"{day:%d.%m.%Y}",
+        f"{day.day}.{day.month}.{day.year}",
+        f"{day:%d-%m-%Y}",
+        f"{day.day} {day:%B} {day.year}",
+        f"{day:%d %B %Y}",
+        f"{day.day} {day:%b} {day.year}",
+        f"{day:%d %b %Y}",
+        f"{day:%B} {day.day}, {day.year}",
+        f"{day.day}{_ordinal(day.day)} {day:%B} {day.year}",
+    }
+
+
+def _ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+
+
+class Redactor:
+    """Remove restricted personal data (names, dates of birth and death) from text.
+
+    Built from the :class:`~lif.models.Person` records of referrals. Names match whole
+    words, case-insensitively, with any run of whitespace between their parts; dates match
+    in the usual written forms (ISO, ``07/03/2014``, ``7 March 2014``, ...), never inside a
+    longer number.
+    """
+
+    def __init__(self, people: Iterable = ()) -> None:
+        names: set[str] = set()
+        dates: set[str] = set()
+        for person in people:
+            if person is None:
+                continue
+            name = " ".join((getattr(person, "name", "") or "").split())
+            if len(name) >= 3:
+                names.add(name)
+            for day in (getattr(person, "date_of_birth", None),
+                        getattr(person, "date_of_death", None)):
+                if day is not None:
+                    dates.update(_date_forms(clock.as_date(day)))
+        parts = [
+            r"\b" + r"\s+".join(re.escape(word) for word in name.split()) + r"\b"
+            for name in sorted(names, key=len, reverse=True)
+        ]
+        parts += [
+            r"(?<![\w/.-])" + re.escape(text) + r"(?![\w/-]|\.\d)"
+            for text in sorted(dates, key=len, reverse=True)
+        ]
+        self._pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __call__(self, text: str | None) -> str:
+        """Return ``text`` with every restricted name and date replaced by "[redacted]"."""
+        if not text:
+            return ""
+        text = str(text)
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(REDACTED, text)
+
+
+def referral_people(referrals: Iterable[Referral] | None = None) -> list:
+    """Return the child and significant people of ``referrals`` (default: every referral)."""
+    if referrals is None:
+        referrals = Referral.objects.only("child", "significant_people")
+    people: list = []
+    for referral in referrals:
+        if referral.child is not None:
+            people.append(referral.child)
+        people.extend(referral.significant_people or [])
+    return people
+
+
+def publication_redactor() -> Redactor:
+    """Return the redactor for a publishable document: everyone named in any referral."""
+    return Redactor(referral_people())
+
+
+def _shade(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def _mark_header_row(row) -> None:
+    """Make ``row`` a table header row: repeated on each page, not split across pages."""
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+    cant_split = OxmlElement("w:cantSplit")
+    cant_split.set(qn("w:val"), "true")
+    tr_pr.append(cant_split)
+
+
+def _field(paragraph, instruction: str, placeholder: str) -> None:
+    """Append a simple field (e.g. ``PAGE``) that Word updates when it lays the page out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} \\* MERGEFORMAT ")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = placeholder
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+class DocumentBuilder:
+    """A Word document under construction, with LIF's house style.
+
+    :param title: The document title: the "Title" paragraph and the core property.
+    :param actor: Who the document is generated for (the core property ``author``).
+    :param subject: The core property ``subject`` (e.g. "CIGSCR1").
+    :param marking: The protective marking printed in the header.
+    :param redact: Applied to every text written; by default nothing is removed.
+    :param landscape: Lay the pages out landscape (wide action tables).
+    :param keywords: The core property ``keywords``.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        actor,
+        *,
+        subject: str = "",
+        marking: str = MARKING_PUBLIC,
+        redact: Redactor | None = None,
+        landscape: bool = False,
+        keywords: str = "",
+    ) -> None:
+        self.redact = redact or Redactor()
+        self.doc = docx.Document()
+        self._next_num_id = self._max_num_id() + 1
+        self._list_number_abstract = self._abstract_for("List Number")
+        title = self.redact(title)
+        self._set_properties(title, actor, subject, keywords)
+        self._set_styles()
+        self._set_page(landscape, marking, title)
+        self.doc.add_paragraph(title, style="Title")
+
+    # --- set-up ------------------------------------------------------------------------
+    def _set_properties(self, title: str, actor, subject: str, keywords: str) -> None:
+        now = clock.now().replace(tzinfo=dt.UTC)
+        props = self.doc.core_properties
+        props.title = title[:255]
+        props.subject = subject[:255]
+        props.author = actor_name(actor)[:255]
+        props.last_modified_by = actor_name(actor)[:255]
+        props.created = now
+        props.modified = now
+        props.revision = 1
+        props.keywords = keywords[:255]
+        props.category = "Liverpool LSCB Learning and Improvement Framework"
+        props.comments = "Generated by LIF from live data."
+
+    def _set_styles(self) -> None:
+        styles = self.doc.styles
+        normal = styles["Normal"]
+        normal.font.name = "Arial"
+        normal.font.size = Pt(10.5)
+        for name, size in (("Title", 22), ("Heading 1", 15), ("Heading 2", 13),
+                           ("Heading 3", 11.5)):
+            style = styles[name]
+            style.font.name = "Arial"
+            style.font.size = Pt(size)
+            style.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+
+    def _set_page(self, landscape: bool, marking: str, title: str) -> None:
+        section = self.doc.sections[0]
+        if landscape:
+            section.orientation = WD_ORIENT.LANDSCAPE
+            section.page_width, section.page_height = section.page_height, section.page_width
+        for side in ("left_margin", "right_margin"):
+            setattr(section, side, Cm(2))
+        header = section.header.paragraphs[0]
+        header.text = marking
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        header.runs[0].bold = marking != MARKING_PUBLIC
+        footer = section.footer.paragraphs[0]
+        footer.add_run(f"{title[:80]}    Page ")
+        _field(footer, "PAGE", "1")
+        footer.add_run(" of ")
+        _field(footer, "NUMPAGES", "1")
+
+    def _max_num_id(self) -> int:
+        numbering = self.doc.part.numbering_part.element
+        ids = [int(v) for v in numbering.xpath("./w:num/@w:numId")]
+        return max(ids, default=0)
+
+    def _abstract_for(self, style_name: str) -> int:
+        style = self.doc.styles[style_name]
+        num_id = style.element.pPr.numPr.numId.val
+        numbering = self.doc.part.numbering_part.element
+        return int(numbering.num_having_numId(num_id).abstractNumId.val)
+
+    # --- text --------------------------------------------------------------------------
+    def heading(self, text: str, level: int = 1):
+        """Add a heading paragraph ("Heading 1".."Heading 3")."""
+        return self.doc.add_heading(self.redact(text), level=level)
+
+    def paragraph(self, text: str = "", *, style: str | None = None, bold: bool = False,
+                  italic: bool = False):
+        """Add a paragraph; line breaks in ``text`` become line breaks in Word."""
+        paragraph = self.doc.add_paragraph(style=style)
+        if text:
+            run = paragraph.add_run(self.redact(text))
+            run.bold = bold or None
+            run.italic = italic or None
+        return paragraph
+
+    def paragraphs(self, text: str, *, empty: str = "") -> None:
+        """Add one paragraph per line of ``text`` (or ``empty`` in italics if blank)."""
+        lines = [line for line in (text or "").splitlines() if line.strip()]
+        if not lines and empty:
+            self.paragraph(empty, italic=True)
+        for line in lines:
+            self.paragraph(line)
+
+    def label(self, label: str, value: str) -> None:
+        """Add a "Label: value" paragraph with the label in bold."""
+        paragraph = self.doc.add_paragraph()
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(self.redact(value))
+
+    def numbered(self, items: Iterable[str], *, headings: Sequence[str] | None = None) -> int:
+        """Add a numbered list restarting at 1; return how many items were written.
+
+        Each list gets its own numbering instance of the "List Number" style's list, with a
+        start override, so a document holding many lists numbers each one from 1.
+
+        :param headings: Optional bold lead-in per item (a finding's heading).
+        """
+        num_id = self._new_list()
+        count = 0
+        for index, text in enumerate(items):
+            paragraph = self.doc.add_paragraph(style="List Number")
+            heading = headings[index] if headings and index < len(headings) else ""
+            if heading:
+                paragraph.add_run(self.redact(heading) + ". ").bold = True
+            paragraph.add_run(self.redact(text))
+            num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = 0
+            num_pr.get_or_add_numId().val = num_id
+            count += 1
+        return count
+
+    def bullets(self, items: Iterable[str]) -> int:
+        """Add a bulleted list; return how many items were written."""
+        count = 0
+        for text in items:
+            self.paragraph(text, style="List Bullet")
+            count += 1
+        return count
+
+    def _new_list(self) -> int:
+        numbering = self.doc.part.numbering_part.element
+        num = OxmlElement("w:num")
+        num.set(qn("w:numId"), str(self._next_num_id))
+        abstract = OxmlElement("w:abstractNumId")
+        abstract.set(qn("w:val"), str(self._list_number_abstract))
+        num.append(abstract)
+        override = OxmlElement("w:lvlOverride")
+        override.set(qn("w:ilvl"), "0")
+        start = OxmlElement("w:startOverride")
+        start.set(qn("w:val"), "1")
+        override.append(start)
+        num.append(override)
+        numbering.append(num)
+        self._next_num_id += 1
+        return self._next_num_id - 1
+
+    # --- tables ------------------------------------------------------------------------
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Iterable[Sequence[str]],
+        *,
+        widths: Sequence[float] | None = None,
+        rag_column: int | None = None,
+    ):
+        """Add a bordered table whose first row is a header row.
+
+        :param header: The column titles.
+        :param rows: The cell texts, one sequence per row.
+        :param widths: Column widths in centimetres.
+        :param rag_column: Index of a column holding "Red"/"Amber"/"Green": its cells are
+            shaded to match (the word stays, so colour is never the only signal).
+        """
+        table = self.doc.add_table(rows=1, cols=len(header))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        head = table.rows[0]
+        _mark_header_row(head)
+        for cell, text in zip(head.cells, header, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+            _shade(cell, _HEADER_FILL)
+        for values in rows:
+            cells = table.add_row().cells
+            for index, (cell, text) in enumerate(zip(cells, values, strict=False)):
+                cell.text = self.redact(text)
+                if rag_column is not None and index == rag_column:
+                    fill = RAG_COLOURS.get(str(text).strip().lower())
+                    if fill:
+                        _shade(cell, fill)
+        if widths:
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths, strict=False):
+                    cell.width = Cm(width)
+        self.doc.add_paragraph()
+        return table
+
+    def fields(self, rows: Iterable[tuple[str, str]], *, header: tuple[str, str] = ("", "")):
+        """Add a two-column "label | value" table (a form's boxes) with a header row."""
+        title = header if any(header) else ("Item", "Details")
+        return self.table(title, [(label, value or "") for label, value in rows],
+                          widths=(5.5, 11.5))
+
+    def checklist(self, options: Iterable[tuple[str, bool]], *,
+                  header: tuple[str, str] = ("Criterion", "Met")):
+        """Add a checklist table: each option with a ticked or empty box."""
+        return self.table(header, [(text, "\u2612 Yes" if ticked else "\u2610")
+                                   for text, ticked in options], widths=(14, 3))
+
+    def page_break(self) -> None:
+        self.doc.add_page_break()
+
+    # --- output ------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """Return the finished document as .docx bytes."""
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return buffer.getvalue()
+
+
+__all__ = [
+    "DOCX_MEDIA_TYPE",
+    "MARKING_PUBLIC",
+    "MARKING_RESTRICTED",
+    "NOT_SHOWN",
+    "REDACTED",
+    "DocumentBuilder",
+    "Redactor",
+    "actor_name",
+    "fmt_date",
+    "publication_redactor",
+    "referral_people",
+    "slug",
+]
