@@ -91,6 +91,7 @@ class ContentView(SecureMixin, ModelView):
 
     form_base_class = FlaskForm
     filter_converter = LIFFilterConverter()
+    named_filter_urls = True  # readable, bookmarkable filter URLs: ?flt0_agency_equals=police
     simple_list_pager = True  # no full count on every list page (SecantusDB scans)
     page_size = 20
     can_view_details = True

@@ -42,16 +42,19 @@ def update_action_from_form(action, form, actor) -> list[str]:
     done = []
     progress = (form.get("progress") or "").strip()
     evidence = (form.get("evidence") or "").strip()
+    status = form.get("status") or action.state
+    # Check everything before writing anything, so a refused part stores nothing at all.
     files = _checked_files()
     if files and not evidence:
         raise InvalidInput("Describe the evidence the file supports.", field="evidence")
+    plans.check_status_change(action, status, actor, form.get("comment", ""),
+                              evidence_coming=bool(evidence))
     if progress:
         plans.add_progress(action, progress, actor)
         done.append("progress added")
     if evidence:
         plans.add_evidence(action, evidence, form.get("measure", ""), actor, files=files)
         done.append("evidence of impact recorded")
-    status = form.get("status") or action.state
     if status != action.state:
         plans.change_status(action, status, actor, form.get("comment", ""))
         done.append(f"status now {STATUS_LABELS.get(status, status)}")
@@ -60,12 +63,7 @@ def update_action_from_form(action, form, actor) -> list[str]:
 
 def status_targets(action, user) -> list[tuple[str, str]]:
     """The action's status and those ``user`` can move it to now, for a select."""
-    names = {t["name"] for t in workflow.available_transitions(action, user)}
-    targets = [action.state]
-    for status, via in plans.STATUS_TRANSITIONS.items():
-        if status != action.state and names.intersection(via):
-            targets.append(status)
-    return [(s, STATUS_LABELS[s]) for s in targets]
+    return [(status, STATUS_LABELS[status]) for status in plans.status_targets(action, user)]
 
 
 class MyActionsView(SecureView):

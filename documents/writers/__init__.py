@@ -1,0 +1,180 @@
+"""The LSCB's forms and reports, written as Word documents from live data.
+
+One module per kind of document; each has ``build(item, actor, *, progress=None) -> bytes``.
+:data:`KINDS` says what each kind is, which item it is written for and whether it may carry
+personal data; :data:`WRITERS` maps a kind to its ``build``; :func:`render` is the one door
+the admin, the command line and the scheduler use: it checks the actor may view the item and
+returns a file name with the bytes.
+
+Personal data (a referral's child and significant people) appears only in the restricted
+forms CIGSCR1, CIGINF1 and CIGSUM1, and only for an actor who may see it
+(:func:`lif.permissions.can_see_personal`). Publishable documents (the index, a learning
+brief, an action plan, the report to the LSCB) never hold it: they never read those fields,
+and everything they write is passed through a redactor of every name and date of birth held
+in a referral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lif import clock, permissions
+from lif.errors import InvalidInput, NotFound
+from lif.models import CONTENT_TYPES
+from lif.services import content
+
+from . import brief, cigm1, ciginf1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
+from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
+
+__all__ = [
+    "DOCX_MEDIA_TYPE",
+    "KINDS",
+    "WRITERS",
+    "Kind",
+    "filename_for",
+    "kinds_for",
+    "load_item",
+    "render",
+]
+
+Writer = Callable[..., bytes]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of generated document.
+
+    :param key: The name used on the command line and in URLs.
+    :param label: How the kind is named to people.
+    :param description: One line for ``--help`` and the admin.
+    :param type_key: The content type of the item it is written for; ``None`` for a
+        document about everything the actor may view.
+    :param restricted: Whether it may hold personal data (for an actor allowed to see it).
+    :param publishable: Whether it is meant to be published or shared widely.
+    """
+
+    key: str
+    label: str
+    description: str
+    type_key: str | None
+    restricted: bool = False
+    publishable: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in (
+        Kind("index", "Learning and Improvement Index",
+             "Appendix One: every review and audit you may view, by learning source.",
+             None, publishable=True),
+        Kind("lscb-report", "L&I report to the LSCB",
+             "Summary report: reviews, audits, plans and actions by status and RAG, "
+             "overdue actions, learning themes.", None, publishable=True),
+        Kind("plan", "Action plan",
+             "An L&I action plan: actions, named leads, timescales, status, RAG, evidence.",
+             "action_plan", publishable=True),
+        Kind("pdc-pack", "PDC six-month review pack",
+             "The pack for a PDC review: each action's progress and evidence since the last "
+             "review.", "pdc_review"),
+        Kind("brief", "Learning brief",
+             "Learning brief (SCR newsletter) for a review: features, findings, learning.",
+             "review", publishable=True),
+        Kind("cigscr1", "CIGSCR1 referral form",
+             "CIGSCR1: SCR request for CIEC consideration (a referral).", "referral",
+             restricted=True),
+        Kind("ciginf1", "CIGINF1 request for information",
+             "CIGINF1: CIG request for information (one agency's request).",
+             "information_request", restricted=True),
+        Kind("cigm1", "CIGM1 CIEC agenda",
+             "CIGM1: CIG SCR consideration agenda, Part A and Part B (a CIEC meeting).",
+             "meeting"),
+        Kind("cigsum1", "CIGSUM1 case summary",
+             "CIGSUM1: CIG case summary, recommendation, rationale and Chair's decision.",
+             "referral", restricted=True),
+    )
+}
+
+WRITERS: dict[str, Writer] = {
+    "index": index.build,
+    "lscb-report": lscb_report.build,
+    "plan": plan.build,
+    "pdc-pack": pdc_pack.build,
+    "brief": brief.build,
+    "cigscr1": cigscr1.build,
+    "ciginf1": ciginf1.build,
+    "cigm1": cigm1.build,
+    "cigsum1": cigsum1.build,
+}
+
+
+def kinds_for(type_key: str) -> list[Kind]:
+    """Return the kinds of document written for an item of ``type_key``."""
+    return [kind for kind in KINDS.values() if kind.type_key == type_key]
+
+
+def _kind(key: str) -> Kind:
+    kind = KINDS.get(key)
+    if kind is None:
+        raise NotFound(f"Unknown document kind '{key}'; choose one of {', '.join(KINDS)}.")
+    return kind
+
+
+def load_item(kind_key: str, item_id: str | None, actor):
+    """Fetch the item a document of ``kind_key`` is written for, as ``actor`` may see it.
+
+    :return: The item, or ``None`` for kinds about everything (index, lscb-report).
+    :raises NotFound: unknown kind, or no such item.
+    :raises InvalidInput: an id was missing, or given for a kind that takes none.
+    :raises PermissionDenied: the actor may not view the item.
+    """
+    kind = _kind(kind_key)
+    if kind.type_key is None:
+        if item_id:
+            raise InvalidInput(f"The {kind.key} document takes no item id.")
+        return None
+    if not item_id:
+        model = CONTENT_TYPES[kind.type_key]
+        raise InvalidInput(f"The {kind.key} document needs the id of a "
+                           f"{model.type_label.lower()}.")
+    return content.get(kind.type_key, item_id, actor)
+
+
+def filename_for(kind_key: str, item) -> str:
+    """Return a file name for the document: kind, item and date, never personal data."""
+    kind = _kind(kind_key)
+    today = clock.today().isoformat()
+    if item is None:
+        return f"{slug(kind.label)}-{today}.docx"
+    if kind.restricted or kind.type_key in ("referral", "meeting", "information_request"):
+        # Referral titles may name the child: restricted forms are named by id only.
+        stamp = getattr(item, "date", None)
+        suffix = stamp.isoformat() if stamp else str(item.pk)
+        return f"{kind.key.upper()}-{suffix}.docx"
+    title = publication_redactor()(str(item))
+    return f"{kind.key}-{slug(title, 50)}-{today}.docx"
+
+
+def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] | None = None,
+           ) -> tuple[str, bytes]:
+    """Write a document of ``kind_key`` for ``item`` as ``actor``.
+
+    :param kind_key: A key of :data:`KINDS`.
+    :param item: The item it is written for (see :func:`load_item`), or ``None``.
+    :param actor: Who it is written for: what they may view is what it holds.
+    :param progress: Called with (done, total) by writers that loop over many items.
+    :return: The file name and the .docx bytes.
+    :raises NotFound: unknown kind.
+    :raises InvalidInput: the item is not of the kind's type (or missing).
+    :raises PermissionDenied: the actor may not view the item.
+    """
+    kind = _kind(kind_key)
+    if kind.type_key is None:
+        item = None
+    elif item is None or getattr(item, "type_key", None) != kind.type_key:
+        raise InvalidInput(f"The {kind.key} document is written for a "
+                           f"{CONTENT_TYPES[kind.type_key].type_label.lower()}.")
+    else:
+        permissions.require_view(actor, item)
+    data = WRITERS[kind.key](item, actor, progress=progress)
+    return filename_for(kind.key, item), data

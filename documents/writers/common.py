@@ -33,9 +33,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from lif import clock
+from lif import clock, permissions
 from lif.actors import actor_email
 from lif.models import Referral
+from lif.models.referral import CRITERIA, RECOMMENDATIONS
+from lif.services import reference
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -157,6 +159,46 @@ def referral_people(referrals: Iterable[Referral] | None = None) -> list:
 def publication_redactor() -> Redactor:
     """Return the redactor for a publishable document: everyone named in any referral."""
     return Redactor(referral_people())
+
+
+def personal_view(referral: Referral, actor) -> tuple[bool, Redactor]:
+    """Decide what a restricted form shows ``actor`` of ``referral``'s people.
+
+    :return: Whether the actor may see personal data, and the redactor to write with: a
+        no-op when they may, else one removing this referral's names and dates.
+    """
+    if permissions.can_see_personal(actor, referral):
+        return True, Redactor()
+    return False, Redactor(referral_people([referral]))
+
+
+def person_rows(people: Iterable, *, role: bool = True) -> list[tuple[str, ...]]:
+    """Return table rows (name, [role,] date of birth, date of death) for ``people``."""
+    rows = []
+    for person in people:
+        if person is None:
+            continue
+        row = [person.name]
+        if role:
+            row.append(person.role or "")
+        row += [fmt_date(person.date_of_birth), fmt_date(person.date_of_death)]
+        rows.append(tuple(row))
+    return rows
+
+
+def agency_label(key: str | None) -> str:
+    """Return an agency's name from its key ("" for none)."""
+    return reference.agency_name(key) if key else ""
+
+
+def criteria_options(selected: Iterable[str]) -> list[tuple[str, bool]]:
+    """Return the CIGSCR1 criteria as (text, ticked) pairs, in the form's order."""
+    chosen = set(selected or ())
+    return [(text, key in chosen) for key, text in CRITERIA]
+
+
+def recommendation_label(key: str | None, default: str = "Not yet recorded") -> str:
+    return dict(RECOMMENDATIONS).get(key or "", default)
 
 
 def _shade(cell, fill: str) -> None:
@@ -428,7 +470,12 @@ __all__ = [
     "DocumentBuilder",
     "Redactor",
     "actor_name",
+    "agency_label",
+    "criteria_options",
     "fmt_date",
+    "person_rows",
+    "personal_view",
+    "recommendation_label",
     "publication_redactor",
     "referral_people",
     "slug",

@@ -1951,6 +1951,15 @@ def overview(audit: Audit) -> Overview:
     )
 
 
+def audits_for(user, *, limit: int = 200) -> list[Audit]:
+    """Return the audits ``user`` may see that are not closed, most recently changed first."""
+    flt = permissions.view_filter(user, "audit")
+    if flt is None:
+        return []
+    return list(Audit.objects(__raw__=flt, state__ne="closed").order_by("-modified_at")
+                .only("title", "audit_type", "state", "due_date", "modified_at").limit(limit))
+
+
 def my_outstanding(user, *, limit: int = 200) -> list[ToolAssignment]:
     """Return the returns ``user`` answers for that are not yet returned, in open audits."""
     flt = permissions.view_filter(user, "audit")

@@ -6,10 +6,12 @@ import datetime as dt
 import re
 import secrets
 
+from bson import ObjectId
+
 from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
 
 from .. import clock, permissions, workflow
-from ..errors import InvalidInput, LIFError, PermissionDenied
+from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
 from . import attachments, content
 
@@ -115,7 +117,9 @@ def create_plan_from_source(
     for index, spec in enumerate(actions):
         try:
             fields = _action_fields(spec)
-            content.validate(Action(plan=ActionPlan(created_at=now), state="not_started", **fields))
+            # The plan does not exist yet: a stand-in with an id lets the action validate alone.
+            stand_in = ActionPlan(id=ObjectId(), created_at=now)
+            content.validate(Action(plan=stand_in, state="not_started", **fields))
         except InvalidInput as error:
             for field, message in error.errors.items():
                 errors[f"actions.{index}.{field}"] = message
@@ -213,23 +217,55 @@ STATUS_TRANSITIONS = {
 }
 
 
-def change_status(action: Action, status: str, actor, comment: str = "") -> Action:
-    """Move ``action`` to ``status`` through the workflow (its guards and roles apply)."""
+def _transition_to(action: Action, status: str, actor) -> dict | None:
+    names = STATUS_TRANSITIONS.get(status, ())
+    for spec in workflow.available_transitions(action, actor):
+        if spec["name"] in names:
+            return spec
+    return None
+
+
+def status_targets(action: Action, actor) -> list[str]:
+    """The action's status and the statuses ``actor`` may move it to now."""
+    return [action.state] + [
+        status for status in STATUS_TRANSITIONS
+        if status != action.state and _transition_to(action, status, actor)
+    ]
+
+
+def check_status_change(
+    action: Action, status: str, actor, comment: str = "", *, evidence_coming: bool = False
+) -> dict | None:
+    """Refuse a status change before anything is written; return the transition to fire.
+
+    :param evidence_coming: evidence of impact is being added in the same step, so the
+        "verified needs evidence" guard will pass.
+    """
     if status == action.state:
-        return action
-    names = STATUS_TRANSITIONS.get(status)
-    if not names:
+        return None
+    if status not in STATUS_TRANSITIONS:
         raise InvalidInput(f"'{status}' is not a status an action can be moved to.",
                            field="status")
-    available = {t["name"] for t in workflow.available_transitions(action, actor)}
-    for name in names:
-        if name in available:
-            if name == "cancel":
-                Action.objects(pk=action.pk).update_one(set__cancel_reason=comment.strip())
-            return workflow.fire(action, name, actor, comment)
-    raise PermissionDenied(
-        f"The action cannot go from '{workflow.state_title(action)}' to '{status}' for you."
-    )
+    spec = _transition_to(action, status, actor)
+    if spec is None:
+        raise PermissionDenied(
+            f"The action cannot go from '{workflow.state_title(action)}' to '{status}' for you."
+        )
+    if spec["comment_required"] and not (comment or "").strip():
+        raise InvalidInput("Give the reason for this change.", field="comment")
+    if spec["blocked"] and not (evidence_coming and spec["guard"] == "action_has_evidence"):
+        raise GuardFailed(spec["blocked"])
+    return spec
+
+
+def change_status(action: Action, status: str, actor, comment: str = "") -> Action:
+    """Move ``action`` to ``status`` through the workflow (its guards and roles apply)."""
+    spec = check_status_change(action, status, actor, comment)
+    if spec is None:
+        return action
+    if spec["name"] == "cancel":
+        Action.objects(pk=action.pk).update_one(set__cancel_reason=comment.strip())
+    return workflow.fire(action, spec["name"], actor, comment)
 
 
 def my_actions_query(user) -> dict | None:

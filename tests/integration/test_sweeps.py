@@ -186,9 +186,9 @@ def test_information_request_reminder_then_one_chase(people):
         make_information_request(make_referral(title="Other"), agency="csc")
 
     assert sweeps.send_information_request_reminders(at(D(2026, 1, 5))) == {}
-    assert sweeps.send_information_request_reminders(at(D(2026, 1, 6)))["reminders"] == 1
+    assert sweeps.send_information_request_reminders(at(D(2026, 1, 6)))["reminders"] == 2
     assert sweeps.send_information_request_reminders(at(D(2026, 1, 8))) == {}
-    assert sweeps.send_information_request_reminders(at(D(2026, 1, 9)))["chases"] == 1
+    assert sweeps.send_information_request_reminders(at(D(2026, 1, 9)))["chases"] == 2
     assert sweeps.send_information_request_reminders(at(D(2026, 1, 20))) == {}
 
     assert keys_for(people["ciec"]) == sorted([
