@@ -14,6 +14,7 @@ import sys
 from flask import Flask, jsonify
 
 from admin import init_admin
+from api import init_api
 from cli import register_cli
 from config.settings import CONFIGS, SettingError
 from lif import db
@@ -52,6 +53,7 @@ def create_app(config=None) -> Flask:
     for line in first:
         print(line, flush=True)
     init_admin(app)
+    init_api(app)
 
     @app.get("/healthz")
     def healthz():

@@ -14,8 +14,10 @@ from lif.services import notifications, reference
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
+from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
+from .views.documents import DocumentsView
 from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
 from .views.preferences import PreferencesView
 from .views.system import (
@@ -56,6 +58,10 @@ def init_admin(app: Flask) -> Admin:
                                  endpoint="my_actions"))
     admin.add_view(PlanBuilderView(name="New plan from findings", endpoint="plan_builder"))
     admin.add_view(ImportActionsView(name="Import actions", endpoint="import_actions"))
+    admin.add_view(AuditWorkView(name="Audit workspace", category="Audits",
+                                 endpoint="audit_work", url="/admin/audit_work"))
+    admin.add_view(DocumentsView(name="Word documents", category="Reviews & learning",
+                                 endpoint="documents"))
     admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
     admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
                               endpoint="agencies"))

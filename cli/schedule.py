@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import click
 from flask import current_app
@@ -49,7 +50,8 @@ def sweep_command(now_text, dry_run):
     configure_mail(current_app)
     hook = None if dry_run else jobs.attach_review_pack
     summary = sweeps.run_all(now, on_review_created=hook, dry_run=dry_run)
-    click.echo(f"Sweep at {now:%Y-%m-%d %H:%M} UTC{' (dry run: nothing changed)' if dry_run else ''}")
+    note = " (dry run: nothing changed)" if dry_run else ""
+    click.echo(f"Sweep at {now:%Y-%m-%d %H:%M} UTC{note}")
     for line in format_summary(summary):
         click.echo(line)
     errors = [f"{name}: {result['error']}" for name, result in summary.items()
@@ -61,6 +63,8 @@ def sweep_command(now_text, dry_run):
 @lif_cli.command("scheduler")
 def scheduler_command():
     """Run the one scheduler of a multi-worker install (Ctrl-C stops it)."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     click.echo(f"LIF scheduler running: sweeps every {SWEEP_EVERY_MINUTES} minutes "
                "(Ctrl-C stops it).")
     run_dedicated(current_app._get_current_object())

@@ -93,31 +93,59 @@ def view_filter(user, type_key: str) -> dict | None:
     """Return a raw query selecting the items of ``type_key`` that ``user`` may view.
 
     ``None`` means nothing at all. Trashed items are never included (the trash has its own
-    admin-only view).
+    admin-only view). The query is kept as flat as the rules allow (equality and ``$in``
+    on indexed fields, no ``$or`` unless two roles reach different items), because a query
+    planner can use a compound index for that and not for an ``$or`` (SecantusDB scans).
     """
-    base = {"trashed": {"$ne": True}}
+    base = {"trashed": False}
     if is_admin(user):
         return base
     states = WORKFLOWS[type_key]["states"]
-    clauses = []
+    # Group the states each role may view by the agency scope that role brings.
+    by_scope: dict[tuple, set[str]] = {}
     for role in roles_of(user):
-        visible = [name for name, spec in states.items() if role in spec["view"]]
+        visible = {name for name, spec in states.items() if role in spec["view"]}
         if not visible:
             continue
-        clause: dict = {"state": {"$in": visible}}
         scope = AGENCY_SCOPE.get((role, type_key))
+        key: tuple = ()
         if scope is not None:
             agency = getattr(user, "agency", None)
-            allowed = [agency] if agency else []
-            if scope["shared_when_empty"]:
-                allowed += [None, ""]
+            allowed = ((agency,) if agency else ()) + ((None, "") if scope["shared_when_empty"]
+                                                       else ())
             if not allowed:
                 continue
-            clause[scope["field"]] = {"$in": allowed}
-        clauses.append(clause)
-    if not clauses:
+            key = (scope["field"], allowed)
+        by_scope.setdefault(key, set()).update(visible)
+    if not by_scope:
         return None
+    clauses = []
+    for key, visible in by_scope.items():
+        clause: dict = {}
+        if set(visible) != set(states):
+            clause["state"] = {"$in": sorted(visible)}
+        if key:
+            field, allowed = key
+            clause[field] = allowed[0] if len(allowed) == 1 else {"$in": list(allowed)}
+        clauses.append(clause)
+    unscoped = by_scope.get(())
+    if unscoped is not None and set(unscoped) == set(states):
+        return base  # one role already sees every item in every state
+    if len(clauses) == 1:
+        return {**base, **clauses[0]}
     return {**base, "$or": clauses}
+
+
+def and_query(*parts: dict) -> dict:
+    """Combine raw queries with AND, flat when their fields do not overlap (index-friendly)."""
+    merged: dict = {}
+    rest = []
+    for part in parts:
+        if set(part) & set(merged) or "$or" in part and "$or" in merged:
+            rest.append(part)
+        else:
+            merged.update(part)
+    return {"$and": [merged, *rest]} if rest else merged
 
 
 def can_see_personal(user, referral) -> bool:

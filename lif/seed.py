@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 
 from config import taxonomy
 
 from . import audit_trail, clock
-from .actors import SYSTEM
+from .actors import SYSTEM, actor_email
 from .demo.appendix_one import ENTRIES
+from .errors import LIFError
 from .models import (
     Action,
     ActionPlan,
@@ -45,17 +47,18 @@ def seed_reference() -> int:
     return created
 
 
-def _set_state(item, state: str, at: dt.datetime, comment: str = "Loaded from the L&I Index") -> None:
+def _set_state(item, state: str, at: dt.datetime, comment: str = "Loaded from the L&I Index",
+               actor=SYSTEM) -> None:
     """Place an imported item in its real-world state, recording how it got there."""
     if item.state == state:
         return
     entry = WorkflowEntry(
-        action="import", from_state=item.state, to_state=state, actor="system", at=at,
+        action="import", from_state=item.state, to_state=state, actor=actor_email(actor), at=at,
         comment=comment,
     )
     type(item).objects(pk=item.pk).update_one(set__state=state, push__workflow_history=entry)
     item.reload()
-    audit_trail.record("transition", SYSTEM, item, changes={"state": [entry.from_state, state]},
+    audit_trail.record("transition", actor, item, changes={"state": [entry.from_state, state]},
                        detail=f"import: {comment}", at=at)
 
 
@@ -67,12 +70,48 @@ def _entry_state(entry: dict, today: dt.date) -> tuple[str, dt.date | None]:
     return "ratified_lscb", None
 
 
-def seed_entries(entries, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Load L&I Index entries as Review and Audit items; skip those already present."""
+def seed_entries(
+    entries,
+    *,
+    now: dt.datetime | None = None,
+    actor=SYSTEM,
+    dry_run: bool = False,
+    on_entry: Callable[[dict, str, object], None] | None = None,
+) -> dict[str, int]:
+    """Load L&I Index entries as Review and Audit items; skip those already present.
+
+    An entry is present when an item of its kind has the same name and date.
+
+    :param actor: Who creates the items (their permission to create is checked).
+    :param dry_run: Count what would be created; store nothing.
+    :param on_entry: Told of each entry's outcome as ``(entry, outcome, detail)``: outcome
+        ``"created"`` (detail: the item, or ``None`` in a dry run), ``"present"`` (the item
+        already there) or ``"refused"`` (the reason). Without it a refusal raises.
+    :raises LIFError: an entry was refused and no ``on_entry`` was given.
+    """
     now = now or clock.now()
-    counts = {"reviews": 0, "audits": 0, "skipped": 0}
+    counts = {"reviews": 0, "audits": 0, "skipped": 0, "refused": 0}
+    planned: set[tuple[str, str, dt.date]] = set()
+
+    def tell(entry: dict, outcome: str, detail: object = None) -> None:
+        if on_entry is not None:
+            on_entry(entry, outcome, detail)
+
     for entry in entries:
         date = dt.date.fromisoformat(entry["date"])
+        model = Audit if entry["kind"] == "audit" else Review
+        existing = model.objects(title=entry["name"], date=date).first()
+        key = (entry["kind"], entry["name"], date)
+        if existing is not None or key in planned:
+            counts["skipped"] += 1
+            tell(entry, "present", existing)
+            continue
+        plural = "audits" if entry["kind"] == "audit" else "reviews"
+        if dry_run:
+            planned.add(key)
+            counts[plural] += 1
+            tell(entry, "created", None)
+            continue
         findings = [Finding(number=i, text=text) for i, text in enumerate(entry["findings"], 1)]
         activities = [Activity(text=text) for text in entry["activities"]]
         common = {
@@ -86,34 +125,35 @@ def seed_entries(entries, *, now: dt.datetime | None = None) -> dict[str, int]:
             "findings": findings,
             "activities": activities,
         }
-        if entry["kind"] == "audit":
-            if Audit.objects(title=entry["name"], date=date).first():
-                counts["skipped"] += 1
-                continue
-            audit = content.create(
-                Audit,
-                {**common, "audit_type": entry["audit_type"] or "multi_agency",
-                 "methodology": entry["overview"], "committee": "qaec"},
-                SYSTEM, note="Loaded from the Learning and Improvement Index", now=now,
-            )
-            _set_state(audit, "closed", now)
-            counts["audits"] += 1
-        else:
-            if Review.objects(title=entry["name"], date=date).first():
-                counts["skipped"] += 1
-                continue
-            review = content.create(
-                Review,
-                {**common, "review_type": entry["review_type"], "overview": entry["overview"],
-                 "reference": entry.get("reference", ""),
-                 "independent_reviewer": entry.get("independent_reviewer", "")},
-                SYSTEM, note="Loaded from the Learning and Improvement Index", now=now,
-            )
-            state, published = _entry_state(entry, now.date())
-            if published:
-                Review.objects(pk=review.pk).update_one(set__effective=published)
-            _set_state(review, state, now)
-            counts["reviews"] += 1
+        try:
+            if entry["kind"] == "audit":
+                item = content.create(
+                    Audit,
+                    {**common, "audit_type": entry["audit_type"] or "multi_agency",
+                     "methodology": entry["overview"], "committee": "qaec"},
+                    actor, note="Loaded from the Learning and Improvement Index", now=now,
+                )
+                _set_state(item, "closed", now, actor=actor)
+            else:
+                item = content.create(
+                    Review,
+                    {**common, "review_type": entry["review_type"], "overview": entry["overview"],
+                     "reference": entry.get("reference", ""),
+                     "independent_reviewer": entry.get("independent_reviewer", "")},
+                    actor, note="Loaded from the Learning and Improvement Index", now=now,
+                )
+                state, published = _entry_state(entry, now.date())
+                if published:
+                    Review.objects(pk=item.pk).update_one(set__effective=published)
+                _set_state(item, state, now, actor=actor)
+        except LIFError as error:
+            if on_entry is None:
+                raise
+            counts["refused"] += 1
+            tell(entry, "refused", error.message)
+            continue
+        counts[plural] += 1
+        tell(entry, "created", item)
     return counts
 
 

@@ -12,29 +12,30 @@ from lif.services import attachments, sweeps
 log = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PACK_WRITER = "documents.writers.pdc_pack"
+PACK_KIND = "pdc-pack"
 
 
 def attach_review_pack(review: PDCReview) -> None:
-    """Render the Word review pack of a new PDC review and attach it (when the writer exists)."""
-    try:
-        from documents.writers import pdc_pack
-    except ModuleNotFoundError as error:
-        if error.name not in (PACK_WRITER, "documents.writers", "documents"):
-            raise
-        log.info("No review pack writer (%s): review %s has no pack", PACK_WRITER, review.pk)
-        return
-    from documents import reader
+    """Write the Word pack of a new PDC review and attach it to the review.
 
-    data = pdc_pack.render(review)
-    if hasattr(data, "getvalue"):
-        data = data.getvalue()
+    The pack comes from ``documents.writers`` (kind ``pdc-pack``); when that cannot be
+    imported the review stays without a pack and a line says so.
+    """
+    try:
+        from documents import reader, writers
+
+        render = writers.render
+    except (ImportError, AttributeError) as error:
+        log.warning("No review pack writer (%s): PDC review %s has no pack", error, review.pk)
+        return
+    name, data = render(PACK_KIND, review, SYSTEM)
     try:
         text = reader.extract_text(data)
-    except Exception:  # noqa: BLE001 - the pack is ours; text only feeds search
+    except Exception:  # noqa: BLE001 - the pack is ours; its text only feeds search
         text = ""
-    name = f"PDC review pack {review.scheduled_for:%Y-%m-%d}.docx"
-    attachment = attachments.add(review, name, data, DOCX, text, SYSTEM, check_permission=False)
+    media_type = getattr(writers, "DOCX_MEDIA_TYPE", DOCX)
+    attachment = attachments.add(review, name, data, media_type, text, SYSTEM,
+                                 check_permission=False)
     PDCReview.objects(pk=review.pk).update_one(set__pack_attachment=attachment.pk)
 
 

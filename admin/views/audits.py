@@ -270,7 +270,8 @@ class AuditWorkView(SecureView):
     def _page(self, template: str, audit, tab: str, **context):
         return self.render(
             template, audit=audit, tab=tab, can_edit=permissions.can_edit(current_user, audit),
-            agency_name=reference.agency_name, **context,
+            agency_name=reference.agency_name,
+            answering=audits.answering_agencies(current_user, audit), **context,
         )
 
     def _done(self, message: str, endpoint: str, audit, **values):
@@ -293,7 +294,6 @@ class AuditWorkView(SecureView):
         audit = self._workspace(audit_id)
         return self._page("audits/overview.html", audit, "overview",
                           counts=audits.overview(audit),
-                          answering=audits.answering_agencies(current_user, audit),
                           type_label=dict(taxonomy.AUDIT_TYPES).get(audit.audit_type, ""),
                           committee_label=dict(taxonomy.COMMITTEES).get(audit.committee, ""),
                           theme_label=dict(taxonomy.THEMES).get(audit.theme, audit.theme))

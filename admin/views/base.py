@@ -104,6 +104,13 @@ class ContentView(SecureMixin, ModelView):
     form_excluded_columns = Content.SYSTEM_FIELDS
     column_formatters = {"state": state_badge, "agency": agency_formatter,
                          "agencies": agency_formatter}
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    column_formatters_export = {
+        "state": lambda view, context, model, name: workflow.state_title(model),
+        "agency": agency_formatter,
+        "agencies": agency_formatter,
+    }
     column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due",
                      "created_at": "Created", "created_by": "Created by",
                      "modified_by": "Changed by"}
@@ -160,6 +167,15 @@ class ContentView(SecureMixin, ModelView):
         if flt is None:
             return self.model.objects(pk=None)
         return self.model.objects(__raw__=flt)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        count, data = super().get_list(page, sort_column, sort_desc, search, filters,
+                                       execute=execute, page_size=page_size)
+        if execute:
+            # One query per referenced collection instead of one per row (plan titles…).
+            data = data.select_related(max_depth=1)
+        return count, data
 
     def get_one(self, id):
         try:

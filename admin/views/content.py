@@ -148,6 +148,7 @@ class ReviewView(SourceMixin, ContentView):
 
 class AuditView(SourceMixin, ContentView):
     menu_area = AUDITS
+    details_template = "audits/audit_details.html"
     column_list = ("title", "audit_type", "date", "committee", "state", "modified_at")
     column_sortable_list = ("title", "audit_type", "date", "state", "modified_at")
     column_searchable_list = ("title", "summary", "methodology")
@@ -311,6 +312,7 @@ class ReferralView(ContentView):
     column_filters = (AgencyFilter("agency"),
                       ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
                       "notified_on")
+    column_export_exclude_list = PERSONAL_FIELDS
     column_formatters = {**ContentView.column_formatters,
                          "child": personal_formatter, "significant_people": personal_formatter,
                          "recommendation": choice_label(RECOMMENDATIONS),

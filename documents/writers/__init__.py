@@ -24,7 +24,7 @@ from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
 
-from . import brief, cigm1, ciginf1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
+from . import brief, ciginf1, cigm1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
 from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
 
 __all__ = [
@@ -108,9 +108,19 @@ WRITERS: dict[str, Writer] = {
 }
 
 
+_STEMS = {
+    "index": "learning-and-improvement-index",
+    "lscb-report": "lscb-learning-and-improvement-report",
+}
+
+
 def kinds_for(type_key: str) -> list[Kind]:
     """Return the kinds of document written for an item of ``type_key``."""
     return [kind for kind in KINDS.values() if kind.type_key == type_key]
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _kind(key: str) -> Kind:
@@ -134,9 +144,8 @@ def load_item(kind_key: str, item_id: str | None, actor):
             raise InvalidInput(f"The {kind.key} document takes no item id.")
         return None
     if not item_id:
-        model = CONTENT_TYPES[kind.type_key]
-        raise InvalidInput(f"The {kind.key} document needs the id of a "
-                           f"{model.type_label.lower()}.")
+        raise InvalidInput(f"The {kind.key} document needs the id of "
+                           f"{_a(CONTENT_TYPES[kind.type_key].type_label.lower())}.")
     return content.get(kind.type_key, item_id, actor)
 
 
@@ -145,12 +154,15 @@ def filename_for(kind_key: str, item) -> str:
     kind = _kind(kind_key)
     today = clock.today().isoformat()
     if item is None:
-        return f"{slug(kind.label)}-{today}.docx"
+        return f"{_STEMS.get(kind.key, kind.key)}-{today}.docx"
     if kind.restricted or kind.type_key in ("referral", "meeting", "information_request"):
         # Referral titles may name the child: restricted forms are named by id only.
         stamp = getattr(item, "date", None)
         suffix = stamp.isoformat() if stamp else str(item.pk)
         return f"{kind.key.upper()}-{suffix}.docx"
+    if kind.key == "pdc-pack":
+        title = publication_redactor()(str(item.plan))
+        return f"pdc-pack-{slug(title, 50)}-{item.scheduled_for.isoformat()}.docx"
     title = publication_redactor()(str(item))
     return f"{kind.key}-{slug(title, 50)}-{today}.docx"
 
@@ -172,8 +184,8 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
     if kind.type_key is None:
         item = None
     elif item is None or getattr(item, "type_key", None) != kind.type_key:
-        raise InvalidInput(f"The {kind.key} document is written for a "
-                           f"{CONTENT_TYPES[kind.type_key].type_label.lower()}.")
+        raise InvalidInput(f"The {kind.key} document is written for "
+                           f"{_a(CONTENT_TYPES[kind.type_key].type_label.lower())}.")
     else:
         permissions.require_view(actor, item)
     data = WRITERS[kind.key](item, actor, progress=progress)

@@ -27,11 +27,12 @@ from collections.abc import Iterable, Sequence
 
 import docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.table import Table
+from lxml.etree import SubElement
 
 from lif import clock, permissions
 from lif.actors import actor_email
@@ -51,6 +52,28 @@ NOT_SHOWN = "[restricted: not shown to you]"
 
 RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
 _HEADER_FILL = "D9E2F3"
+_TWIPS_PER_CM = 567
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+_W_P, _W_PPR, _W_PSTYLE, _W_NUM_PR, _W_ILVL, _W_NUM_ID = (
+    qn(t) for t in ("w:p", "w:pPr", "w:pStyle", "w:numPr", "w:ilvl", "w:numId"))
+_W_R, _W_RPR, _W_B, _W_I, _W_T, _W_BR, _W_TAB = (
+    qn(t) for t in ("w:r", "w:rPr", "w:b", "w:i", "w:t", "w:br", "w:tab"))
+_W_TBL, _W_TBL_PR, _W_TBL_STYLE, _W_TBL_W, _W_JC, _W_TBL_LOOK, _W_TBL_GRID, _W_GRID_COL = (
+    qn(t) for t in ("w:tbl", "w:tblPr", "w:tblStyle", "w:tblW", "w:jc", "w:tblLook",
+                    "w:tblGrid", "w:gridCol"))
+_W_TR, _W_TR_PR, _W_CANT_SPLIT, _W_TBL_HEADER, _W_TC, _W_TC_PR, _W_TC_W, _W_SHD = (
+    qn(t) for t in ("w:tr", "w:trPr", "w:cantSplit", "w:tblHeader", "w:tc", "w:tcPr",
+                    "w:tcW", "w:shd"))
+_W_NUM, _W_ABSTRACT_NUM_ID, _W_LVL_OVERRIDE, _W_START_OVERRIDE = (
+    qn(t) for t in ("w:num", "w:abstractNumId", "w:lvlOverride", "w:startOverride"))
+_W_SECT_PR = qn("w:sectPr")
+_W_VAL, _W_W, _W_TYPE, _W_COLOR, _W_FILL, _W_FIRST_ROW = (
+    qn(t) for t in ("w:val", "w:w", "w:type", "w:color", "w:fill", "w:firstRow"))
+_W_NUM_ID_ATTR, _W_ILVL_ATTR = qn("w:numId"), qn("w:ilvl")
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def fmt_date(value: dt.date | dt.datetime | None, default: str = "") -> str:
@@ -201,26 +224,6 @@ def recommendation_label(key: str | None, default: str = "Not yet recorded") -> 
     return dict(RECOMMENDATIONS).get(key or "", default)
 
 
-def _shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
-
-
-def _mark_header_row(row) -> None:
-    """Make ``row`` a table header row: repeated on each page, not split across pages."""
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-    cant_split = OxmlElement("w:cantSplit")
-    cant_split.set(qn("w:val"), "true")
-    tr_pr.append(cant_split)
-
-
 def _field(paragraph, instruction: str, placeholder: str) -> None:
     """Append a simple field (e.g. ``PAGE``) that Word updates when it lays the page out."""
     field = OxmlElement("w:fldSimple")
@@ -258,13 +261,20 @@ class DocumentBuilder:
     ) -> None:
         self.redact = redact or Redactor()
         self.doc = docx.Document()
+        # python-docx finds a style by name with a scan of every style (twice) per
+        # paragraph; resolve the ids once and set them directly.
+        self._style_ids = {style.name: style.style_id for style in self.doc.styles}
         self._next_num_id = self._max_num_id() + 1
         self._list_number_abstract = self._abstract_for("List Number")
         title = self.redact(title)
         self._set_properties(title, actor, subject, keywords)
         self._set_styles()
         self._set_page(landscape, marking, title)
-        self.doc.add_paragraph(title, style="Title")
+        self._body_el = self.doc.element.body
+        self._sect_pr = self._body_el.find(_W_SECT_PR)
+        section = self.doc.sections[-1]
+        self._block_width = section.page_width - section.left_margin - section.right_margin
+        self.heading(title, 0)
 
     # --- set-up ------------------------------------------------------------------------
     def _set_properties(self, title: str, actor, subject: str, keywords: str) -> None:
@@ -322,19 +332,72 @@ class DocumentBuilder:
         return int(numbering.num_having_numId(num_id).abstractNumId.val)
 
     # --- text --------------------------------------------------------------------------
+    # Body content is built as WordprocessingML directly with lxml. python-docx's element
+    # classes do the same work per element with lookups that grow with the document (the
+    # body's sectPr found by scanning every child, styles found by scanning every style):
+    # a 1,000-entry index took over ten seconds through them.
+
+    def _append(self, element) -> None:
+        """Insert ``element`` at the end of the body, before its section properties."""
+        if self._sect_pr is None:
+            self._body_el.append(element)
+        else:
+            self._sect_pr.addprevious(element)
+
+    def _text(self, text) -> str:
+        return _XML_INVALID.sub("", self.redact(text))
+
+    def _p(self, style: str | None = None, parent=None, num_id: int | None = None):
+        """Create a ``w:p`` (appended to ``parent``, or to the body)."""
+        if parent is None:
+            p = self._body_el.makeelement(_W_P, {})
+            self._append(p)
+        else:
+            p = SubElement(parent, _W_P)
+        if style is not None or num_id is not None:
+            ppr = SubElement(p, _W_PPR)
+            if style is not None:
+                SubElement(ppr, _W_PSTYLE).set(_W_VAL, self._style_ids[style])
+            if num_id is not None:
+                num_pr = SubElement(ppr, _W_NUM_PR)
+                SubElement(num_pr, _W_ILVL).set(_W_VAL, "0")
+                SubElement(num_pr, _W_NUM_ID).set(_W_VAL, str(num_id))
+        return p
+
+    def _run(self, p, text: str, *, bold: bool = False, italic: bool = False) -> None:
+        """Append a run of ``text`` (already redacted) to ``p``: "\n" breaks, "\t" tabs."""
+        r = SubElement(p, _W_R)
+        if bold or italic:
+            rpr = SubElement(r, _W_RPR)
+            if bold:
+                SubElement(rpr, _W_B)
+            if italic:
+                SubElement(rpr, _W_I)
+        for line_number, line in enumerate(text.split("\n")):
+            if line_number:
+                SubElement(r, _W_BR)
+            for tab_number, part in enumerate(line.split("\t")):
+                if tab_number:
+                    SubElement(r, _W_TAB)
+                if part:
+                    t = SubElement(r, _W_T)
+                    t.text = part
+                    if part[0].isspace() or part[-1].isspace():
+                        t.set(_XML_SPACE, "preserve")
+
     def heading(self, text: str, level: int = 1):
-        """Add a heading paragraph ("Heading 1".."Heading 3")."""
-        return self.doc.add_heading(self.redact(text), level=level)
+        """Add a heading paragraph ("Title" for level 0, else "Heading 1".."Heading 3")."""
+        p = self._p("Title" if level == 0 else f"Heading {level}")
+        self._run(p, self._text(text))
+        return p
 
     def paragraph(self, text: str = "", *, style: str | None = None, bold: bool = False,
                   italic: bool = False):
         """Add a paragraph; line breaks in ``text`` become line breaks in Word."""
-        paragraph = self.doc.add_paragraph(style=style)
+        p = self._p(style)
         if text:
-            run = paragraph.add_run(self.redact(text))
-            run.bold = bold or None
-            run.italic = italic or None
-        return paragraph
+            self._run(p, self._text(text), bold=bold, italic=italic)
+        return p
 
     def paragraphs(self, text: str, *, empty: str = "") -> None:
         """Add one paragraph per line of ``text`` (or ``empty`` in italics if blank)."""
@@ -346,9 +409,9 @@ class DocumentBuilder:
 
     def label(self, label: str, value: str) -> None:
         """Add a "Label: value" paragraph with the label in bold."""
-        paragraph = self.doc.add_paragraph()
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(self.redact(value))
+        p = self._p()
+        self._run(p, f"{label}: ", bold=True)
+        self._run(p, self._text(value))
 
     def numbered(self, items: Iterable[str], *, headings: Sequence[str] | None = None) -> int:
         """Add a numbered list restarting at 1; return how many items were written.
@@ -361,14 +424,11 @@ class DocumentBuilder:
         num_id = self._new_list()
         count = 0
         for index, text in enumerate(items):
-            paragraph = self.doc.add_paragraph(style="List Number")
+            p = self._p("List Number", num_id=num_id)
             heading = headings[index] if headings and index < len(headings) else ""
             if heading:
-                paragraph.add_run(self.redact(heading) + ". ").bold = True
-            paragraph.add_run(self.redact(text))
-            num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
-            num_pr.get_or_add_ilvl().val = 0
-            num_pr.get_or_add_numId().val = num_id
+                self._run(p, self._text(heading) + ". ", bold=True)
+            self._run(p, self._text(text))
             count += 1
         return count
 
@@ -382,18 +442,12 @@ class DocumentBuilder:
 
     def _new_list(self) -> int:
         numbering = self.doc.part.numbering_part.element
-        num = OxmlElement("w:num")
-        num.set(qn("w:numId"), str(self._next_num_id))
-        abstract = OxmlElement("w:abstractNumId")
-        abstract.set(qn("w:val"), str(self._list_number_abstract))
-        num.append(abstract)
-        override = OxmlElement("w:lvlOverride")
-        override.set(qn("w:ilvl"), "0")
-        start = OxmlElement("w:startOverride")
-        start.set(qn("w:val"), "1")
-        override.append(start)
-        num.append(override)
-        numbering.append(num)
+        num = SubElement(numbering, _W_NUM)
+        num.set(_W_NUM_ID_ATTR, str(self._next_num_id))
+        SubElement(num, _W_ABSTRACT_NUM_ID).set(_W_VAL, str(self._list_number_abstract))
+        override = SubElement(num, _W_LVL_OVERRIDE)
+        override.set(_W_ILVL_ATTR, "0")
+        SubElement(override, _W_START_OVERRIDE).set(_W_VAL, "1")
         self._next_num_id += 1
         return self._next_num_id - 1
 
@@ -408,35 +462,68 @@ class DocumentBuilder:
     ):
         """Add a bordered table whose first row is a header row.
 
+        The header row is bold and shaded, repeats at the top of each page the table runs
+        onto, and is never split across pages.
+
         :param header: The column titles.
         :param rows: The cell texts, one sequence per row.
-        :param widths: Column widths in centimetres.
+        :param widths: Column widths in centimetres (default: the page width shared out).
         :param rag_column: Index of a column holding "Red"/"Amber"/"Green": its cells are
             shaded to match (the word stays, so colour is never the only signal).
         """
-        table = self.doc.add_table(rows=1, cols=len(header))
-        table.style = self.doc.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        head = table.rows[0]
-        _mark_header_row(head)
-        for cell, text in zip(head.cells, header, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).bold = True
-            _shade(cell, _HEADER_FILL)
-        for values in rows:
-            cells = table.add_row().cells
-            for index, (cell, text) in enumerate(zip(cells, values, strict=False)):
-                cell.text = self.redact(text)
-                if rag_column is not None and index == rag_column:
-                    fill = RAG_COLOURS.get(str(text).strip().lower())
-                    if fill:
-                        _shade(cell, fill)
+        columns = len(header)
         if widths:
-            for row in table.rows:
-                for cell, width in zip(row.cells, widths, strict=False):
-                    cell.width = Cm(width)
-        self.doc.add_paragraph()
-        return table
+            twips = [int(width * _TWIPS_PER_CM) for width in widths][:columns]
+            twips += [twips[-1]] * (columns - len(twips))
+        else:
+            twips = [int(Emu(self._block_width).twips / columns)] * columns
+        tbl = self._body_el.makeelement(_W_TBL, {})
+        self._append(tbl)
+        tbl_pr = SubElement(tbl, _W_TBL_PR)
+        SubElement(tbl_pr, _W_TBL_STYLE).set(_W_VAL, self._style_ids["Table Grid"])
+        tbl_w = SubElement(tbl_pr, _W_TBL_W)
+        tbl_w.set(_W_W, "0")
+        tbl_w.set(_W_TYPE, "auto")
+        SubElement(tbl_pr, _W_JC).set(_W_VAL, "center")
+        look = SubElement(tbl_pr, _W_TBL_LOOK)
+        look.set(_W_VAL, "04A0")
+        look.set(_W_FIRST_ROW, "1")
+        grid = SubElement(tbl, _W_TBL_GRID)
+        for width in twips:
+            SubElement(grid, _W_GRID_COL).set(_W_W, str(width))
+        self._row(tbl, twips, header, header_row=True)
+        for values in rows:
+            values = list(values)[:columns]
+            values += [""] * (columns - len(values))
+            self._row(tbl, twips, values, rag_column=rag_column)
+        self._p()  # Word needs a paragraph between two tables; it also spaces them.
+        return Table(tbl, self.doc._body)
+
+    def _row(self, tbl, twips: list[int], values: Sequence[str], *, header_row: bool = False,
+             rag_column: int | None = None) -> None:
+        tr = SubElement(tbl, _W_TR)
+        if header_row:
+            tr_pr = SubElement(tr, _W_TR_PR)
+            SubElement(tr_pr, _W_CANT_SPLIT).set(_W_VAL, "true")
+            SubElement(tr_pr, _W_TBL_HEADER).set(_W_VAL, "true")
+        for index, (width, value) in enumerate(zip(twips, values, strict=False)):
+            tc = SubElement(tr, _W_TC)
+            tc_pr = SubElement(tc, _W_TC_PR)
+            tc_w = SubElement(tc_pr, _W_TC_W)
+            tc_w.set(_W_W, str(width))
+            tc_w.set(_W_TYPE, "dxa")
+            text = str(value) if value is not None else ""
+            fill = _HEADER_FILL if header_row else (
+                RAG_COLOURS.get(text.strip().lower()) if index == rag_column else None
+            )
+            if fill:
+                shd = SubElement(tc_pr, _W_SHD)
+                shd.set(_W_VAL, "clear")
+                shd.set(_W_COLOR, "auto")
+                shd.set(_W_FILL, fill)
+            p = self._p(parent=tc)
+            if text:
+                self._run(p, text if header_row else self._text(text), bold=header_row)
 
     def fields(self, rows: Iterable[tuple[str, str]], *, header: tuple[str, str] = ("", "")):
         """Add a two-column "label | value" table (a form's boxes) with a header row."""
@@ -451,7 +538,8 @@ class DocumentBuilder:
                                    for text, ticked in options], widths=(14, 3))
 
     def page_break(self) -> None:
-        self.doc.add_page_break()
+        p = self._p()
+        SubElement(SubElement(p, _W_R), _W_BR).set(_W_TYPE, "page")
 
     # --- output ------------------------------------------------------------------------
     def to_bytes(self) -> bytes:

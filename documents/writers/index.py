@@ -17,7 +17,9 @@ never trashed or restricted ones, and no referral's personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from config import taxonomy
 from lif import clock, permissions
@@ -38,9 +40,61 @@ _AUDIT_TYPES = dict(taxonomy.AUDIT_TYPES)
 _THEMES = dict(taxonomy.THEMES)
 
 
+@dataclass
+class IndexEntry:
+    """What the index shows of one Review or Audit (read raw: thousands load quickly)."""
+
+    is_audit: bool
+    title: str
+    review_type: str = ""
+    audit_type: str = ""
+    reference: str = ""
+    date: dt.date | None = None
+    date_label: str = ""
+    section: str = ""
+    overview: str = ""
+    findings: list[tuple[int, str, str]] = field(default_factory=list)  # number, heading, text
+    activities: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    key: str = ""
+
+
+def entry_of(item) -> IndexEntry:
+    """Return the index entry of a Review or Audit object."""
+    audit = isinstance(item, Audit)
+    return IndexEntry(
+        is_audit=audit, title=item.title, review_type=getattr(item, "review_type", ""),
+        audit_type=getattr(item, "audit_type", ""), reference=getattr(item, "reference", ""),
+        date=item.date, date_label=item.date_label or "", section=item.section or "",
+        overview=overview_of(item),
+        findings=[(f.number or 0, f.heading or "", f.text) for f in item.findings],
+        activities=[a.text for a in item.activities], themes=list(item.themes),
+        agencies=list(item.agencies), key=str(item.pk or ""),
+    )
+
+
+def _entry_from_raw(doc: dict, audit: bool) -> IndexEntry:
+    day = doc.get("date")
+    overview = (doc.get("methodology") or doc.get("summary") or "") if audit else (
+        doc.get("overview") or "")
+    return IndexEntry(
+        is_audit=audit, title=doc.get("title", ""), review_type=doc.get("review_type", ""),
+        audit_type=doc.get("audit_type", ""), reference=doc.get("reference", ""),
+        date=day.date() if isinstance(day, dt.datetime) else day,
+        date_label=doc.get("date_label", ""), section=doc.get("section", ""),
+        overview=overview,
+        findings=[(f.get("number") or 0, f.get("heading", ""), f.get("text", ""))
+                  for f in doc.get("findings", [])],
+        activities=[a.get("text", "") for a in doc.get("activities", [])],
+        themes=list(doc.get("themes", [])), agencies=list(doc.get("agencies", [])),
+        key=str(doc.get("_id", "")),
+    )
+
+
 def type_label(item) -> str:
-    """Return the "Type of Review" text of a Review or an Audit."""
-    if isinstance(item, Audit):
+    """Return the "Type of Review" text of a Review, an Audit or an :class:`IndexEntry`."""
+    if isinstance(item, Audit) or getattr(item, "is_audit", False):
         return _AUDIT_TYPES.get(item.audit_type, "Audit")
     return _REVIEW_TYPES.get(item.review_type, item.review_type or "Review")
 
@@ -63,53 +117,62 @@ def overview_of(item) -> str:
     return item.overview or ""
 
 
-def items_for(actor) -> list:
-    """Return the Review and Audit items ``actor`` may view, without restricted reviews."""
-    items: list = []
-    flt = permissions.view_filter(actor, "review")
-    if flt is not None:
-        items += list(Review.objects(__raw__={"$and": [flt, {"restricted": {"$ne": True}}]}))
-    flt = permissions.view_filter(actor, "audit")
-    if flt is not None:
-        items += list(Audit.objects(__raw__=flt))
+_FIELDS = ("title", "review_type", "audit_type", "reference", "date", "date_label", "section",
+           "overview", "methodology", "summary", "findings", "activities", "themes",
+           "agencies")
+
+
+def items_for(actor) -> list[IndexEntry]:
+    """Return the Review and Audit entries ``actor`` may view, without restricted reviews."""
+    items: list[IndexEntry] = []
+    for model, extra in ((Review, {"restricted": {"$ne": True}}), (Audit, None)):
+        flt = permissions.view_filter(actor, model.type_key)
+        if flt is None:
+            continue
+        query = {"$and": [flt, extra]} if extra else flt
+        fields = [name for name in _FIELDS if name in model._fields]
+        items += [_entry_from_raw(doc, model is Audit)
+                  for doc in model.objects(__raw__=query).only(*fields).as_pymongo()]
     return items
 
 
-def _sort_key(item):
+def _sort_key(entry: IndexEntry):
     # Newest first, as in the framework's own index; then by name for a stable order.
-    ordinal = item.date.toordinal() if item.date else 0
-    return (-ordinal, item.title.lower(), str(item.pk))
+    ordinal = entry.date.toordinal() if entry.date else 0
+    return (-ordinal, entry.title.lower(), entry.key)
 
 
-def grouped(items: list) -> list[tuple[str, str, list]]:
+def grouped(items: list[IndexEntry]) -> list[tuple[str, str, list[IndexEntry]]]:
     """Group ``items`` under the five LEARNING_SECTIONS, each newest first."""
     groups: dict[str, list] = {key: [] for key, _ in taxonomy.LEARNING_SECTIONS}
-    for item in items:
-        section = item.section if item.section in groups else (
-            "audit" if isinstance(item, Audit) else "reviews"
+    for entry in items:
+        section = entry.section if entry.section in groups else (
+            "audit" if entry.is_audit else "reviews"
         )
-        groups[section].append(item)
+        groups[section].append(entry)
     return [(key, label, sorted(groups[key], key=_sort_key))
             for key, label in taxonomy.LEARNING_SECTIONS]
 
 
-def write_entry(builder: DocumentBuilder, item, agency_names: dict[str, str]) -> None:
-    """Write one index entry in the layout described in the module documentation."""
-    builder.heading(item.title, level=2)
-    reference_text = getattr(item, "reference", "") or ""
-    builder.table(HEADER, [(type_label(item), item.title, reference_text, date_text(item))],
+def write_entry(builder: DocumentBuilder, entry, agency_names: dict[str, str]) -> None:
+    """Write one index entry (an :class:`IndexEntry`, a Review or an Audit)."""
+    if not isinstance(entry, IndexEntry):
+        entry = entry_of(entry)
+    builder.heading(entry.title, level=2)
+    builder.table(HEADER, [(type_label(entry), entry.title, entry.reference, date_text(entry))],
                   widths=(4.5, 6.5, 2.5, 4))
-    if item.themes:
-        builder.label("Themes", "; ".join(_THEMES.get(key, key) for key in item.themes))
-    if item.agencies:
-        builder.label("Agencies", "; ".join(agency_names.get(key, key) for key in item.agencies))
+    if entry.themes:
+        builder.label("Themes", "; ".join(_THEMES.get(key, key) for key in entry.themes))
+    if entry.agencies:
+        builder.label("Agencies", "; ".join(agency_names.get(key, key) for key in entry.agencies))
     builder.heading(OVERVIEW, level=3)
-    builder.paragraphs(overview_of(item))
+    builder.paragraphs(entry.overview)
     builder.heading(FINDINGS, level=3)
-    findings = sorted(item.findings, key=lambda f: f.number or 0)
-    builder.numbered([f.text for f in findings], headings=[f.heading for f in findings])
+    findings = sorted(entry.findings, key=lambda f: f[0])
+    builder.numbered([text for _, _, text in findings],
+                     headings=[heading for _, heading, _ in findings])
     builder.heading(ACTIVITIES, level=3)
-    builder.bullets(a.text for a in item.activities)
+    builder.bullets(entry.activities)
 
 
 def build(item, actor, *, progress: Callable[[int, int], None] | None = None) -> bytes:

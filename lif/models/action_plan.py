@@ -51,7 +51,10 @@ class ActionPlan(Content):
 
     meta = {
         "collection": "action_plans",
-        "indexes": content_indexes("agency", "kind", "review", "audit", "next_pdc_review"),
+        "indexes": content_indexes(
+            ("trashed", "agency", "state"), ("trashed", "kind"), "review", "audit",
+            ("trashed", "state", "next_pdc_review"),
+        ),
         "ordering": ["-modified_at"],
     }
 
@@ -132,11 +135,13 @@ class Action(Content):
     meta = {
         "collection": "actions",
         "indexes": content_indexes(
+            ("trashed", "plan"),
+            ("trashed", "agency", "state", "due_date"),
+            ("trashed", "agency", "due_date"),
+            ("trashed", "state", "due_date"),
+            ("trashed", "due_date"),
+            ("trashed", "lead_email"),
             "plan",
-            ("agency", "state", "due_date"),
-            ("state", "due_date"),
-            "due_date",
-            "lead_email",
         ),
         "ordering": ["due_date"],
     }

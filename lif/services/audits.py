@@ -26,6 +26,7 @@ import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from bson import ObjectId
 from mongoengine import EmailField, ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
 
@@ -1304,7 +1305,8 @@ def assignments(audit: Audit, *, agency: str | None = None,
         query = query.filter(agency=agency)
     if agencies is not None:
         query = query.filter(agency__in=agencies)
-    return list(query.order_by("case_ref", "agency"))
+    # One query for the tools of all these returns, not one per row.
+    return list(query.order_by("case_ref", "agency").select_related(max_depth=1))
 
 
 def get_assignment(audit: Audit, assignment_id) -> ToolAssignment:
@@ -1480,6 +1482,7 @@ class AgencyProgress:
     total: int = 0
     returned: int = 0
     outstanding: list[ToolAssignment] = field(default_factory=list)
+    tool_names: dict = field(default_factory=dict)  # tool id → "name (version n)"
 
     @property
     def percent_returned(self) -> int:
@@ -1493,9 +1496,10 @@ def progress(audit: Audit) -> list[AgencyProgress]:
     for p in audit.participants:
         rows[p.agency] = AgencyProgress(p.agency, reference.agency_name(p.agency),
                                         p.lead_auditor)
+    names = {t.pk: str(t) for t in AuditTool.objects(audit=audit).only("name", "version")}
     query = ToolAssignment.objects(audit=audit).only(
         "case_ref", "agency", "state", "tool", "tool_version", "saved_at"
-    ).order_by("case_ref")
+    ).order_by("case_ref").no_dereference()
     for assignment in query:
         row = rows.get(assignment.agency)
         if row is None:
@@ -1506,6 +1510,8 @@ def progress(audit: Audit) -> list[AgencyProgress]:
             row.returned += 1
         else:
             row.outstanding.append(assignment)
+            tool_id = getattr(assignment.tool, "id", assignment.tool)
+            row.tool_names[tool_id] = names.get(tool_id, "")
     return sorted(rows.values(), key=lambda r: r.agency_name)
 
 
@@ -1534,7 +1540,7 @@ def pending_returns(audit: Audit) -> list[PendingReturn]:
     for row in progress(audit):
         if not row.outstanding:
             continue
-        tool_names = sorted({str(a.tool) for a in row.outstanding if a.tool})
+        tool_names = sorted(name for name in row.tool_names.values() if name)
         out.append(PendingReturn(
             audit_id=str(audit.pk), audit_title=audit.title, agency=row.agency,
             lead_auditor=row.lead_auditor,
@@ -1728,6 +1734,8 @@ def recommendation_to_action(
         "themes": list(audit.themes or []),
     }
     errors = {}
+    if not action_data["lead_name"]:
+        errors["lead_name"] = "Name the lead for this action."
     if agency not in reference.agency_names():
         errors["agency"] = "Choose the agency that leads this action."
 
@@ -1763,6 +1771,8 @@ def recommendation_to_action(
         if plan_data["kind"] == "single_agency" and agency and plan_data["agency"] \
                 and plan_data["agency"] != agency:
             errors["agency"] = "A single-agency plan's actions belong to that agency."
+        if not plan_data["title"]:
+            errors["plan_title"] = "Give the new plan a title."
         draft = ActionPlan(**plan_data, state=workflow.initial_state("action_plan"))
         try:
             content.validate(draft)
@@ -1770,13 +1780,14 @@ def recommendation_to_action(
             errors.update({f"plan_{k}" if k in ("title", "kind", "agency") else k: v
                            for k, v in error.errors.items()})
         created_at = now
-    # Check the action as it will be stored (its due date against its plan's creation).
-    probe = Action(**action_data, plan=ActionPlan(created_at=created_at),
-                   state=workflow.initial_state("action"))
+    # Check the action as it will be stored (its due date against its plan's creation); the
+    # new plan does not exist yet, so a stand-in with an id lets the action validate alone.
+    stand_in = ActionPlan(id=ObjectId(), created_at=created_at)
     try:
-        probe.validate()
-    except ValidationError as error:
-        errors.update({k: v for k, v in content.flatten_errors(error).items() if k != "plan"})
+        content.validate(Action(**action_data, plan=stand_in,
+                                state=workflow.initial_state("action")))
+    except InvalidInput as error:
+        errors.update(error.errors)
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
 

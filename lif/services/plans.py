@@ -274,9 +274,8 @@ def my_actions_query(user) -> dict | None:
     if flt is None:
         return None
     agency = getattr(user, "agency", None)
-    if agency:
-        return {"$and": [flt, {"agency": agency}]}
-    return {"$and": [flt, {"lead_email": user.email}]}
+    mine = {"agency": agency} if agency else {"lead_email": user.email}
+    return permissions.and_query(flt, mine)
 
 
 def my_actions(user, *, include_done: bool = False, limit: int = 200, today=None) -> list[Action]:
@@ -285,12 +284,16 @@ def my_actions(user, *, include_done: bool = False, limit: int = 200, today=None
     if query is None:
         return []
     if not include_done:
-        query = {"$and": [query, {"state": {"$nin": list(DONE_STATUSES)}}]}
+        query = permissions.and_query(query, {"state": {"$nin": list(DONE_STATUSES)}})
     overdue = overdue_query(today)
-    first = list(Action.objects(__raw__={"$and": [query, overdue]}).order_by("due_date")
-                 .limit(limit))
-    rest = list(Action.objects(__raw__={"$and": [query, {"$nor": [overdue]}]})
-                .order_by("due_date").limit(max(limit - len(first), 0)))
+    first = list(Action.objects(__raw__=permissions.and_query(query, overdue)).order_by("due_date")
+                 .limit(limit).select_related(max_depth=1))
+    remaining = limit - len(first)
+    if remaining <= 0:  # (a limit of 0 would mean "no limit" to the database)
+        return first
+    not_overdue = {"due_date": {"$gte": overdue["due_date"]["$lt"]}}
+    rest = list(Action.objects(__raw__=permissions.and_query(query, not_overdue))
+                .order_by("due_date").limit(remaining).select_related(max_depth=1))
     return first + rest
 
 

@@ -107,7 +107,7 @@ def ids(results: Any) -> set[str]:
 
 
 def test_status_missing_then_open_creates(tmp_path: Path) -> None:
-    ix = SearchIndex(tmp_path / "index")
+    ix = SearchIndex(tmp_path / "instance" / "index")
     assert ix.status() == "missing"
     with pytest.raises(SearchUnavailable) as info:
         ix.search("anything", PUBLIC)
@@ -319,6 +319,14 @@ def test_rebuild_is_atomic_and_keeps_concurrent_changes(tmp_path: Path, index: S
     assert ix.status() == "ok"
     generations = [p for p in tmp_path.iterdir() if ".gen-" in p.name]
     assert len(generations) == 2  # the live one and the one before
+
+
+def test_rebuild_without_open(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "new" / "index")
+    assert ix.rebuild(iter(CORPUS)) == len(CORPUS)
+    assert ix.status() == "ok"
+    assert (tmp_path / "new" / "index").is_symlink()
+    assert ix.search("bruising", PUBLIC).total == 2
 
 
 def test_failed_rebuild_leaves_old_index(tmp_path: Path, index: SearchIndex) -> None:

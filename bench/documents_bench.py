@@ -1,0 +1,254 @@
+"""Benchmark Word documents in and out: the L&I Index, a PDC pack, importing the index.
+
+Run from the project root::
+
+    python -m bench.documents_bench            # 1,000 entries, a plan of 200 actions
+    python -m bench.documents_bench --quick    # 100 entries, 20 actions
+
+It starts the app on a fresh embedded database in a temporary data dir, loads synthetic
+index entries (about five findings and two activities each, deterministic, seed 1) and a
+plan whose actions carry progress updates and evidence, then measures:
+
+* ``index``: :func:`documents.writers.render` of the Learning and Improvement Index;
+* ``pdc-pack``: :func:`documents.writers.pdc_pack.render` for the plan's PDC review;
+* ``parse``: :func:`documents.index_import.parse_index` of the exported index;
+* ``import``: reading the index and loading every entry into an empty database
+  (:func:`lif.services.learning_index.import_entries`, versions, audit trail, search index).
+
+Each operation runs once untraced for its time and RSS (the process's peak resident set
+size, reset before the run through ``/proc/self/clear_refs`` where Linux allows it), and
+once under :mod:`tracemalloc` for the peak of Python allocations. The targets (< 2 s and
+< 300 MB each) are reported, not asserted. The embedded database runs in its own process
+and is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+TARGET_SECONDS = 2.0
+TARGET_MB = 300.0
+SEED = 1
+
+WORDS = ("agency referral practitioners assessment child family neglect safeguarding plan "
+         "information sharing threshold early help school health police careline review "
+         "learning supervision chronology outcome risk consent domestic abuse meeting "
+         "father mother baby bruising escalation strategy multi single audit evidence").split()
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def synthetic_entries(count: int) -> list[dict]:
+    """Return ``count`` index entries shaped like ``lif.demo.appendix_one.ENTRIES``."""
+    from config import taxonomy
+
+    rng = random.Random(SEED)
+    review_types = [t["key"] for t in taxonomy.REVIEW_TYPES if "audit" not in t["key"]
+                    and t["key"] != "section_11"]
+    sections = [key for key, _ in taxonomy.LEARNING_SECTIONS]
+    themes = [key for key, _ in taxonomy.THEMES]
+    agencies = [a["key"] for a in taxonomy.AGENCIES]
+    entries = []
+    for number in range(count):
+        audit = number % 4 == 0
+        day = dt.date(2010, 1, 1) + dt.timedelta(days=rng.randrange(0, 5000))
+        entries.append({
+            "kind": "audit" if audit else "review",
+            "section": "audit" if audit else rng.choice(sections[1:]),
+            "review_type": "multi_agency_audit" if audit else rng.choice(review_types),
+            "audit_type": rng.choice(["multi_agency", "thematic"]) if audit else "",
+            "name": f"Entry {number:05d} {_sentence(rng, 4)[:-1]}",
+            "reference": "",
+            "date": day.replace(day=1).isoformat(),
+            "date_label": f"Report to LSCB {day:%B %Y}",
+            "overview": "\n".join(_sentence(rng, 30) for _ in range(3)),
+            "findings": [_sentence(rng, rng.randint(25, 60)) for _ in range(rng.randint(3, 7))],
+            "activities": [_sentence(rng, 15) for _ in range(rng.randint(1, 3))],
+            "themes": rng.sample(themes, 2),
+            "agencies": rng.sample(agencies, 3),
+            "independent_reviewer": "",
+        })
+    return entries
+
+
+def make_plan(actions: int):
+    """Create a ratified plan of ``actions`` actions with progress and evidence; return its
+    PDC review."""
+    from lif import clock
+    from lif.actors import SYSTEM
+    from lif.models import Action, ActionPlan, Evidence, PDCReview, ProgressUpdate, Review
+    from lif.services import content
+
+    rng = random.Random(SEED)
+    now = clock.now()
+    review = Review.objects.first()
+    plan = content.create(ActionPlan, {"title": f"Bench plan of {actions} actions",
+                                       "kind": "multi_agency", "source_kind": "review",
+                                       "review": review}, SYSTEM,
+                          now=now - dt.timedelta(days=365))
+    ActionPlan.objects(pk=plan.pk).update_one(set__ratified_on=now.date() - dt.timedelta(180),
+                                              set__state="ratified")
+    for number in range(actions):
+        action = content.create(Action, {
+            "title": f"Action {number}", "plan": plan, "description": _sentence(rng, 20),
+            "finding_text": _sentence(rng, 30), "lead_name": f"Lead {number}",
+            "lead_email": f"lead{number}@example.org", "agency": "police",
+            "due_date": now.date() + dt.timedelta(days=rng.randint(-60, 120)),
+        }, SYSTEM, now=now)
+        Action.objects(pk=action.pk).update_one(
+            set__progress=[ProgressUpdate(at=now - dt.timedelta(days=d), author="lead",
+                                               text=_sentence(rng, 25)) for d in (200, 90, 10)],
+            push__evidence=Evidence(uid=f"e{number}", at=now - dt.timedelta(days=5),
+                                    author="lead", description=_sentence(rng, 25),
+                                    measure="Dip sample of 20 cases"),
+        )
+    return content.create(PDCReview, {"title": "Bench PDC review", "plan": plan,
+                                      "scheduled_for": now.date()}, SYSTEM, now=now)
+
+
+def _reset_rss_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_peak_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(run: Callable[[], object], prepare: Callable[[], None] | None = None) -> dict:
+    """Time ``run`` and take its peak memory, in two separate runs."""
+    if prepare:
+        prepare()
+    reset = _reset_rss_peak()
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    rss = _rss_peak_mb()
+    if prepare:
+        prepare()
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"seconds": seconds, "traced_mb": peak / 1024 / 1024, "rss_mb": rss,
+            "rss_reset": reset}
+
+
+def format_table(rows: list[tuple[str, dict]]) -> str:
+    lines = [f"{'operation':<40} {'time (s)':>9} {'peak traced (MB)':>17} "
+             f"{'peak RSS (MB)':>14}  target",
+             "-" * 95]
+    for name, m in rows:
+        ok = m["seconds"] < TARGET_SECONDS and max(m["traced_mb"], m["rss_mb"]) < TARGET_MB
+        rss = f"{m['rss_mb']:.0f}" + ("" if m["rss_reset"] else "*")
+        lines.append(f"{name:<40} {m['seconds']:>9.2f} {m['traced_mb']:>17.1f} {rss:>14}  "
+                     f"{'met' if ok else 'MISSED'}")
+    lines.append(f"targets: < {TARGET_SECONDS:.0f} s and < {TARGET_MB:.0f} MB each"
+                 + ("" if all(m["rss_reset"] for _, m in rows)
+                    else "; * RSS is the process's lifetime peak"))
+    return "\n".join(lines)
+
+
+def run(entries: int, actions: int) -> list[tuple[str, dict]]:
+    """Set up a fresh app and database, run the four measurements, return the rows."""
+    data_dir = tempfile.mkdtemp(prefix="lif-bench-docs-")
+    os.environ["LIF_DATA_DIR"] = data_dir
+    os.environ.setdefault("LIF_SECRET_KEY", "bench-secret-key-not-for-production")
+    os.environ.pop("MONGODB_URI", None)
+    from app import create_app
+    from config.settings import TestingConfig
+    from lif import db
+
+    class BenchConfig(TestingConfig):
+        def __init__(self):
+            super().__init__()
+            self.LIF_ADMIN_EMAIL = "admin@bench.lif"
+            self.LIF_ADMIN_PASSWORD = "bench password not for production"
+            self.LIF_DEMO_DATA = False
+            self.LIF_SCHEDULER = False
+
+    app = create_app(BenchConfig())
+    try:
+        with app.app_context():
+            return _measure_all(entries, actions)
+    finally:
+        server = db.embedded_server()
+        if server is not None:
+            server.stop()
+
+
+def _measure_all(entries: int, actions: int) -> list[tuple[str, dict]]:
+    from documents import writers
+    from documents.index_import import parse_index
+    from documents.writers import pdc_pack
+    from lif import seed
+    from lif.actors import SYSTEM
+    from lif.models import Audit, Review
+    from lif.services import learning_index
+
+    print(f"Loading {entries} index entries and a plan of {actions} actions...", flush=True)
+    seed.seed_reference()
+    seed.seed_entries(synthetic_entries(entries))
+    review = make_plan(actions)
+    rows = []
+    result: dict = {}
+
+    def index():
+        result["index"] = writers.render("index", None, SYSTEM)[1]
+
+    rows.append((f"generate L&I Index ({entries} entries)", measure(index)))
+    rows.append((f"generate PDC pack ({actions} actions)",
+                 measure(lambda: pdc_pack.render(review))))
+    data = result["index"]
+    rows.append((f"parse the index ({len(data) / 1024 / 1024:.1f} MB .docx)",
+                 measure(lambda: parse_index(data))))
+
+    def empty():
+        Review.objects.delete()
+        Audit.objects.delete()
+
+    def load():
+        report = learning_index.import_entries(parse_index(data), SYSTEM)
+        assert report.created == entries, report.summary()
+
+    rows.append((f"import the index ({entries} entries)", measure(load, prepare=empty)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100 entries, 20 actions")
+    parser.add_argument("--entries", type=int, default=None)
+    parser.add_argument("--actions", type=int, default=None)
+    args = parser.parse_args(argv)
+    entries = args.entries or (100 if args.quick else 1000)
+    actions = args.actions or (20 if args.quick else 200)
+    print(format_table(run(entries, actions)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.exit(main())

@@ -1,0 +1,456 @@
+"""What the JSON API asks of the domain: checked filters, permission-scoped pages, action edits.
+
+Every list is the user's :func:`~lif.permissions.view_filter` AND the filters asked for. Each
+filter value is checked against what its field can hold (a choice, a known agency, an id, a
+date) before it becomes part of a query, so no client text ever reaches the database as an
+operator. Pages fetch one item more than asked to know whether a next page exists instead of
+counting the collection: a full count scans on the embedded database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bson import ObjectId
+
+from config import taxonomy
+from config.workflows import WORKFLOWS
+
+from .. import clock, permissions, workflow
+from ..errors import GuardFailed, InvalidInput, PermissionDenied
+from ..models import Action, ActionPlan, Audit, Referral, Review
+from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
+from ..models.base import Content
+from . import content, plans, reference
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+MAX_VALUE = 200
+PAGING = ("page", "per_page")
+
+Build = Callable[[str, dt.date], dict]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: the items, where it is, and whether another follows."""
+
+    items: list
+    page: int
+    per_page: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    model: type[Content]
+    filters: Mapping[str, Build]
+    order: tuple[str, ...]
+
+
+# --- filter builders: each checks one value and returns the raw query clause it stands for ----
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+def _choice(param: str, field: str, choices: Sequence[str]) -> Build:
+    def build(value: str, today: dt.date) -> dict:
+        if value not in choices:
+            raise InvalidInput(
+                f"Unknown {param} '{_short(value)}' (one of: {', '.join(choices)}).", field=param
+            )
+        return {field: value}
+
+    return build
+
+
+def _state(type_key: str, param: str = "state") -> Build:
+    return _choice(param, "state", tuple(WORKFLOWS[type_key]["states"]))
+
+
+def agency_key(value: str, param: str = "agency") -> str:
+    """Return ``value`` if it is the key of a known agency.
+
+    :raises InvalidInput: no agency has this key (the message lists the keys).
+    """
+    names = reference.agency_names()
+    if value not in names:
+        raise InvalidInput(
+            f"Unknown agency '{_short(value)}' (agency keys: {', '.join(sorted(names))}).",
+            field=param,
+        )
+    return value
+
+
+def _agency(*fields: str) -> Build:
+    def build(value: str, today: dt.date) -> dict:
+        key = agency_key(value)
+        clauses = [{field: key} for field in fields]
+        return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+    return build
+
+
+def _object_id(param: str, field: str) -> Build:
+    def build(value: str, today: dt.date) -> dict:
+        if not ObjectId.is_valid(value):
+            raise InvalidInput(f"'{_short(value)}' is not an id.", field=param)
+        return {field: ObjectId(value)}
+
+    return build
+
+
+def _title(value: str, today: dt.date) -> dict:
+    # The {"$regex": …} form: a compiled pattern matches nothing on SecantusDB (DESIGN.md).
+    return {"title": {"$regex": re.escape(value), "$options": "i"}}
+
+
+def _rag(value: str, today: dt.date) -> dict:
+    if value not in ("red", "amber", "green"):
+        raise InvalidInput(f"Unknown rag '{_short(value)}' (red, amber or green).", field="rag")
+    return plans.rag_query(value, today)
+
+
+def _overdue(value: str, today: dt.date) -> dict:
+    flags = {"1": True, "true": True, "0": False, "false": False}
+    if value.lower() not in flags:
+        raise InvalidInput("Give overdue=1 or overdue=0.", field="overdue")
+    query = plans.overdue_query(today)
+    return query if flags[value.lower()] else {"$nor": [query]}
+
+
+def _midnight(value: str, param: str) -> dt.datetime:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise InvalidInput(f"'{_short(value)}' is not a date (use YYYY-MM-DD).", field=param)
+    day = plans.parse_date(value, param)
+    return dt.datetime.combine(day, dt.time())
+
+
+def _due_before(value: str, today: dt.date) -> dict:
+    return {"due_date": {"$lt": _midnight(value, "due_before")}}
+
+
+def _due_after(value: str, today: dt.date) -> dict:
+    return {"due_date": {"$gte": _midnight(value, "due_after") + dt.timedelta(days=1)}}
+
+
+def _keys(pairs) -> tuple[str, ...]:
+    return tuple(key for key, _ in pairs)
+
+
+LISTS: dict[str, ListSpec] = {
+    "action_plan": ListSpec(
+        ActionPlan,
+        {
+            "kind": _choice("kind", "kind", _keys(PLAN_KINDS)),
+            "agency": _agency("agency", "agencies"),
+            "state": _state("action_plan"),
+            "source": _choice("source", "source_kind", _keys(SOURCE_KINDS)),
+            "q": _title,
+        },
+        ("-modified_at", "-id"),
+    ),
+    "action": ListSpec(
+        Action,
+        {
+            "agency": _agency("agency"),
+            "state": _state("action"),
+            "status": _state("action", "status"),
+            "plan": _object_id("plan", "plan"),
+            "rag": _rag,
+            "overdue": _overdue,
+            "due_before": _due_before,
+            "due_after": _due_after,
+            "q": _title,
+        },
+        ("due_date", "id"),
+    ),
+    "review": ListSpec(
+        Review,
+        {
+            "review_type": _choice(
+                "review_type", "review_type", tuple(t["key"] for t in taxonomy.REVIEW_TYPES)
+            ),
+            "state": _state("review"),
+            "agency": _agency("agencies"),
+            "q": _title,
+        },
+        ("-date", "-id"),
+    ),
+    "audit": ListSpec(
+        Audit,
+        {
+            "audit_type": _choice("audit_type", "audit_type", _keys(taxonomy.AUDIT_TYPES)),
+            "state": _state("audit"),
+            "agency": _agency("agencies", "participants.agency"),
+            "q": _title,
+        },
+        ("-date", "-id"),
+    ),
+    "referral": ListSpec(
+        Referral,
+        {
+            "state": _state("referral"),
+            "agency": _agency("agency", "agencies"),
+            "q": _title,
+        },
+        ("-notified_on", "-id"),
+    ),
+}
+
+
+def filter_names(type_key: str) -> tuple[str, ...]:
+    """The query parameters the list of ``type_key`` takes (besides ``page``, ``per_page``)."""
+    return tuple(LISTS[type_key].filters)
+
+
+def _one(args: Mapping[str, Sequence[str]], name: str) -> str:
+    values = list(args.get(name) or [])
+    if len(values) > 1:
+        raise InvalidInput(f"Give '{name}' once.", field=name)
+    value = values[0] if values else ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"'{name}' must be text.", field=name)
+    if len(value) > MAX_VALUE or "\x00" in value:
+        raise InvalidInput(f"'{name}' is too long or not text.", field=name)
+    return value.strip()
+
+
+def _int(args: Mapping[str, Sequence[str]], name: str, default: int, high: int) -> int:
+    value = _one(args, name)
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= high:
+        raise InvalidInput(f"'{name}' must be a whole number from 1 to {high}.", field=name)
+    return int(value)
+
+
+def list_query(
+    type_key: str, user, args: Mapping[str, Sequence[str]], *, today: dt.date | None = None
+) -> dict:
+    """Return the raw query for the filters in ``args``, limited to what ``user`` may view.
+
+    :param args: query parameters, each name mapped to all the values given for it.
+    :raises PermissionDenied: the user may see no item of this type at all.
+    :raises InvalidInput: an unknown parameter or a value its field cannot hold; ``errors``
+        names the parameter.
+    """
+    spec = LISTS[type_key]
+    base = permissions.view_filter(user, type_key)
+    if base is None:
+        raise PermissionDenied(f"You may not see any {spec.model.type_label.lower()}.")
+    unknown = sorted(set(args) - set(spec.filters) - set(PAGING))
+    if unknown:
+        takes = ", ".join((*spec.filters, *PAGING))
+        raise InvalidInput(
+            f"Unknown parameter '{_short(unknown[0])}' (this list takes: {takes}).",
+            errors={name: "Unknown parameter." for name in unknown},
+        )
+    today = today or clock.today()
+    clauses, errors = [base], {}
+    for name, build in spec.filters.items():
+        try:
+            value = _one(args, name)
+            if value:
+                clauses.append(build(value, today))
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    return {"$and": clauses} if len(clauses) > 1 else base
+
+
+def list_page(
+    type_key: str, user, args: Mapping[str, Sequence[str]], *, today: dt.date | None = None
+) -> Page:
+    """Return one page of the items of ``type_key`` that ``user`` may view, filtered by ``args``.
+
+    ``page`` (from 1) and ``per_page`` (1 to 100, default 20) choose the page. One item more
+    than asked is fetched to tell whether a next page exists; the collection is never counted.
+
+    :raises PermissionDenied: the user may see no item of this type at all.
+    :raises InvalidInput: see :func:`list_query`; also a bad ``page`` or ``per_page``.
+    """
+    errors: dict[str, str] = {}
+    page = per_page = 0
+    try:
+        page = _int(args, "page", 1, MAX_PAGE)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    try:
+        per_page = _int(args, "per_page", PER_PAGE, MAX_PER_PAGE)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    try:
+        query = list_query(type_key, user, args, today=today)
+    except InvalidInput as error:
+        errors = {**error.errors, **errors}
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    spec = LISTS[type_key]
+    found = list(
+        spec.model.objects(__raw__=query)
+        .order_by(*spec.order)
+        .skip((page - 1) * per_page)
+        .limit(per_page + 1)
+        .no_dereference()
+    )
+    return Page(found[:per_page], page, per_page, len(found) > per_page)
+
+
+# --- titles of referenced items, fetched once per page rather than once per item ----------------
+
+
+def reference_id(value) -> str | None:
+    """The id held by a reference field read without dereferencing (an id, a DBRef, a doc)."""
+    if value is None:
+        return None
+    return str(getattr(value, "id", None) or getattr(value, "pk", None) or value)
+
+
+def titles(model: type[Content], ids) -> dict[str, str]:
+    """Return ``{id: title}`` for the items of ``model`` with these ids, in one query."""
+    wanted = [ObjectId(i) for i in {str(i) for i in ids if i} if ObjectId.is_valid(i)]
+    if not wanted:
+        return {}
+    return {str(item.pk): item.title for item in model.objects(pk__in=wanted).only("title")}
+
+
+# --- changing an action through the API: check everything, then write ------------------------
+
+EDITABLE_ACTION_FIELDS = ("title", "description", "lead_name", "lead_email", "agency", "due_date")
+STATUSES = _keys(ACTION_STATUSES)
+
+
+def _check_status(action: Action, status: str, actor, comment: str) -> None:
+    if status not in STATUSES:
+        raise InvalidInput(
+            f"Unknown status '{_short(status)}' (one of: {', '.join(STATUSES)}).", field="status"
+        )
+    names = plans.STATUS_TRANSITIONS.get(status)
+    if not names:
+        raise InvalidInput(f"An action cannot be moved to '{status}'.", field="status")
+    for spec in workflow.available_transitions(action, actor):
+        if spec["name"] in names:
+            if spec["blocked"]:
+                raise GuardFailed(spec["blocked"], field="status")
+            if spec["comment_required"] and not comment:
+                raise InvalidInput(
+                    f"Give a comment to move the action to '{status}'.", field="comment"
+                )
+            return
+    raise PermissionDenied(
+        f"The action cannot go from '{workflow.state_title(action)}' to '{status}' for you.",
+        field="status",
+    )
+
+
+def _clean_changes(action: Action, changes: Mapping[str, object]) -> dict:
+    unknown = sorted(set(changes) - set(EDITABLE_ACTION_FIELDS))
+    if unknown:
+        raise InvalidInput(f"'{unknown[0]}' cannot be changed here.", field=unknown[0])
+    data, errors = {}, {}
+    for name, value in changes.items():
+        if not isinstance(value, str):
+            errors[name] = "Give text."
+            continue
+        value = value.strip()
+        if not value:
+            # Every editable field is required; an empty string would pass the model's check.
+            errors[name] = "This field is required."
+            continue
+        try:
+            if name == "agency":
+                value = agency_key(value)
+            elif name == "due_date":
+                value = plans.parse_date(value, "due_date")
+            elif name == "lead_email" and not plans.EMAIL_RE.match(value):
+                raise InvalidInput(f"'{_short(value)}' is not an email address.", field=name)
+        except InvalidInput as error:
+            errors.update(error.errors)
+            continue
+        data[name] = value
+    plan = action.plan
+    agency = data.get("agency")
+    if agency and plan is not None and plan.kind == "single_agency" and agency != plan.agency:
+        errors.setdefault("agency", "A single-agency plan's actions belong to its agency.")
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    return data
+
+
+def edit_action(
+    action: Action,
+    changes: Mapping[str, object],
+    actor,
+    *,
+    base_version: int | None,
+    status: str | None = None,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> Action:
+    """Change ``action``'s fields and, after them, its status, as one request.
+
+    Everything is checked before anything is written, so a refused request stores nothing:
+    the version it was based on, the edit right, each value, the item as it would be saved,
+    and the status change (reachable for the actor, its guard, its comment). ``comment`` is
+    the transition's comment and the change note of the field edit.
+
+    :param changes: new values of :data:`EDITABLE_ACTION_FIELDS`, as text.
+    :param base_version: the version the client read; required.
+    :raises Conflict: the action is at a newer version; says who changed it and when.
+    :raises InvalidInput: a value is wrong (``errors`` names the field).
+    :raises PermissionDenied: the actor may not change the action, or not to this status.
+    :raises GuardFailed: the workflow's guard refuses the status (e.g. no evidence of impact).
+    """
+    if isinstance(base_version, bool) or not isinstance(base_version, int):
+        raise InvalidInput(
+            "Give the version of the action the change is based on.", field="version"
+        )
+    comment = (comment or "").strip()
+    data = _clean_changes(action, changes)
+    if data:
+        permissions.require_edit(actor, action)
+    if base_version != action.version:
+        content._raise_conflict(action, base_version)
+    if data:
+        scratch = Action._from_son(action.to_mongo())
+        for name, value in data.items():
+            setattr(scratch, name, value)
+        content.validate(scratch)
+        if not permissions.can_edit(actor, scratch):
+            raise PermissionDenied(
+                "After this change you could no longer edit the action (another agency).",
+                field="agency",
+            )
+    moving = bool(status) and status != action.state
+    if moving:
+        _check_status(action, status, actor, comment)
+    if data:
+        content.update(action, data, actor, base_version=base_version, note=comment, now=now)
+    if moving:
+        plans.change_status(action, status, actor, comment)
+    action.reload()
+    return action
+
+
+__all__ = [
+    "EDITABLE_ACTION_FIELDS",
+    "LISTS",
+    "MAX_PER_PAGE",
+    "PER_PAGE",
+    "Page",
+    "agency_key",
+    "edit_action",
+    "filter_names",
+    "list_page",
+    "list_query",
+    "reference_id",
+    "titles",
+]
