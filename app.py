@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
 from flask import Flask, jsonify
@@ -20,7 +21,7 @@ from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import setup
+from lif.services import notifications, setup
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -52,6 +53,10 @@ def create_app(config=None) -> Flask:
     )
     for line in first:
         print(line, flush=True)
+    notifications.configure_mail(
+        app.config["LIF_SMTP_HOST"], app.config["LIF_SMTP_PORT"], app.config["LIF_MAIL_FROM"],
+        app.config["LIF_BASE_URL"],
+    )
     init_admin(app)
     init_api(app)
 
@@ -78,13 +83,15 @@ def main() -> int:
         return 2
     if app.config["LIF_SCHEDULER"]:
         init_scheduler(app)
+    # SIGTERM (systemd, kill) ends the process like Ctrl-C, so the embedded database stops too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     host, port = app.config["LIF_HOST"], app.config["LIF_PORT"]
     print(f"LIF is serving on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, app, threaded=True, use_reloader=False)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         server = db.embedded_server()

@@ -81,6 +81,8 @@ class Config:
         self.LIF_SMTP_HOST = env_str("LIF_SMTP_HOST")
         self.LIF_SMTP_PORT = env_int("LIF_SMTP_PORT", 25, low=1, high=65535)
         self.LIF_MAIL_FROM = env_str("LIF_MAIL_FROM", "lif@localhost")
+        # The address people reach LIF at, for links in emails and calendar entries.
+        self.LIF_BASE_URL = env_str("LIF_BASE_URL", f"http://{self.LIF_HOST}:{self.LIF_PORT}")
         self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", False)
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)

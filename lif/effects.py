@@ -25,10 +25,14 @@ def schedule_first_pdc_review(item, actor, now):
 
 
 def schedule_next_pdc_review(item, actor, now):
-    """Closing a PDC review sets the plan's next one six months after it."""
+    """Closing a PDC review sets the plan's next one six months after it was due.
+
+    Counted from the scheduled date, not the day the meeting happened, so a late meeting does
+    not push every later review back ("every six months from ratification").
+    """
     plan = item.plan
     if plan.state == "ratified":
-        base = item.held_on or item.scheduled_for
+        base = item.scheduled_for
         type(plan).objects(pk=plan.pk).update_one(
             set__next_pdc_review=clock.add_months(base, PDC_REVIEW_EVERY_MONTHS)
         )

@@ -41,7 +41,13 @@ class User(Document):
     email_mode = StringField(default="immediate", choices=("immediate", "digest", "none"))
     created_at = DateTimeField()
 
-    meta = {"collection": "users", "indexes": ["roles", "agency", "api_tokens.prefix"]}
+    meta = {
+        "collection": "users",
+        "indexes": [
+            "roles", "agency", "api_tokens.prefix",
+            {"fields": ["calendar_token"], "sparse": True},
+        ],
+    }
 
     # The protocol Flask-Login expects of a user object (without importing it here).
     is_authenticated = True
