@@ -21,7 +21,7 @@ from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import notifications, setup
+from lif.services import handlers, notifications, setup
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -46,6 +46,7 @@ def create_app(config=None) -> Flask:
     app.config["LIF_VERSION"] = __version__
     db.connect(app.config["MONGODB_URI"], app.config["LIF_DATA_DIR"], app.config["LIF_DB_NAME"])
 
+    handlers.register_handlers()
     first = setup.first_start(
         admin_email=app.config["LIF_ADMIN_EMAIL"],
         admin_password=app.config["LIF_ADMIN_PASSWORD"],

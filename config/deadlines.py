@@ -43,3 +43,10 @@ CALENDAR_PAST_DAYS = 90
 
 # Completed/verified statuses count as "done" for RAG and on-time figures.
 DONE_STATUSES = ("complete", "verified", "cancelled")
+
+# Dashboard figures: recomputed after any change to actions or plans. When computing them
+# took longer than DASHBOARD_SLOW_MS (a very large install on the embedded database), the
+# last figures are shown, marked with their time, while fresh ones are computed in the
+# background — but never figures older than DASHBOARD_MAX_STALE_SECONDS.
+DASHBOARD_SLOW_MS = 1000
+DASHBOARD_MAX_STALE_SECONDS = 15 * 60

@@ -7,10 +7,21 @@ that lead may see. RAG is the same rule as ``plans.rag`` written as an expressio
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import threading
+import time
 
-from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES, PDC_DUE_SOON_DAYS
+from config.deadlines import (
+    ACTION_AMBER_DAYS,
+    DASHBOARD_MAX_STALE_SECONDS,
+    DASHBOARD_SLOW_MS,
+    DONE_STATUSES,
+    PDC_DUE_SOON_DAYS,
+)
 
 from .. import clock, permissions
+from ..db import database
 from ..models import Action, ActionPlan, Audit, Review
 from . import plans, reference
 
@@ -34,12 +45,82 @@ def _action_match(user) -> dict | None:
     return permissions.view_filter(user, "action")
 
 
+GENERATION_ID = "dashboard"
+
+
+def bump_generation(*_args, **_kwargs) -> None:
+    """Mark cached figures out of date (connected to changes of actions and plans)."""
+    database().counters.update_one({"_id": GENERATION_ID}, {"$inc": {"n": 1}}, upsert=True)
+
+
+def _generation() -> int:
+    doc = database().counters.find_one({"_id": GENERATION_ID})
+    return doc["n"] if doc else 0
+
+
+def _cache_key(user, today: dt.date) -> str:
+    scope = [permissions.view_filter(user, "action"), permissions.view_filter(user, "action_plan"),
+             today.isoformat()]
+    return hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def figures(user, today: dt.date | None = None) -> dict:
-    """Everything the dashboard shows, for what ``user`` may see."""
+    """Everything the dashboard shows, for what ``user`` may see.
+
+    Figures are cached per permission scope and recomputed after any change to actions or
+    plans. Only when the last computation was slow (see ``DASHBOARD_SLOW_MS``) are the
+    previous figures shown, with their time, while new ones are computed in the background.
+    """
     today = today or clock.today()
-    match = _action_match(user)
-    if match is None:
+    if _action_match(user) is None:
         return {"empty": True}
+    cache = database().dashboard_cache
+    key = _cache_key(user, today)
+    generation = _generation()
+    cached = cache.find_one({"_id": key})
+    now = clock.now()
+    if cached and cached["generation"] == generation:
+        return _hydrate(cached, stale=False)
+    if (cached and cached.get("compute_ms", 0) > DASHBOARD_SLOW_MS
+            and (now - cached["computed_at"]).total_seconds() < DASHBOARD_MAX_STALE_SECONDS):
+        claimed = cache.update_one(
+            {"_id": key, "$or": [{"computing_until": None},
+                                 {"computing_until": {"$lt": now}}]},
+            {"$set": {"computing_until": now + dt.timedelta(seconds=120)}},
+        ).modified_count
+        if claimed:
+            threading.Thread(target=_refresh, args=(user, today, key, generation),
+                             daemon=True).start()
+        return _hydrate(cached, stale=True)
+    return _hydrate(_refresh(user, today, key, generation), stale=False)
+
+
+def _refresh(user, today: dt.date, key: str, generation: int) -> dict:
+    started = time.perf_counter()
+    data = _compute(user, today)
+    record = {
+        "_id": key, "generation": generation, "computed_at": clock.now(),
+        "compute_ms": (time.perf_counter() - started) * 1000, "computing_until": None,
+        "data": data,
+    }
+    database().dashboard_cache.replace_one({"_id": key}, record, upsert=True)
+    return record
+
+
+def _hydrate(record: dict, *, stale: bool) -> dict:
+    data = dict(record["data"])
+    overdue_ids, plan_ids = data.pop("overdue_ids"), data.pop("pdc_due_ids")
+    overdue = {a.pk: a for a in Action.objects(pk__in=overdue_ids)}
+    due = {p.pk: p for p in ActionPlan.objects(pk__in=plan_ids)}
+    data["overdue"] = [overdue[i] for i in overdue_ids if i in overdue]
+    data["pdc_due"] = [due[i] for i in plan_ids if i in due]
+    data["as_of"] = record["computed_at"]
+    data["stale"] = stale
+    return data
+
+
+def _compute(user, today: dt.date) -> dict:
+    match = _action_match(user)
     collection = Action._get_collection()
     start = dt.datetime.combine(today, dt.time())
     on_time = {"$cond": [{"$and": [{"$gt": ["$completed_on", None]},
@@ -94,9 +175,11 @@ def figures(user, today: dt.date | None = None) -> dict:
         "by_agency": by_agency,
         "by_source": _by_source(facets["by_plan"]),
         "quarters": _quarters(facets["completed_by_quarter"], facets["due_by_quarter"]),
-        "overdue": list(Action.objects(__raw__={"$and": [match, plans.overdue_query(today)]})
-                        .order_by("due_date").limit(50)),
-        "pdc_due": _pdc_due(user, today),
+        "overdue_ids": list(
+            Action.objects(__raw__=permissions.and_query(match, plans.overdue_query(today)))
+            .order_by("due_date").limit(50).scalar("pk")
+        ),
+        "pdc_due_ids": [p.pk for p in _pdc_due(user, today)],
     }
 
 
@@ -148,5 +231,6 @@ def _pdc_due(user, today: dt.date) -> list[ActionPlan]:
     if match is None:
         return []
     soon = dt.datetime.combine(today + dt.timedelta(days=PDC_DUE_SOON_DAYS), dt.time())
-    query = {"$and": [match, {"state": "ratified", "next_pdc_review": {"$lte": soon}}]}
-    return list(ActionPlan.objects(__raw__=query).order_by("next_pdc_review").limit(50))
+    query = permissions.and_query(match, {"state": "ratified", "next_pdc_review": {"$lte": soon}})
+    return list(ActionPlan.objects(__raw__=query).order_by("next_pdc_review").limit(50)
+                .only("id"))
