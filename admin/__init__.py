@@ -18,6 +18,7 @@ from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
 from .views.documents import DocumentsView
+from .views.referrals import ReferralRegisterView
 from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
 from .views.preferences import PreferencesView
 from .views.system import (
@@ -62,6 +63,8 @@ def init_admin(app: Flask) -> Admin:
                                  endpoint="audit_work", url="/admin/audit_work"))
     admin.add_view(DocumentsView(name="Word documents", category="Reviews & learning",
                                  endpoint="documents"))
+    admin.add_view(ReferralRegisterView(name="Register (CIEC/SCR)", category="CIEC",
+                                        endpoint="referral_register"))
     admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
     admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
                               endpoint="agencies"))

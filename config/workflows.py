@@ -219,11 +219,11 @@ REFERRAL = {
     "transitions": [
         transition(
             "accept", "submitted", "accepted", ("admin", "ciec"), "Accept for next CIEC",
-            effects=("issue_information_requests",),
+            effects=("issue_information_requests", "notify_referrer"),
         ),
         transition(
             "decline", "submitted", "declined", ("admin", "ciec"), "Decline", comment=True,
-            effects=("notify_referrer",),
+            effects=("record_decline_reason", "notify_referrer"),
         ),
         transition(
             "recommend", "accepted", "considered", ("admin", "ciec"), "Record recommendation",
@@ -231,7 +231,7 @@ REFERRAL = {
         ),
         transition(
             "decide", "considered", "decided", ("admin", "chair"), "Record Chair's decision",
-            guard="has_decision", effects=("notify_referrer",),
+            guard="has_decision", effects=("record_decision", "notify_referrer"),
         ),
         transition("close", "decided", "closed", ("admin",), "Close"),
     ],

@@ -14,7 +14,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value):
+def safe_text(value):
+    """A cell value that a spreadsheet will show as written, never run as a formula."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date | int | float):
@@ -35,7 +36,7 @@ def xlsx(header: list[str], rows: list[list], *, title: str = "Export") -> bytes
         cell.font = Font(bold=True)
     widths = [len(h) for h in header]
     for row in rows:
-        values = [_safe(v) for v in row]
+        values = [safe_text(v) for v in row]
         sheet.append(values)
         for i, value in enumerate(values):
             widths[i] = min(max(widths[i], len(str(value))), 60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from config.deadlines import PDC_REVIEW_EVERY_MONTHS
 
 from . import clock
+from .services import referrals
 
 
 def start_publication_window(item, actor, now):
@@ -50,12 +51,24 @@ def clear_completion(item, actor, now):
 
 
 def issue_information_requests(item, actor, now):
-    """Filled in by the referral pathway; kept as a named step so the workflow can say it."""
-    return None
+    """Accepting a referral puts it on the next CIEC agenda and asks each member agency."""
+    referrals.issue_information_requests(item, actor, now)
+
+
+def record_decision(item, actor, now):
+    """The Chair's decision drafts the notices and starts the review, if any."""
+    referrals.record_decision_effects(item, actor, now)
+
+
+def record_decline_reason(item, actor, now):
+    """The comment given when declining is the reason the referrer is told."""
+    type(item).objects(pk=item.pk).update_one(
+        set__decline_reason=item.workflow_history[-1].comment)
+    item.reload()
 
 
 def notify_referrer(item, actor, now):
-    return None
+    referrals.notify_referrer(item, actor, now)
 
 
 EFFECTS = {

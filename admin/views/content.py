@@ -25,11 +25,12 @@ from lif.models import (
     Review,
 )
 from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS
-from lif.models.referral import PERSONAL_FIELDS, RECOMMENDATIONS
+from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
 from lif.services import plans, reference
 
 from .base import ContentView, agency_formatter
 from .plans import status_targets
+from .referrals import ReferralPagesMixin
 
 
 class ChoiceEqual(FilterEqual):
@@ -217,9 +218,6 @@ class ActionPlanView(ContentView):
         if not permissions.is_admin(current_user) and "lead" in current_user.roles:
             data["kind"] = "single_agency"
             data["agency"] = current_user.agency
-        data.setdefault("owner", current_user.email)
-        if not data.get("owner"):
-            data["owner"] = current_user.email
         return data
 
 
@@ -304,7 +302,7 @@ def personal_formatter(view, context, model, name):
     return Markup("<br>".join(rows))
 
 
-class ReferralView(ContentView):
+class ReferralView(ReferralPagesMixin, ContentView):
     menu_area = CIEC
     column_list = ("title", "agency", "notified_on", "recommendation", "decision", "state")
     column_sortable_list = ("title", "agency", "notified_on", "state")
@@ -313,10 +311,20 @@ class ReferralView(ContentView):
                       ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
                       "notified_on")
     column_export_exclude_list = PERSONAL_FIELDS
+    column_details_list = (
+        "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
+        "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
+        "completed_on", "notified_on", "criteria", "meeting", "recommendation",
+        "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
+        "decided_on", "reviewers", "created_at", "modified_at",
+    )
     column_formatters = {**ContentView.column_formatters,
                          "child": personal_formatter, "significant_people": personal_formatter,
                          "recommendation": choice_label(RECOMMENDATIONS),
-                         "decision": choice_label(RECOMMENDATIONS)}
+                         "decision": choice_label(RECOMMENDATIONS),
+                         "criteria": lambda v, c, m, n: Markup("<br>").join(
+                             dict(CRITERIA).get(k, k) for k in m.criteria),
+                         "meeting": lambda v, c, m, n: m.meeting.title if m.meeting else ""}
     column_labels = {**ContentView.column_labels, "title": "Case reference",
                      "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
     form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",

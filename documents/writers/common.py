@@ -145,7 +145,7 @@ class Redactor:
                 if day is not None:
                     dates.update(_date_forms(clock.as_date(day)))
         parts = [
-            r"\b" + r"\s+".join(re.escape(word) for word in name.split()) + r"\b"
+            r"(?<!\w)" + r"\s+".join(re.escape(word) for word in name.split()) + r"(?!\w)"
             for name in sorted(names, key=len, reverse=True)
         ]
         parts += [
@@ -261,8 +261,8 @@ class DocumentBuilder:
     ) -> None:
         self.redact = redact or Redactor()
         self.doc = docx.Document()
-        # python-docx finds a style by name with a scan of every style (twice) per
-        # paragraph; resolve the ids once and set them directly.
+        # Paragraphs name their style by id; python-docx would look each name up by
+        # scanning every style, so the ids are resolved once here.
         self._style_ids = {style.name: style.style_id for style in self.doc.styles}
         self._next_num_id = self._max_num_id() + 1
         self._list_number_abstract = self._abstract_for("List Number")

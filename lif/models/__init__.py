@@ -20,7 +20,7 @@ from .meeting import AgendaItem, Meeting
 from .notification import Notification
 from .pdc_review import PDCReview, Verdict
 from .records import AppendOnlyError, AuditEvent, Version
-from .referral import InformationRequest, Person, Referral
+from .referral import InformationRequest, Notice, Person, Referral
 from .review import Review
 from .throttle import LoginThrottle
 from .user import ApiToken, User
@@ -51,6 +51,7 @@ __all__ = [
     "InformationRequest",
     "LoginThrottle",
     "Meeting",
+    "Notice",
     "Notification",
     "PDCReview",
     "Participant",

@@ -36,6 +36,7 @@ PDC_VERDICTS = (
 class ActionPlan(Content):
     type_key = "action_plan"
     type_label = "Action plan"
+    creator_field = "owner"
 
     kind = StringField(required=True, choices=PLAN_KINDS, default="multi_agency")
     agency = StringField(max_length=64)  # set for single-agency plans only

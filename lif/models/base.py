@@ -45,6 +45,8 @@ class Content(Document):
     # The key of this type in config/workflows.py, config/roles.py and URLs.
     type_key: str = ""
     type_label: str = ""
+    # A field that names the person responsible, filled with the creator when left empty.
+    creator_field: str | None = None
 
     title = StringField(required=True, max_length=300)
     summary = StringField(default="", max_length=20000)

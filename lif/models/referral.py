@@ -56,6 +56,16 @@ class Person(EmbeddedDocument):
         )
 
 
+class Notice(EmbeddedDocument):
+    """A notification the LSCB must send (Ofsted, the National Panel, the referrer), drafted."""
+
+    kind = StringField(required=True, choices=("ofsted", "national_panel", "referrer"))
+    to = StringField(required=True, max_length=300)
+    due_on = DateField(required=True)
+    text = StringField(default="", max_length=20000)
+    sent_on = DateField()
+
+
 # Fields of a referral that hold personal data, redacted for everyone without the right.
 PERSONAL_FIELDS = ("child", "significant_people")
 
@@ -63,6 +73,7 @@ PERSONAL_FIELDS = ("child", "significant_people")
 class Referral(Content):
     type_key = "referral"
     type_label = "Referral"
+    creator_field = "referred_by"
 
     reasons = StringField(required=True, max_length=20000)
     case_summary = StringField(default="", max_length=100000)
@@ -86,6 +97,7 @@ class Referral(Content):
     decided_on = DateField()
     reviewers = ListField(StringField(max_length=200))
     review = ReferenceField("Review")
+    notices = ListField(EmbeddedDocumentField(Notice))
 
     meta = {
         "collection": "referrals",

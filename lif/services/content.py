@@ -122,6 +122,8 @@ def create(
     item.version = 1
     item.created_at = item.modified_at = now
     item.created_by = item.modified_by = actor_email(actor)
+    if model.creator_field and not getattr(item, model.creator_field):
+        setattr(item, model.creator_field, actor_email(actor))
     validate(item)
     try:
         item.save(force_insert=True, validate=False)

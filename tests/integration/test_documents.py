@@ -410,3 +410,23 @@ def test_evidence_since_the_last_review_only(world):
         uid="old1", at=dt.datetime(2000, 1, 1), author="x", description="Ancient evidence."))
     text = all_xml(render_pack(world["pdc"]))
     assert "No new evidence since the last review. All evidence: Ancient evidence." in text
+
+
+def test_admin_documents_page_lists_reports_and_the_import(client):
+    AuthActions(client).login()
+    page = client.get("/admin/documents/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/admin/documents/export/index/" in html and "/admin/documents/export/lscb-report/" in html
+    assert "/admin/documents/import/" in html
+
+
+def test_admin_import_without_a_file_explains_and_stores_nothing(client):
+    auth = AuthActions(client)
+    auth.login()
+    token = auth.csrf("/admin/documents/import/")
+    page = client.post("/admin/documents/import/", data={"csrf_token": token},
+                       content_type="multipart/form-data")
+    assert page.status_code == 200
+    assert "Choose the .docx file to import." in page.get_data(as_text=True)
+    assert AuditEvent.objects(action="import").count() == 0

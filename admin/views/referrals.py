@@ -1,0 +1,148 @@
+"""CIEC pages beyond the lists: the recommendation and decision forms, and the register."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from documents import spreadsheets
+from lif import audit_trail
+from lif.errors import LIFError, NotFound, PermissionDenied
+from lif.models.referral import CHAIR_STANCES, RECOMMENDATIONS
+from lif.services import content, reference, referrals
+
+from .base import SecureView, client_actor
+
+REGISTER_COLUMNS = [
+    ("reference", "Case reference"), ("agency", "Referring agency"),
+    ("notified_on", "LSCB notified"), ("stage", "Stage"), ("holder", "Held by"),
+    ("meeting", "CIEC meeting"), ("requests", "Information returned"),
+    ("recommendation", "CIEC recommendation"), ("decision", "Chair's decision"),
+    ("decision_due", "Decision due"), ("decision_rag", "Decision clock"),
+    ("panel_notice_due", "National Panel notice due"),
+    ("panel_notice_sent", "National Panel notice sent"),
+]
+
+
+def _cell(row, key):
+    if key == "agency":
+        return reference.agency_name(row["agency"])
+    if key == "requests":
+        done = row["requests_total"] - row["requests_out"]
+        return f"{done} of {row['requests_total']}" if row["requests_total"] else ""
+    value = row.get(key)
+    return value.isoformat() if hasattr(value, "isoformat") else (value or "")
+
+
+class ReferralRegisterView(SecureView):
+    """The LSCB CIEC/SCR spreadsheet as a live view: every case, its stage, clocks and holder."""
+
+    menu_area = "CIEC"
+
+    def _rows(self):
+        return referrals.register(current_user, state=request.args.get("state") or None,
+                                  agency=request.args.get("agency") or None)
+
+    @expose("/")
+    def index(self):
+        return self.render("referrals/register.html", rows=self._rows(),
+                           stages=referrals.STAGES, agencies=reference.agency_choices(),
+                           columns=REGISTER_COLUMNS, cell=_cell)
+
+    @expose("/export/<kind>")
+    def export(self, kind):
+        rows = self._rows()
+        header = [label for _, label in REGISTER_COLUMNS]
+        table = [[_cell(row, key) for key, _ in REGISTER_COLUMNS] for row in rows]
+        audit_trail.record("export", client_actor(), object_type="referral",
+                           detail=f"CIEC register as {kind}")
+        if kind == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(header)
+            writer.writerows([[spreadsheets.safe_text(v) for v in r] for r in table])
+            return Response(buffer.getvalue(), mimetype="text/csv", headers={
+                "Content-Disposition": "attachment; filename=ciec-register.csv"})
+        if kind == "xlsx":
+            return send_file(io.BytesIO(spreadsheets.xlsx(header, table, title="CIEC register")),
+                             mimetype=spreadsheets.XLSX_TYPE, as_attachment=True,
+                             download_name="ciec-register.xlsx")
+        abort(404)
+
+
+class ReferralPagesMixin:
+    """The recommendation, decision and notice forms on a referral's page."""
+
+    details_template = "referrals/referral_details.html"
+    recommendations = RECOMMENDATIONS
+    stances = CHAIR_STANCES
+
+    def _load(self):
+        try:
+            return content.get("referral", request.form.get("id"), current_user)
+        except NotFound:
+            abort(404)
+        except PermissionDenied:
+            abort(403)
+
+    def _back(self, item):
+        return redirect(url_for(".details_view", id=item.pk))
+
+    @expose("/recommend/", methods=("POST",))
+    def recommend_view(self):
+        item = self._load()
+        try:
+            referrals.recommend(item, request.form.get("recommendation", ""),
+                                request.form.get("rationale", ""), client_actor())
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(f"Not recorded: {error.message}", "error")
+        else:
+            flash("The CIEC recommendation is recorded and the case is with the Chair.",
+                  "success")
+        return self._back(item)
+
+    @expose("/decide/", methods=("POST",))
+    def decide_view(self):
+        item = self._load()
+        reviewers = [r for r in request.form.get("reviewers", "").splitlines() if r.strip()]
+        try:
+            referrals.decide(item, request.form.get("stance", ""),
+                             request.form.get("decision", ""),
+                             request.form.get("rationale", ""), client_actor(),
+                             reviewers=reviewers)
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(f"Not recorded: {error.message}", "error")
+        else:
+            flash("The Chair's decision is recorded; the notices are drafted below.", "success")
+        return self._back(item)
+
+    @expose("/notice-sent/", methods=("POST",))
+    def notice_sent_view(self):
+        item = self._load()
+        try:
+            referrals.mark_notice_sent(item, request.form.get("kind", ""), client_actor())
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(error.message, "error")
+        return self._back(item)
+
+    def decision_clock(self, item):
+        return referrals.decision_clock(item)
+
+    def requests_of(self, item):
+        return referrals.requests_of(item)
+
+    def may_recommend(self, item):
+        return referrals.may_recommend(item, current_user)
+
+    def may_decide(self, item):
+        return referrals.may_decide(item, current_user)
