@@ -21,7 +21,7 @@ from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import handlers, notifications, setup
+from lif.services import handlers, notifications, searching, setup
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -47,6 +47,7 @@ def create_app(config=None) -> Flask:
     db.connect(app.config["MONGODB_URI"], app.config["LIF_DATA_DIR"], app.config["LIF_DB_NAME"])
 
     handlers.register_handlers()
+    searching.configure(app.config["LIF_DATA_DIR"] / "index")
     first = setup.first_start(
         admin_email=app.config["LIF_ADMIN_EMAIL"],
         admin_password=app.config["LIF_ADMIN_PASSWORD"],

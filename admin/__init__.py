@@ -19,6 +19,7 @@ from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
 from .views.documents import DocumentsView
 from .views.referrals import ReferralRegisterView
+from .views.search import SearchView
 from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
 from .views.preferences import PreferencesView
 from .views.system import (
@@ -65,6 +66,7 @@ def init_admin(app: Flask) -> Admin:
                                  endpoint="documents"))
     admin.add_view(ReferralRegisterView(name="Register (CIEC/SCR)", category="CIEC",
                                         endpoint="referral_register"))
+    admin.add_view(SearchView(name="Search", endpoint="search"))
     admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
     admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
                               endpoint="agencies"))

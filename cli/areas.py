@@ -4,3 +4,4 @@ from . import core  # noqa: F401
 from . import ingest  # noqa: F401
 from . import schedule  # noqa: F401
 from . import documents  # noqa: F401
+from . import search  # noqa: F401

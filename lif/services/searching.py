@@ -1,0 +1,274 @@
+"""Keep the search index current and search it as a user: the glue between models and
+``lif.search`` (which knows Whoosh, and nothing of models or permissions).
+
+Who may see a document is written into it as *principals* computed from the same rules as
+``lif.permissions``: ``role:R`` for a role that sees the item unscoped, ``role:R@AGENCY`` for
+an agency-scoped role, so the permission filter runs inside the search (totals and facets
+never count what the user may not see). Referrals and their requests for information are
+indexed for administrators, the Chair and the CIEC members of the agencies involved only,
+and never with the children's or families' details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from config.roles import AGENCY_SCOPE
+from config.workflows import WORKFLOWS
+
+from .. import events, permissions
+from ..models import CONTENT_TYPES, Attachment, InformationRequest, Referral
+from ..models.base import Content
+from ..search import SearchIndex, SearchQueryError, SearchResults, SearchUnavailable
+from . import reference
+
+log = logging.getLogger(__name__)
+_index: SearchIndex | None = None
+_problem: str | None = None
+
+PERSONAL_TYPES = ("referral", "information_request")
+
+
+def configure(path: Path) -> SearchIndex:
+    """Open (or create) the index at ``path`` for this process and follow content changes."""
+    global _index
+    _index = SearchIndex(str(path))
+    status = _index.open()
+    if status != "ok":
+        _mark_problem(f"The search index is {status}; run `flask --app app lif reindex`.")
+    events.content_changed.connect(_on_changed)
+    events.content_removed.connect(_on_removed)
+    events.attachment_changed.connect(_on_attachment)
+    return _index
+
+
+def index() -> SearchIndex:
+    if _index is None:
+        raise SearchUnavailable("missing")
+    return _index
+
+
+def problem() -> str | None:
+    """A sentence for the search page when the index is degraded, else ``None``."""
+    if _index is not None and _problem is None:
+        status = _index.status()
+        if status != "ok":
+            return f"The search index is {status}; run `flask --app app lif reindex`."
+    return _problem
+
+
+def _mark_problem(message: str | None) -> None:
+    global _problem
+    _problem = message
+    if message:
+        log.warning(message)
+
+
+# --- principals ------------------------------------------------------------------------------
+
+
+def user_principals(user) -> list[str]:
+    roles = permissions.roles_of(user)
+    agency = getattr(user, "agency", None)
+    result = [f"role:{r}" for r in roles]
+    if agency:
+        result += [f"role:{r}@{agency}" for r in roles]
+    return result
+
+
+def item_principals(item: Content) -> list[str]:
+    if item.trashed:
+        return []
+    if item.type_key in PERSONAL_TYPES:
+        referral = item if isinstance(item, Referral) else item.referral
+        involved = {referral.agency, *(referral.agencies or [])}
+        return ["role:admin", "role:chair"] + [f"role:ciec@{a}" for a in sorted(involved) if a]
+    result = {"role:admin"}
+    view_roles = WORKFLOWS[item.type_key]["states"].get(item.state, {}).get("view", ())
+    for role in view_roles:
+        scope = AGENCY_SCOPE.get((role, item.type_key))
+        if scope is None:
+            result.add(f"role:{role}")
+            continue
+        value = getattr(item, scope["field"], None)
+        if value:
+            result.add(f"role:{role}@{value}")
+        elif scope["shared_when_empty"]:
+            result.add(f"role:{role}")
+    return sorted(result)
+
+
+# --- flattening ------------------------------------------------------------------------------
+
+
+def _url(item: Content) -> str:
+    return f"/admin/{item.type_key}/details/?id={item.pk}"
+
+
+def _lines(values) -> str:
+    return "\n".join(str(v) for v in values if v)
+
+
+def item_document(item: Content) -> dict:
+    """One index document for a content item: its own text, never personal details."""
+    findings = getattr(item, "findings", None) or []
+    body_parts = []
+    for field in ("overview", "methodology", "scope", "question", "sample_description",
+                  "description", "finding_text", "minutes", "reasons", "case_summary",
+                  "response", "key_practitioners", "recommendation_rationale",
+                  "decision_rationale", "source_other", "reference"):
+        value = getattr(item, field, None)
+        if isinstance(value, str) and value:
+            body_parts.append(value)
+    for name in ("activities", "recommendations"):
+        body_parts += [a.text for a in getattr(item, name, None) or []]
+    body_parts += [p.text for p in getattr(item, "progress", None) or []]
+    for evidence in getattr(item, "evidence", None) or []:
+        body_parts += [evidence.description, evidence.measure]
+    date = (getattr(item, "date", None) or getattr(item, "due_date", None)
+            or getattr(item, "scheduled_for", None) or getattr(item, "notified_on", None)
+            or (item.created_at.date() if item.created_at else None))
+    agencies = set(item.agencies or [])
+    if getattr(item, "agency", None):
+        agencies.add(item.agency)
+    type_label = item.type_label
+    if getattr(item, "review_type", None):
+        type_label = reference.review_type_labels().get(item.review_type, type_label)
+    return {
+        "id": str(item.pk),
+        "type": item.type_key,
+        "title": item.title,
+        "summary": item.summary or "",
+        "findings": _lines(f.text for f in findings),
+        "body": _lines([type_label, *body_parts]),
+        "attachments": "",
+        "themes": list(item.themes or []),
+        "agencies": sorted(agencies),
+        "state": item.state,
+        "date": date,
+        "url": _url(item),
+        "parent_id": "",
+        "principals": item_principals(item),
+    }
+
+
+def attachment_document(attachment: Attachment, parent: Content) -> dict:
+    return {
+        "id": f"file:{attachment.pk}",
+        "type": "attachment",
+        "title": attachment.name,
+        "summary": f"{parent.type_label}: {parent.title}",
+        "findings": "",
+        "body": "",
+        "attachments": attachment.text or "",
+        "themes": list(parent.themes or []),
+        "agencies": sorted(set(parent.agencies or [])),
+        "state": parent.state,
+        "date": attachment.uploaded_at,
+        "url": f"/admin/file/{attachment.pk}",
+        "parent_id": str(parent.pk),
+        "principals": item_principals(parent) if not attachment.trashed else [],
+    }
+
+
+def documents_for(item: Content) -> list[dict]:
+    docs = [item_document(item)]
+    for attachment in Attachment.objects(item_type=item.type_key, item_id=str(item.pk)):
+        docs.append(attachment_document(attachment, item))
+    return docs
+
+
+def all_documents() -> Iterator[dict]:
+    """Every document of the database, streamed (memory does not grow with the count)."""
+    for model in CONTENT_TYPES.values():
+        for item in model.objects(trashed=False).no_cache().batch_size(200):
+            yield item_document(item)
+    for attachment in Attachment.objects(trashed=False).no_cache().batch_size(100):
+        model = CONTENT_TYPES.get(attachment.item_type)
+        parent = model.objects(pk=attachment.item_id).first() if model else None
+        if parent is not None and not parent.trashed:
+            yield attachment_document(attachment, parent)
+
+
+def count_documents() -> int:
+    return sum(m.objects(trashed=False).count() for m in CONTENT_TYPES.values()) + \
+        Attachment.objects(trashed=False).count()
+
+
+# --- following changes -----------------------------------------------------------------------
+
+
+def _safely(action, what: str) -> None:
+    """An index failure never fails a save: the page says search is degraded, reindex repairs."""
+    if _index is None:
+        return
+    try:
+        action()
+    except (SearchUnavailable, OSError, ValueError) as error:
+        _mark_problem(f"The search index could not be updated ({what}: {error}); run "
+                      "`flask --app app lif reindex`.")
+
+
+def _on_changed(item, **_kwargs) -> None:
+    if not isinstance(item, Content):
+        return
+    if item.trashed:
+        _on_removed(item)
+        return
+    docs = documents_for(item)
+    _safely(lambda: index().update(docs), f"{item.type_key} {item.pk}")
+    if isinstance(item, Referral):  # its requests follow who may see the referral
+        for request in InformationRequest.objects(referral=item):
+            request_docs = documents_for(request)
+            _safely(lambda d=request_docs: index().update(d), f"request {request.pk}")
+
+
+def _on_removed(item, **_kwargs) -> None:
+    ids = [str(item.pk)] + [f"file:{a.pk}" for a in Attachment.objects(
+        item_type=item.type_key, item_id=str(item.pk)).only("id")]
+    _safely(lambda: index().delete(ids), f"{item.type_key} {item.pk}")
+
+
+def _on_attachment(attachment, **_kwargs) -> None:
+    model = CONTENT_TYPES.get(attachment.item_type)
+    parent = model.objects(pk=attachment.item_id).first() if model else None
+    if parent is not None:
+        doc = attachment_document(attachment, parent)
+        _safely(lambda: index().update([doc]), f"file {attachment.pk}")
+
+
+def reindex(progress=None) -> int:
+    """Rebuild the whole index from the database; searches use the old one until it is done."""
+    count = index().rebuild(all_documents(), progress=progress)
+    _mark_problem(None)
+    return count
+
+
+# --- searching -------------------------------------------------------------------------------
+
+
+def search(user, q: str, *, page: int = 1, pagelen: int = 10, sort: str = "relevance",
+           filters: dict | None = None) -> SearchResults:
+    """Search as ``user``: only what they may see is matched, counted and faceted.
+
+    :raises SearchQueryError: the query cannot be understood (the message says why).
+    :raises SearchUnavailable: the index is missing or corrupt.
+    """
+    principals = user_principals(user)
+    if not principals:
+        raise SearchQueryError("Sign in to search.")
+    return index().search(q, principals, page=page, pagelen=pagelen, sort=sort,
+                          filters=filters, facets=True)
+
+
+def related(user, item: Content, limit: int = 5):
+    """Reviews and audits that share this item's key terms (learning that recurs)."""
+    try:
+        return index().more_like_this(str(item.pk), user_principals(user), limit=limit)
+    except (SearchUnavailable, SearchQueryError):
+        return []
+
+
+__all__ = ["SearchQueryError", "SearchUnavailable", "configure", "reindex", "search"]
