@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import notifications, reference
+from lif.services import notifications, reference, saved_searches
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
@@ -19,6 +19,7 @@ from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
 from .views.documents import DocumentsView
 from .views.referrals import ReferralRegisterView
+from .views.saved import SavedSearchView
 from .views.search import SearchView
 from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
 from .views.preferences import PreferencesView
@@ -67,6 +68,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ReferralRegisterView(name="Register (CIEC/SCR)", category="CIEC",
                                         endpoint="referral_register"))
     admin.add_view(SearchView(name="Search", endpoint="search"))
+    admin.add_view(SavedSearchView(name="Saved searches", endpoint="saved"))
     admin.add_view(UserView(User, name="Users", category="Administration", endpoint="users"))
     admin.add_view(AgencyView(Agency, name="Agencies", category="Administration",
                               endpoint="agencies"))
@@ -82,7 +84,8 @@ def init_admin(app: Flask) -> Admin:
         return {
             "lif_unread": lambda: notifications.unread_count(current_user),
             "lif_agency_name": reference.agency_name,
-            "lif_endpoints": lambda: app.view_functions,
+            "lif_saved": lambda: saved_searches.visible_to(current_user),
+            "lif_saved_url": saved_searches.url_of,
         }
 
     return admin

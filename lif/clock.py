@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 
 
 def now() -> dt.datetime:
@@ -31,3 +32,28 @@ def as_date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+_RELATIVE = re.compile(r"^today(?:\s*([+-])\s*(\d{1,4})\s*([dwmy]?))?$")
+
+
+def resolve_date(text: str, on: dt.date | None = None) -> dt.date:
+    """Read ``YYYY-MM-DD`` or a relative date that stays relative when saved:
+    ``today``, ``today+30`` (days), ``today-2w``, ``today-6m``, ``today+1y``.
+
+    :raises ValueError: anything else.
+    """
+    text = (text or "").strip().lower()
+    match = _RELATIVE.match(text)
+    if not match:
+        return dt.date.fromisoformat(text)
+    base = on or today()
+    sign, amount, unit = match.groups()
+    if not sign:
+        return base
+    n = int(amount) * (1 if sign == "+" else -1)
+    if unit == "m":
+        return add_months(base, n)
+    if unit == "y":
+        return add_months(base, 12 * n)
+    return base + dt.timedelta(days=n * (7 if unit == "w" else 1))

@@ -26,7 +26,7 @@ from lif import audit_trail, permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from documents.uploads import DocumentError, check_upload
-from lif.services import attachments, content, reference
+from lif.services import attachments, content, reference, searching
 
 from .filters import LIFFilterConverter
 
@@ -379,6 +379,13 @@ class ContentView(SecureMixin, ModelView):
                            detail=f"{self.type_key} list as XLSX: {request.query_string.decode()}")
         return send_file(io.BytesIO(body), mimetype=spreadsheets.XLSX_TYPE, as_attachment=True,
                          download_name=f"{self.type_key}s.xlsx")
+
+    def related(self, item):
+        """More like this: reviews and audits sharing the item's key terms."""
+        if item.type_key not in ("review", "audit"):
+            return []
+        return [hit for hit in searching.related(current_user, item, limit=6)
+                if hit.type in ("review", "audit")][:5]
 
     def attachments_for(self, item):
         return attachments.list_for(item)

@@ -206,6 +206,7 @@ class ActionPlanView(ContentView):
         AgencyFilter("agency"),
         ChoiceEqual("state", "State", state_choices("action_plan")),
         "next_pdc_review",
+        "ratified_on",
     )
     column_formatters = {**ContentView.column_formatters, "kind": choice_label(PLAN_KINDS),
                          "source_kind": lambda v, c, m, n: m.source_title}

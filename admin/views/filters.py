@@ -12,6 +12,8 @@ from flask_admin.contrib.mongoengine.filters import (
 )
 from flask_admin.model import filters
 
+from lif import clock
+
 
 def _name(column) -> str:
     return getattr(column, "name", None) or str(column)
@@ -29,7 +31,7 @@ class _DateMixin:
         return True
 
     def clean(self, value):
-        return dt.datetime.strptime(value.strip(), "%Y-%m-%d")
+        return dt.datetime.combine(clock.resolve_date(value), dt.time())
 
 
 class DateEqualFilter(_DateMixin, FilterEqual):

@@ -22,6 +22,7 @@ from .pdc_review import PDCReview, Verdict
 from .records import AppendOnlyError, AuditEvent, Version
 from .referral import InformationRequest, Notice, Person, Referral
 from .review import Review
+from .saved_search import SavedSearch
 from .throttle import LoginThrottle
 from .user import ApiToken, User
 
@@ -62,6 +63,7 @@ __all__ = [
     "RecommendationLink",
     "Referral",
     "Review",
+    "SavedSearch",
     "SampleDraw",
     "Section11Outcome",
     "ToolAssignment",

@@ -155,3 +155,40 @@ def test_reindex_cli_repairs_a_corrupt_index(runner, clean_db, app):
     assert searching.problem() is None
     assert top(SYSTEM, "interpreters") == ["Child Q"]
     assert io  # noqa: B018
+
+
+def test_more_like_this_on_a_review_page(client):
+    seed_entries(ENTRIES)
+    searching.reindex()
+    from lif.models import Review
+
+    mary = Review.objects.get(title="LSCR 1402 (Child known as Mary)")
+    AuthActions(client).login()
+    page = client.get(f"/admin/review/details/?id={mary.pk}").get_data(as_text=True)
+    assert "Related learning" in page
+    assert "LSCR 1402 (known as Child Maisie)" in page or "Neglect" in page
+
+
+def test_saved_search_with_relative_dates_stays_relative(client):
+    import datetime as dt
+
+    from lif.models import Action
+    from lif.services import saved_searches
+
+    plan = f.make_plan()
+    soon = f.make_action(plan=plan, title="Due soon")
+    Action.objects(pk=soon.pk).update_one(set__due_date=dt.date.today() + dt.timedelta(days=5))
+    f.make_action(plan=plan, title="Due later", due=dt.date.today() + dt.timedelta(days=90))
+    AuthActions(client).login()
+    token = AuthActions(client).csrf("/admin/")
+    target = "/admin/action/?flt0_due_on_or_before=today%2B30"
+    response = client.post("/admin/saved/save/", data={
+        "csrf_token": token, "name": "Due in the next 30 days", "target": target,
+        "shared_with": ["lead"]})
+    assert response.status_code == 302
+    [saved] = saved_searches.visible_to(make_user("lead", "police"))
+    assert saved.query == "flt0_due_on_or_before=today%2B30"
+    page = client.get(saved_searches.url_of(saved)).get_data(as_text=True)
+    assert "Due soon" in page and "Due later" not in page
+    assert "Due in the next 30 days" in client.get("/admin/").get_data(as_text=True)
+    assert saved_searches.visible_to(make_user("pdc")) == []
