@@ -38,6 +38,7 @@ from .. import clock
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
+    Audit,
     Action,
     ActionPlan,
     InformationRequest,
@@ -47,7 +48,7 @@ from ..models import (
     Review,
     User,
 )
-from . import content, notifications, reference
+from . import audits, content, notifications, reference
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +405,29 @@ def send_publication_window_notices(
     return run.counts
 
 
+# --- 7b. Audit returns --------------------------------------------------------------------
+
+
+def send_audit_return_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """Remind each agency's lead auditor, weekly while an audit is in fieldwork, of the audit
+    tools their agency has not returned (the QAEC's progress view, as a message)."""
+    run = _Run(now, dry_run)
+    year, week, _ = run.today.isocalendar()
+    for audit in Audit.objects(state__in=list(audits.ANSWER_STATES), trashed__ne=True):
+        for pending in audits.pending_returns(audit):
+            recipients = ([pending.lead_auditor] if pending.lead_auditor
+                          else _emails(["qaec"], pending.agency) or _emails(["qaec"]))
+            due = f" by {_long(pending.due_date)}" if pending.due_date else ""
+            subject = f"Audit tools to return{due}: {audit.title}"
+            body = (f"{len(pending.case_refs)} audit tool(s) for "
+                    f"{reference.agency_name(pending.agency)} are not returned yet "
+                    f"({', '.join(pending.case_refs[:10])}). Answer them in LIF.")
+            key = f"audit:{audit.pk}:{pending.agency}:returns:{year}-{week:02d}"
+            if run.tell(recipients, key, subject, body, link_to(audit)):
+                run.count("reminders")
+    return run.counts
+
+
 # --- 8. Email ------------------------------------------------------------------------------
 
 
@@ -422,6 +446,7 @@ SWEEPS: dict[str, Callable[..., dict]] = {
     "scr_decisions": send_scr_decision_alerts,
     "national_panel": send_national_panel_notices,
     "publication_windows": send_publication_window_notices,
+    "audit_returns": send_audit_return_reminders,
     "email": deliver_email,  # last, so this run's messages go out in this run
 }
 

@@ -271,6 +271,24 @@ def test_pending_returns_only_while_the_tools_are_out(clean_db):
     assert audits.pending_returns(audit) == []
 
 
+def test_weekly_reminders_to_lead_auditors_for_tools_not_returned(clean_db):
+    from lif.models import Notification
+    from lif.services import sweeps
+
+    qaec = qaec_user()
+    audit, _tool = front_door(qaec)
+    outstanding = {p.agency for p in audits.pending_returns(audit)}
+    monday = dt.datetime(2026, 11, 30, 9)
+    sweeps.send_audit_return_reminders(monday)
+    sweeps.send_audit_return_reminders(monday + dt.timedelta(days=2))  # same week: nothing new
+    sent = Notification.objects(key__startswith=f"audit:{audit.pk}:")
+    assert sent.count() == len(outstanding)
+    assert {n.recipient for n in sent} <= {p["lead_auditor"] for p in PARTICIPANTS}
+    sweeps.send_audit_return_reminders(monday + dt.timedelta(days=7))
+    assert Notification.objects(key__startswith=f"audit:{audit.pk}:").count() == 2 * len(
+        outstanding)
+
+
 # --- sampling -------------------------------------------------------------------------------
 
 
