@@ -21,7 +21,7 @@ from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import handlers, notifications, searching, setup
+from lif.services import handlers, notifications, searching, setup, users
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -46,6 +46,7 @@ def create_app(config=None) -> Flask:
     app.config["LIF_VERSION"] = __version__
     db.connect(app.config["MONGODB_URI"], app.config["LIF_DATA_DIR"], app.config["LIF_DB_NAME"])
 
+    users.configure_hasher(cheap=app.config["LIF_CHEAP_PASSWORD_HASH"])
     handlers.register_handlers()
     searching.configure(app.config["LIF_DATA_DIR"] / "index")
     first = setup.first_start(

@@ -94,6 +94,7 @@ class Config:
         self.SESSION_COOKIE_SECURE = env_bool("LIF_SECURE_COOKIES", False)
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.LIF_CHEAP_PASSWORD_HASH = False
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None
         self.FLASK_ADMIN_SWATCH = "cerulean"
@@ -108,6 +109,11 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Argon2's cheapest parameters: the suite hashes hundreds of passwords.
+        self.LIF_CHEAP_PASSWORD_HASH = True
 
 
 class ProductionConfig(Config):

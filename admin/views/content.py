@@ -6,7 +6,8 @@ from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
     FilterLike,
 )
-from flask import request
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import HiddenField, TextAreaField
@@ -24,11 +25,12 @@ from lif.models import (
     Referral,
     Review,
 )
-from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS
+from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
 from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
-from lif.services import plans, reference
+from lif.errors import LIFError, PermissionDenied
+from lif.services import content, pdc, plans, reference
 
-from .base import ContentView, agency_formatter
+from .base import ContentView, agency_formatter, client_actor
 from .plans import status_targets
 from .referrals import ReferralPagesMixin
 
@@ -276,6 +278,37 @@ class ActionView(ContentView):
 
 class PDCReviewView(ContentView):
     menu_area = COMMITTEES
+    details_template = "plans/pdc_details.html"
+    verdict_choices = PDC_VERDICTS
+
+    def actions_under_review(self, review):
+        return pdc.actions_under_review(review)
+
+    def verdict_for(self, review, action):
+        return pdc.verdict_for(review, action)
+
+    def carried_over(self, review):
+        return pdc.carried_over(review)
+
+    def rag(self, action):
+        return plans.rag(action)
+
+    @expose("/verdict/", methods=("POST",))
+    def verdict_view(self):
+        review = self.get_one(request.form.get("id"))
+        if review is None:
+            abort(404)
+        try:
+            action = content.get("action", request.form.get("action"), current_user)
+            pdc.record_verdict(review, action, request.form.get("verdict", ""),
+                               request.form.get("comment", ""), client_actor())
+        except PermissionDenied:
+            abort(403)
+        except LIFError as error:
+            flash(f"Verdict not recorded: {error.message}", "error")
+        else:
+            flash(f"Verdict recorded for '{action.title}'.", "success")
+        return redirect(f"{self.get_url('.details_view', id=review.pk)}#verdict-{action.pk}")
     column_list = ("title", "plan", "scheduled_for", "held_on", "state")
     column_sortable_list = ("title", "scheduled_for", "held_on", "state")
     column_searchable_list = ("title", "minutes")

@@ -14,6 +14,7 @@ and the referral's names and dates are scrubbed from the free text too.
 
 from __future__ import annotations
 
+from lif import workflow
 from lif.models import Referral
 
 from .common import (
@@ -52,7 +53,7 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     b.fields([
         ("Referral", referral.title),
         ("LIF reference", referral.ref),
-        ("Status", referral.state.replace("_", " ").capitalize()),
+        ("Status", workflow.state_title(referral)),
         ("Received by LSCB", fmt_date(referral.notified_on, "Not recorded")),
     ])
 

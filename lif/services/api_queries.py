@@ -263,8 +263,48 @@ def list_query(
             errors.update(error.errors)
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
-    # Flat where the fields allow: the planner uses a compound index for that, not for $and.
-    return permissions.and_query(*clauses)
+    return combine(*clauses)
+
+
+RANGE_OPERATORS = {"$lt", "$lte", "$gt", "$gte"}
+
+
+def _merged_value(have, want):
+    """Return one condition meaning both ``have`` and ``want`` on a field, else ``None``."""
+    if have == want:
+        return have
+    if isinstance(have, dict) and set(have) == {"$in"} and not isinstance(want, dict):
+        return want if want in have["$in"] else None
+    if (isinstance(have, dict) and isinstance(want, dict) and set(have) | set(want)
+            <= RANGE_OPERATORS and not set(have) & set(want)):
+        return {**have, **want}
+    return None
+
+
+def combine(*parts: dict) -> dict:
+    """AND raw queries, as one flat document wherever two conditions on a field can be one.
+
+    A filter repeating the permission's condition (a police lead asking for ``agency=police``)
+    or narrowing its ``$in`` to one value, and two ends of a date range, merge into one
+    condition: a query planner uses a compound index for a flat query, not for ``$and``.
+    """
+    merged: dict = {}
+    rest = []
+    for part in parts:
+        update = {}
+        for key, value in part.items():
+            if key not in merged:
+                update[key] = value
+                continue
+            both = None if key.startswith("$") else _merged_value(merged[key], value)
+            if both is None:
+                break
+            update[key] = both
+        else:
+            merged.update(update)
+            continue
+        rest.append(part)
+    return {"$and": [merged, *rest]} if rest else merged
 
 
 def list_page(
@@ -448,6 +488,7 @@ __all__ = [
     "PER_PAGE",
     "Page",
     "agency_key",
+    "combine",
     "edit_action",
     "filter_names",
     "list_page",

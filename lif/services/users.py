@@ -8,7 +8,7 @@ import hmac
 import re
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from mongoengine.errors import NotUniqueError
 
@@ -18,11 +18,22 @@ from .. import audit_trail, clock
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Agency, ApiToken, LoginThrottle, User
 
-hasher = PasswordHasher()
+hasher = PasswordHasher()  # RFC 9106 low-memory profile: Argon2id, 64 MiB, t=3
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
 # A hash to check against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+def configure_hasher(cheap: bool) -> None:
+    """Use the cheapest Argon2 parameters (tests only: hashing then costs microseconds).
+
+    Hashes made either way verify either way; ``check_needs_rehash`` upgrades a cheap hash
+    at the next login in production.
+    """
+    global hasher, _DUMMY_HASH
+    hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
+    _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
 def check_password_policy(password: str, email: str = "") -> None:

@@ -583,3 +583,19 @@ def test_openapi_describes_every_route(client, app):
     params = {p["name"] for p in document["paths"]["/actions"]["get"]["parameters"]}
     assert {"agency", "state", "plan", "rag", "overdue", "due_before", "due_after", "q",
             "page", "per_page"} <= params
+
+
+def test_filters_join_the_permission_query_flat_where_they_can():
+    """A flat query uses a compound index; ``$and`` only where two conditions cannot merge."""
+    from lif.services.api_queries import combine
+
+    lead_base = {"trashed": False, "agency": "police"}
+    assert combine(lead_base, {"agency": "police"}, {"state": "complete"}) == {
+        "trashed": False, "agency": "police", "state": "complete"}
+    assert combine({"trashed": False, "state": {"$in": ["a", "b"]}}, {"state": "a"}) == {
+        "trashed": False, "state": "a"}
+    assert combine({"trashed": False}, {"due_date": {"$lt": 2}}, {"due_date": {"$gte": 1}}) == {
+        "trashed": False, "due_date": {"$lt": 2, "$gte": 1}}
+    assert combine(lead_base, {"agency": "csc"}) == {"$and": [lead_base, {"agency": "csc"}]}
+    assert "$and" in combine({"trashed": False, "state": {"$in": ["a"]}}, {"state": "b"})
+    assert "$and" in combine({"$or": [{"a": 1}]}, {"$or": [{"b": 1}]})

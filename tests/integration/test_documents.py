@@ -417,7 +417,8 @@ def test_admin_documents_page_lists_reports_and_the_import(client):
     page = client.get("/admin/documents/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "/admin/documents/export/index/" in html and "/admin/documents/export/lscb-report/" in html
+    assert "/admin/documents/export/index/" in html
+    assert "/admin/documents/export/lscb-report/" in html
     assert "/admin/documents/import/" in html
 
 

@@ -190,7 +190,8 @@ def test_lif_layout_reads_back_exactly():
 
 def test_date_text_adds_the_exact_date_only_when_needed():
     assert date_text(_review()) == "Findings to LSCB June 2014"
-    assert date_text(_review(date=dt.date(2014, 6, 9))) == "Findings to LSCB June 2014 (9 June 2014)"
+    later = _review(date=dt.date(2014, 6, 9))
+    assert date_text(later) == "Findings to LSCB June 2014 (9 June 2014)"
     assert date_text(_review(date_label="")) == "1 June 2014"
 
 
