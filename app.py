@@ -49,6 +49,8 @@ def create_app(config=None) -> Flask:
     users.configure_hasher(cheap=app.config["LIF_CHEAP_PASSWORD_HASH"])
     handlers.register_handlers()
     searching.configure(app.config["LIF_DATA_DIR"] / "index")
+    if not app.config["TESTING"]:
+        searching.start_background_drain()
     first = setup.first_start(
         admin_email=app.config["LIF_ADMIN_EMAIL"],
         admin_password=app.config["LIF_ADMIN_PASSWORD"],

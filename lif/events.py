@@ -2,7 +2,8 @@
 
 Services send; ``register_handlers`` wires receivers once per process. Versions and the
 audit trail are written by the services themselves (they must not be lost to a receiver
-that is not connected), the index is a receiver because it can be rebuilt.
+that is not connected); the search index and the dashboard's cache follow as receivers
+(``lif/services/searching.py``, ``lif/services/handlers.py``) because both can be rebuilt.
 """
 
 from __future__ import annotations
@@ -13,3 +14,4 @@ signals = Namespace()
 content_changed = signals.signal("content-changed")  # sender: the item
 content_removed = signals.signal("content-removed")  # sender: the item (trashed or purged)
 attachment_changed = signals.signal("attachment-changed")  # sender: the Attachment
+attachment_removed = signals.signal("attachment-removed")  # sender: the Attachment

@@ -19,8 +19,8 @@ from bson import ObjectId
 from config import taxonomy
 from config.workflows import WORKFLOWS
 
-from .. import clock, permissions, workflow
-from ..errors import GuardFailed, InvalidInput, PermissionDenied
+from .. import clock, permissions
+from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
 from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
 from ..models.base import Content
@@ -374,22 +374,12 @@ def _check_status(action: Action, status: str, actor, comment: str) -> None:
         raise InvalidInput(
             f"Unknown status '{_short(status)}' (one of: {', '.join(STATUSES)}).", field="status"
         )
-    names = plans.STATUS_TRANSITIONS.get(status)
-    if not names:
-        raise InvalidInput(f"An action cannot be moved to '{status}'.", field="status")
-    for spec in workflow.available_transitions(action, actor):
-        if spec["name"] in names:
-            if spec["blocked"]:
-                raise GuardFailed(spec["blocked"], field="status")
-            if spec["comment_required"] and not comment:
-                raise InvalidInput(
-                    f"Give a comment to move the action to '{status}'.", field="comment"
-                )
-            return
-    raise PermissionDenied(
-        f"The action cannot go from '{workflow.state_title(action)}' to '{status}' for you.",
-        field="status",
-    )
+    try:
+        plans.check_status_change(action, status, actor, comment)
+    except LIFError as error:
+        if not error.errors:  # a refusal by role or guard is about the status asked for
+            error.errors["status"] = error.message
+        raise
 
 
 def _clean_changes(action: Action, changes: Mapping[str, object]) -> dict:

@@ -95,6 +95,7 @@ def remove(attachment_id, actor) -> None:
     attachment.file.delete()
     attachment.delete()
     audit_trail.record("detach", actor, item, detail=attachment.name)
+    events.attachment_removed.send(attachment)
     events.content_changed.send(item)
 
 

@@ -12,13 +12,15 @@ and never with the children's or families' details.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from config.roles import AGENCY_SCOPE
 from config.workflows import WORKFLOWS
 
-from .. import events, permissions
+from .. import clock, events, permissions
+from ..db import database
 from ..models import CONTENT_TYPES, Attachment, InformationRequest, Referral
 from ..models.base import Content
 from ..search import SearchIndex, SearchQueryError, SearchResults, SearchUnavailable
@@ -41,6 +43,7 @@ def configure(path: Path) -> SearchIndex:
     events.content_changed.connect(_on_changed)
     events.content_removed.connect(_on_removed)
     events.attachment_changed.connect(_on_attachment)
+    events.attachment_removed.connect(_on_attachment_removed)
     return _index
 
 
@@ -197,52 +200,136 @@ def count_documents() -> int:
         Attachment.objects(trashed=False).count()
 
 
-# --- following changes -----------------------------------------------------------------------
+# --- following changes ------------------------------------------------------------------------
+# Saves do not write the index themselves: each one appends the changed item to a queue kept
+# in the database (one small insert), and the queue is drained into the index in batches — by
+# a background thread in each process, and before every search. So a save never waits for
+# Whoosh (a commit costs 50-100 ms), a crash loses nothing (the queue is durable and any
+# process drains it), several workers never write at once (the index's file lock), and a
+# search always sees every save made before it, from whatever process.
+
+QUEUE = "index_queue"
+_kick = threading.Event()
+_drain_lock = threading.Lock()
+_thread: threading.Thread | None = None
 
 
-def _safely(action, what: str) -> None:
-    """An index failure never fails a save: the page says search is degraded, reindex repairs."""
-    if _index is None:
-        return
-    try:
-        action()
-    except (SearchUnavailable, OSError, ValueError) as error:
-        _mark_problem(f"The search index could not be updated ({what}: {error}); run "
-                      "`flask --app app lif reindex`.")
+def _queue():
+    return database()[QUEUE]
+
+
+def _enqueue(ref: str = "", delete: list[str] | None = None) -> None:
+    _queue().insert_one({"ref": ref, "delete": delete or [], "at": clock.now()})
+    _kick.set()
 
 
 def _on_changed(item, **_kwargs) -> None:
-    if not isinstance(item, Content):
-        return
-    if item.trashed:
-        _on_removed(item)
-        return
-    docs = documents_for(item)
-    _safely(lambda: index().update(docs), f"{item.type_key} {item.pk}")
-    if isinstance(item, Referral):  # its requests follow who may see the referral
-        for request in InformationRequest.objects(referral=item):
-            request_docs = documents_for(request)
-            _safely(lambda d=request_docs: index().update(d), f"request {request.pk}")
+    if isinstance(item, Content):
+        _enqueue(item.ref)
 
 
 def _on_removed(item, **_kwargs) -> None:
     ids = [str(item.pk)] + [f"file:{a.pk}" for a in Attachment.objects(
         item_type=item.type_key, item_id=str(item.pk)).only("id")]
-    _safely(lambda: index().delete(ids), f"{item.type_key} {item.pk}")
+    _enqueue(delete=ids)
 
 
 def _on_attachment(attachment, **_kwargs) -> None:
-    model = CONTENT_TYPES.get(attachment.item_type)
-    parent = model.objects(pk=attachment.item_id).first() if model else None
-    if parent is not None:
-        doc = attachment_document(attachment, parent)
-        _safely(lambda: index().update([doc]), f"file {attachment.pk}")
+    _enqueue(f"{attachment.item_type}:{attachment.item_id}")
+
+
+def _on_attachment_removed(attachment, **_kwargs) -> None:
+    _enqueue(delete=[f"file:{attachment.pk}"])
+
+
+def _load(ref: str) -> Content | None:
+    type_key, _, item_id = ref.partition(":")
+    model = CONTENT_TYPES.get(type_key)
+    try:
+        return model.objects(pk=item_id).first() if model else None
+    except Exception:  # noqa: BLE001 - a malformed queue entry is skipped, not fatal
+        return None
+
+
+def drain(limit: int = 500) -> int:
+    """Apply queued changes to the index; return how many queue entries were applied.
+
+    An index failure never fails a save: the entries stay queued, the search page says the
+    index is degraded, and ``reindex`` (or the next successful drain) repairs it.
+    """
+    if _index is None:
+        return 0
+    applied = 0
+    with _drain_lock:
+        while True:
+            entries = list(_queue().find().sort("_id", 1).limit(limit))
+            if not entries:
+                return applied
+            docs: dict[str, dict] = {}
+            deletes: set[str] = set()
+            for ref in dict.fromkeys(e["ref"] for e in entries if e["ref"]):
+                item = _load(ref)
+                if item is None:  # purged: its ids were queued for deletion with it
+                    continue
+                if item.trashed:
+                    deletes.add(str(item.pk))
+                    deletes.update(f"file:{a.pk}" for a in Attachment.objects(
+                        item_type=item.type_key, item_id=str(item.pk)).only("id"))
+                    continue
+                for doc in documents_for(item):
+                    docs[doc["id"]] = doc
+                if isinstance(item, Referral):  # its requests follow who may see it
+                    for request in InformationRequest.objects(referral=item):
+                        for doc in documents_for(request):
+                            docs[doc["id"]] = doc
+            for entry in entries:
+                deletes.update(entry.get("delete") or [])
+            deletes -= set(docs)
+            try:
+                if docs:
+                    index().update(docs.values())
+                if deletes:
+                    index().delete(sorted(deletes))
+            except (SearchUnavailable, OSError, ValueError) as error:
+                _mark_problem(f"The search index could not be updated ({error}); run "
+                              "`flask --app app lif reindex`.")
+                return applied
+            _queue().delete_many({"_id": {"$in": [e["_id"] for e in entries]}})
+            applied += len(entries)
+            if _problem and "could not be updated" in _problem:
+                _mark_problem(None)
+
+
+def pending() -> int:
+    return _queue().count_documents({})
+
+
+def _drain_forever() -> None:
+    while True:
+        _kick.wait(timeout=5)
+        _kick.clear()
+        try:
+            drain()
+        except Exception:  # noqa: BLE001 - a database hiccup: try again on the next kick
+            log.exception("Draining the search queue failed")
+
+
+def start_background_drain() -> None:
+    """Drain the queue in a daemon thread of this process (web workers, the scheduler)."""
+    global _thread
+    if _thread is None or not _thread.is_alive():
+        _thread = threading.Thread(target=_drain_forever, name="lif-index", daemon=True)
+        _thread.start()
 
 
 def reindex(progress=None) -> int:
-    """Rebuild the whole index from the database; searches use the old one until it is done."""
+    """Rebuild the whole index from the database; searches use the old one until it is done.
+
+    Changes queued meanwhile are applied after (applying one twice does no harm).
+    """
     count = index().rebuild(all_documents(), progress=progress)
     _mark_problem(None)
+    drain()
     return count
 
 
@@ -259,6 +346,7 @@ def search(user, q: str, *, page: int = 1, pagelen: int = 10, sort: str = "relev
     principals = user_principals(user)
     if not principals:
         raise SearchQueryError("Sign in to search.")
+    drain()
     return index().search(q, principals, page=page, pagelen=pagelen, sort=sort,
                           filters=filters, facets=True)
 
@@ -266,6 +354,7 @@ def search(user, q: str, *, page: int = 1, pagelen: int = 10, sort: str = "relev
 def related(user, item: Content, limit: int = 5):
     """Reviews and audits that share this item's key terms (learning that recurs)."""
     try:
+        drain()
         return index().more_like_this(str(item.pk), user_principals(user), limit=limit)
     except (SearchUnavailable, SearchQueryError):
         return []

@@ -12,6 +12,7 @@ import pytest
 
 from lif.models import Action, Attachment, AuditEvent, Finding, Person, Version
 from lif.services import users
+from lif.services.api_queries import combine
 
 from ..conftest import ADMIN_EMAIL, AuthActions, make_user
 from ..factories import (
@@ -275,6 +276,9 @@ def test_lead_sees_what_the_admin_shows_them(client, lead_api):
     actions = {a["title"] for a in lead_api.get("/actions").get_json()["items"]}
     assert plans == {"Multi plan", "Police plan"}
     assert actions == {"Police act", "Police own act"}
+    own = {a["title"] for a in lead_api.get("/actions?agency=police").get_json()["items"]}
+    assert own == actions
+    assert lead_api.get("/actions?agency=csc").get_json()["items"] == []
     # The same as the admin lists for the same person, signed in through the browser.
     browser = client.application.test_client()
     AuthActions(browser).login("lead.police@test.lif")
@@ -587,8 +591,6 @@ def test_openapi_describes_every_route(client, app):
 
 def test_filters_join_the_permission_query_flat_where_they_can():
     """A flat query uses a compound index; ``$and`` only where two conditions cannot merge."""
-    from lif.services.api_queries import combine
-
     lead_base = {"trashed": False, "agency": "police"}
     assert combine(lead_base, {"agency": "police"}, {"state": "complete"}) == {
         "trashed": False, "agency": "police", "state": "complete"}
