@@ -291,6 +291,30 @@ def _paths() -> dict:
         "/me": {"get": {
             "operationId": "me", "summary": "The account of the token.", "tags": ["meta"],
             "responses": {"200": _json(_ref("Me")), **COMMON_ERRORS}}},
+        "/search": {"get": {
+            "operationId": "search", "tags": ["search"],
+            "summary": "Full-text search over what you may see: ranked, highlighted, faceted.",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"},
+                 "description": "Words, \"phrases\", type: theme: agency: state: year: fields"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                {"name": "sort", "in": "query",
+                 "schema": {"type": "string", "enum": ["relevance", "date"]}},
+                *[{"name": facet, "in": "query", "schema": {"type": "string"},
+                   "description": f"Only results with this {facet} (repeatable)."}
+                  for facet in ("type", "theme", "agency", "state", "year")],
+            ],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "total": {"type": "integer"}, "page": {"type": "integer"},
+                "pages": {"type": "integer"}, "suggestion": {"type": ["string", "null"]},
+                "facets": {"type": "object"},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "type": {"type": "string"},
+                    "title": {"type": "string"}, "score": {"type": ["number", "null"]},
+                    "snippet": {"type": "string"}, "url": {"type": "string"}}}}}}),
+                **COMMON_ERRORS}}},
     }
     for segment, type_key, name, noun in READ_TYPES:
         paths[f"/{segment}"] = {"get": {

@@ -26,7 +26,8 @@ from lif.errors import Conflict, InvalidInput, LIFError
 from lif.models import Action, ActionPlan, Audit, Referral, Review
 from lif.models.action_plan import PDC_VERDICTS
 from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
-from lif.services import api_queries, content, plans, reference, users
+from lif.search import SearchQueryError, SearchUnavailable
+from lif.services import api_queries, content, plans, reference, searching, users
 
 from . import openapi
 
@@ -523,6 +524,51 @@ def me():
         "agency": _agency(user.agency),
         "token": {"prefix": token.prefix, "name": token.name,
                   "created_at": _iso(token.created_at)} if token else None,
+    })
+
+
+SEARCH_PARAMS = {"q", "page", "per_page", "sort", "type", "theme", "agency", "state", "year"}
+
+
+@bp.get("/search")
+def search():
+    """Full-text search over what the token's user may see (ranked, with facets)."""
+    unknown = sorted(set(request.args) - SEARCH_PARAMS)
+    if unknown:
+        raise InvalidInput(f"Unknown parameter '{unknown[0]}'.", field=unknown[0])
+    for name, values in request.args.lists():
+        if len(values) > 1 and name not in ("type", "theme", "agency", "state", "year"):
+            raise InvalidInput(f"Give '{name}' once.", field=name)
+    try:
+        page = int(request.args.get("page", "1"))
+        per_page = int(request.args.get("per_page", "10"))
+    except ValueError:
+        raise InvalidInput("page and per_page are whole numbers.", field="page") from None
+    if page < 1 or not 1 <= per_page <= 100:
+        raise InvalidInput("page starts at 1; per_page is 1 to 100.", field="per_page")
+    sort = request.args.get("sort", "relevance")
+    if sort not in ("relevance", "date"):
+        raise InvalidInput("sort is 'relevance' or 'date'.", field="sort")
+    filters = {k: request.args.getlist(k) for k in ("type", "theme", "agency", "state", "year")
+               if request.args.getlist(k)}
+    try:
+        results = searching.search(_actor(), request.args.get("q", ""), page=page,
+                                   pagelen=per_page, sort=sort, filters=filters or None)
+    except SearchQueryError as error:
+        raise InvalidInput(str(error), field="q") from None
+    except SearchUnavailable:
+        return _error(503, "Search is not available just now: the index needs rebuilding.")
+    return jsonify({
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "suggestion": results.suggestion,
+        "facets": {k: [{"value": v, "count": n} for v, n in values]
+                   for k, values in results.facets.items()},
+        "items": [{"id": h.id, "type": h.type, "title": h.title, "score": h.score,
+                   "snippet": h.snippet, "url": h.url, "parent_id": h.parent_id or None,
+                   "date": _iso(h.date), "state": h.state} for h in results.hits],
     })
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mongoengine import ValidationError
+from mongoengine import StringField, ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
 from pymongo import ReturnDocument
 
@@ -51,13 +51,23 @@ def _friendly(message: str) -> str:
 
 
 def validate(item: Content) -> None:
-    """Validate ``item`` and raise :class:`InvalidInput` with field messages."""
+    """Validate ``item`` and raise :class:`InvalidInput` with field messages.
+
+    A required text field holding only spaces counts as empty (mongoengine lets "" pass).
+    """
+    blank = {
+        name: "This field is required."
+        for name, field in item._fields.items()
+        if field.required and isinstance(field, StringField)
+        and isinstance(getattr(item, name), str) and not getattr(item, name).strip()
+    }
     try:
         item.validate()
     except ValidationError as error:
-        errors = flatten_errors(error)
-        first = next(iter(errors.values()))
-        raise InvalidInput(first, errors=errors) from None
+        errors = {**blank, **flatten_errors(error)}
+        raise InvalidInput(next(iter(errors.values())), errors=errors) from None
+    if blank:
+        raise InvalidInput(next(iter(blank.values())), errors=blank)
 
 
 def get(type_key: str, item_id, user, *, include_trashed: bool = False) -> Content:

@@ -33,6 +33,11 @@ def expect_text(page, text: str, timeout: float = 10_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout)
 
 
+def open_from_list(page, title: str) -> None:
+    """Open an item from a Flask-Admin list: its row's "View Record" icon link."""
+    page.locator("tr", has_text=title).first.get_by_title("View Record").click()
+
+
 def make_word_file(folder: Path) -> Path:
     from docx import Document
 
@@ -159,7 +164,7 @@ def test_pdc_member_records_a_verdict_on_an_action(session_for):
     assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").all_inner_texts()
     # Open the review just made (Save goes to the item or to the list).
     if "/details/" not in page.url:
-        page.get_by_role("link", name="Six-month PDC review: Child A (Alex)").first.click()
+        open_from_list(page, "Six-month PDC review: Child A (Alex)")
     page.wait_for_url("**/details/**")
     pdc.shot("pdc-review")
 
@@ -211,7 +216,7 @@ def test_qaec_member_draws_a_sample(session_for, tmp_path):
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_load_state()
     if "/details/" not in page.url:
-        page.get_by_role("link", name=title).first.click()
+        open_from_list(page, title)
     page.get_by_role("link", name="Open the audit workspace").click()
     qaec.shot("workspace")
 

@@ -90,3 +90,10 @@ def test_audit_events_cannot_be_changed_or_deleted(clean_db):
     with pytest.raises(AppendOnlyError):
         event.delete()
     assert AuditEvent.objects(object_id=str(review.pk)).first().detail != "rewritten"
+
+
+def test_required_text_of_only_spaces_counts_as_empty(clean_db):
+    with pytest.raises(InvalidInput) as error:
+        content.create(Review, {"title": "   ", "review_type": "scr"}, SYSTEM)
+    assert error.value.errors == {"title": "This field is required."}
+    assert Review.objects.count() == 0

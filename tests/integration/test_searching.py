@@ -192,3 +192,25 @@ def test_saved_search_with_relative_dates_stays_relative(client):
     assert "Due soon" in page and "Due later" not in page
     assert "Due in the next 30 days" in client.get("/admin/").get_data(as_text=True)
     assert saved_searches.visible_to(make_user("pdc")) == []
+
+
+def test_api_search_is_permission_aware_and_validates(client):
+    from lif.services import users
+
+    searching.reindex()
+    f.make_review(title="Child Q", overview="Learning on interpreters.")
+    viewer = make_user("viewer")
+    admin_token = users.create_token(make_user("admin").email)
+    viewer_token = users.create_token(viewer.email)
+    response = client.get("/api/v1/search?q=interpreters",
+                          headers={"Authorization": f"Bearer {admin_token}"})
+    body = response.get_json()
+    assert response.status_code == 200 and body["total"] == 1
+    assert {"id", "type", "title", "score", "snippet"} <= set(body["items"][0])
+    hidden = client.get("/api/v1/search?q=interpreters",
+                        headers={"Authorization": f"Bearer {viewer_token}"}).get_json()
+    assert hidden["total"] == 0 and hidden["facets"]["type"] == []
+    bad = client.get("/api/v1/search?q=x&q[$ne]=1",
+                     headers={"Authorization": f"Bearer {admin_token}"})
+    assert bad.status_code == 400 and "fields" in bad.get_json()
+    assert client.get("/api/v1/search?q=x").status_code == 401
