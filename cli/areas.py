@@ -5,3 +5,4 @@ from . import ingest  # noqa: F401
 from . import schedule  # noqa: F401
 from . import documents  # noqa: F401
 from . import search  # noqa: F401
+from . import backup  # noqa: F401

@@ -368,9 +368,10 @@ def restore_backup(
         if not force:
             found = contents(database)
             if found:
-                listed = ", ".join(f"{n} ({c})" for n, c in sorted(found.items())[:5])
+                listed = ", ".join(sorted(found)[:5]) + (", …" if len(found) > 5 else "")
                 raise BackupError(
-                    f"The database is not empty ({listed}); restore into an empty data dir, "
+                    f"The database is not empty (it holds {listed}); restore into an empty "
+                    "data dir, "
                     "or give --force to replace everything in it.")
         verify(archive, verify_progress)
         for name in collection_names(database):
