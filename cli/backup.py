@@ -51,14 +51,17 @@ def restore_command(archive: Path, force: bool):
         opened = backup.open_archive(archive)
         total = opened.total
         opened.zip.close()
-        with click.progressbar(length=total, label="Checking ", show_pos=True) as checking, \
-                click.progressbar(length=total, label="Restoring", show_pos=True) as writing:
+        # Every document is read twice: once to check it, once to write it.
+        with click.progressbar(length=2 * total, label="Checking, then restoring",
+                               show_pos=True) as bar:
             summary = backup.restore_backup(
                 archive, data_dir=current_app.config["LIF_DATA_DIR"], force=force,
-                verify_progress=checking.update, progress=writing.update)
+                verify_progress=bar.update, progress=bar.update)
     except backup.BackupError as error:
         fail(error.message)
     click.echo(f"Restored {summary.documents} documents in {summary.collections} collections"
                + (" and the secret key." if summary.secret_key else "."))
-    count = searching.reindex()
+    total = searching.count_documents()
+    with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
+        count = searching.reindex(progress=lambda done, *_: bar.update(done - bar.pos))
     click.echo(f"Indexed {count} documents for search.")
