@@ -48,6 +48,8 @@ def restore_command(archive: Path, force: bool):
     """Restore a backup into an empty database, after checking every checksum, then rebuild
     the search index."""
     try:
+        if not force:
+            backup.require_empty()
         opened = backup.open_archive(archive)
         total = opened.total
         opened.zip.close()

@@ -80,9 +80,14 @@ class MyActionsView(SecureView):
     @expose("/")
     def index(self):
         include_done = request.args.get("all") == "1"
-        items = plans.my_actions(current_user, include_done=include_done)
+        try:
+            page = max(1, int(request.args.get("page", "1")))
+        except ValueError:
+            page = 1
+        items = plans.my_actions(current_user, include_done=include_done, page=page)
         errors = {}
         return self.render("plans/my_actions.html", items=items, include_done=include_done,
+                           page=page, page_size=plans.MY_ACTIONS_PAGE,
                            rag=plans.rag, statuses=ACTION_STATUSES, errors=errors,
                            transitions=self._targets, agency_name=reference.agency_name,
                            state_title=workflow.state_title)

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -45,9 +46,11 @@ MANIFEST = "manifest.json"
 SETTINGS = "settings.json"
 SECRET_KEY = "secret_key"
 COLLECTIONS_DIR = "collections/"
-# What a first start writes (reference data, the first administrator): a database holding
-# only this much is "empty" for a restore, and is replaced by the backup.
-SETUP_LIMITS = {"agencies": None, "users": 1}
+# What a first start writes (reference data, the first administrator and the audit line of
+# its creation) and derived state (the search queue, cache counters): a database holding only
+# this much is "empty" for a restore, and is replaced by the backup. None: any number.
+SETUP_LIMITS = {"agencies": None, "users": 1, "audit_events": 1, "counters": None,
+                "index_queue": None}
 BATCH_DOCUMENTS = 500
 BATCH_BYTES = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -110,7 +113,9 @@ def estimated_total(database=None) -> int:
 def _write_collection(archive: zipfile.ZipFile, collection, entry: CollectionEntry,
                       progress: Progress | None) -> None:
     digest = hashlib.sha256()
-    with archive.open(entry.file, "w", force_zip64=True) as out:
+    info = zipfile.ZipInfo(entry.file, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(info, "w", force_zip64=True) as out:
         cursor = collection.with_options(codec_options=_RAW).find({}, batch_size=BATCH_DOCUMENTS)
         for document in cursor:
             data = bson.encode(document)
@@ -306,6 +311,19 @@ def contents(database=None) -> dict[str, int]:
     return found
 
 
+def require_empty(database=None) -> None:
+    """Refuse a target database that holds more than a first start writes.
+
+    :raises BackupError: naming what it holds.
+    """
+    found = contents(database)
+    if found:
+        listed = ", ".join(sorted(found)[:5]) + (", …" if len(found) > 5 else "")
+        raise BackupError(
+            f"The database is not empty (it holds {listed}); restore into an empty data dir, "
+            "or give --force to replace everything in it.")
+
+
 def _insert_all(collection, documents: Iterator, progress: Progress | None) -> int:
     batch, size, count = [], 0, 0
     for document in documents:
@@ -366,13 +384,7 @@ def restore_backup(
     archive = open_archive(path)
     with archive.zip:
         if not force:
-            found = contents(database)
-            if found:
-                listed = ", ".join(sorted(found)[:5]) + (", …" if len(found) > 5 else "")
-                raise BackupError(
-                    f"The database is not empty (it holds {listed}); restore into an empty "
-                    "data dir, "
-                    "or give --force to replace everything in it.")
+            require_empty(database)
         verify(archive, verify_progress)
         for name in collection_names(database):
             database.drop_collection(name)
@@ -414,6 +426,7 @@ __all__ = [
     "create_backup",
     "estimated_total",
     "open_archive",
+    "require_empty",
     "restore_backup",
     "settings_summary",
     "verify",

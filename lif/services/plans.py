@@ -278,22 +278,29 @@ def my_actions_query(user) -> dict | None:
     return permissions.and_query(flt, mine)
 
 
-def my_actions(user, *, include_done: bool = False, limit: int = 200, today=None) -> list[Action]:
-    """Overdue first, then by due date."""
+MY_ACTIONS_PAGE = 25
+
+
+def my_actions(user, *, include_done: bool = False, page: int = 1, today=None) -> list[Action]:
+    """One page of a lead's actions: overdue first, then by due date.
+
+    Overdue actions are few and come first on page 1 (all of them); later pages continue
+    by due date.
+    """
     query = my_actions_query(user)
     if query is None:
         return []
     if not include_done:
         query = permissions.and_query(query, {"state": {"$nin": list(DONE_STATUSES)}})
     overdue = overdue_query(today)
-    first = list(Action.objects(__raw__=permissions.and_query(query, overdue)).order_by("due_date")
-                 .limit(limit).select_related(max_depth=1))
-    remaining = limit - len(first)
-    if remaining <= 0:  # (a limit of 0 would mean "no limit" to the database)
-        return first
+    first = []
+    if page == 1:
+        first = list(Action.objects(__raw__=permissions.and_query(query, overdue))
+                     .order_by("due_date").limit(500).select_related(max_depth=1))
     not_overdue = {"due_date": {"$gte": overdue["due_date"]["$lt"]}}
     rest = list(Action.objects(__raw__=permissions.and_query(query, not_overdue))
-                .order_by("due_date").limit(remaining).select_related(max_depth=1))
+                .order_by("due_date").skip((page - 1) * MY_ACTIONS_PAGE)
+                .limit(MY_ACTIONS_PAGE).select_related(max_depth=1))
     return first + rest
 
 

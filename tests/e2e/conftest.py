@@ -147,6 +147,8 @@ def browser(server):
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     return ARTIFACTS
 
 

@@ -168,23 +168,31 @@ def test_pdc_member_records_a_verdict_on_an_action(session_for):
     page.wait_for_url("**/details/**")
     pdc.shot("pdc-review")
 
-    verdict = page.get_by_label(re.compile(r"verdict", re.I))
-    if verdict.count() == 0:
-        pytest.xfail(
-            "no UI records a per-action PDC verdict: the PDC review form (PDCReviewView."
-            "form_columns) leaves out `verdicts`, its page lists no actions, and no service in "
-            "lif/services sets PDCReview.verdicts or Action.last_pdc_verdict/last_pdc_comment "
-            "(tests write them to the database directly). 'Record as held' stays blocked by "
-            "its guard 'Record a verdict for at least one action.'")
-    # The contract this test expects once it exists: per action a control labelled "Verdict"
-    # (Impact evidenced / Challenged / Not yet due), a comment, and a save button.
-    verdict.first.select_option(label="Challenged")
-    page.get_by_label(re.compile(r"comment", re.I)).first.fill(
-        "No evidence yet that ED induction covers the bruising guidance.")
-    page.get_by_role("button", name=re.compile(r"verdict|save", re.I)).first.click()
+    # Before any verdict, "Record as held" is blocked by its guard, which says why.
+    expect_text(page, "Record a verdict for at least one action.")
+
+    # An action not already red: a challenge at the PDC turns it red.
+    card = page.locator("article[id^=verdict-]").filter(
+        has_not=page.locator(".rag-red")).first
+    action_title = card.locator("h3 a").inner_text().strip()
+    comment = "No evidence yet that ED and ward induction cover the bruising guidance."
+    card.get_by_label("Verdict", exact=True).select_option(label="Challenged")
+    card.get_by_label("Challenge / comment").fill(comment)
+    pdc.shot("verdict-filled")
+    card.get_by_role("button", name="Record verdict").click()
     page.wait_for_load_state()
-    expect_text(page, "Challenged")
+    expect_text(page, f"Verdict recorded for '{action_title}'.")
+    card = page.locator("article[id^=verdict-]", has_text=action_title).first
+    assert f"Verdict: Challenged — {comment}" in " ".join(card.inner_text().split())
+    assert card.get_by_label("Verdict", exact=True).input_value() == "challenged"
+    assert card.locator(".rag").inner_text().strip() == "Red"
     pdc.shot("verdict-recorded")
+
+    # With a verdict recorded, the review can be recorded as held.
+    page.get_by_role("button", name="Record as held").click()
+    page.wait_for_load_state()
+    expect_text(page, "Held (verdicts recorded)")
+    pdc.shot("review-held")
 
 
 def population_csv(folder: Path) -> Path:
