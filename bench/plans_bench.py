@@ -86,8 +86,8 @@ def seed(database, n_actions: int, rng: random.Random) -> ObjectId:
 
 
 def run(quick: bool = False) -> list[dict]:
-    sizes = [1_000, 10_000] if quick else [1_000, 100_000]
-    repeat = 10 if quick else 30
+    sizes = [500, 2_000] if quick else [1_000, 100_000]
+    repeat = 5 if quick else 30
     rows = []
     with bench_app() as (app, database):
         users.create_user("lead.bench@example.org", "bench password 123", ["lead"], "police")

@@ -51,7 +51,7 @@ COLLECTIONS_DIR = "collections/"
 # this much is "empty" for a restore, and is replaced by the backup. None: any number.
 SETUP_LIMITS = {"agencies": None, "users": 1, "audit_events": 1, "counters": None,
                 "index_queue": None}
-BATCH_DOCUMENTS = 500
+BATCH_DOCUMENTS = 200
 BATCH_BYTES = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
 _RAW = CodecOptions(document_class=RawBSONDocument)
