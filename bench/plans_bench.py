@@ -113,7 +113,7 @@ def run(quick: bool = False) -> list[dict]:
                 ("My actions (lead)", lambda: lead.get("/admin/my_actions/"),
                  lambda: list(database.actions.find(
                      {"trashed": False, "agency": "police",
-                      "state": {"$nin": ["complete", "verified", "cancelled"]}})
+                      "state": {"$in": ["not_started", "in_progress"]}})
                      .sort("due_date", 1).limit(MY_ACTIONS_PAGE))),
                 ("dashboard (admin), figures cached", lambda: admin.get("/admin/"),
                  lambda: list(database.actions.aggregate([
