@@ -266,7 +266,7 @@ class DocumentBuilder:
         self._style_ids = {style.name: style.style_id for style in self.doc.styles}
         self._next_num_id = self._max_num_id() + 1
         self._list_number_abstract = self._abstract_for("List Number")
-        title = self.redact(title)
+        title = _XML_INVALID.sub("", self.redact(title))
         self._set_properties(title, actor, subject, keywords)
         self._set_styles()
         self._set_page(landscape, marking, title)

@@ -171,9 +171,9 @@ def test_pdc_member_records_a_verdict_on_an_action(session_for):
     # Before any verdict, "Record as held" is blocked by its guard, which says why.
     expect_text(page, "Record a verdict for at least one action.")
 
-    # An action not already red: a challenge at the PDC turns it red.
+    # An open action not already red: a challenge at the PDC turns it red.
     card = page.locator("article[id^=verdict-]").filter(
-        has_not=page.locator(".rag-red")).first
+        has_not=page.locator(".rag-red")).filter(has_not_text="Verified").first
     action_title = card.locator("h3 a").inner_text().strip()
     comment = "No evidence yet that ED and ward induction cover the bruising guidance."
     card.get_by_label("Verdict", exact=True).select_option(label="Challenged")
