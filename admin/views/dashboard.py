@@ -24,6 +24,7 @@ class DashboardView(AdminIndexView):
             "lif/dashboard.html",
             groups=worklist.waiting_for(current_user),
             state_title=workflow.state_title,
-            figures=dashboard.figures(current_user),
+            # The real user object: figures may be recomputed in a background thread.
+            figures=dashboard.figures(current_user._get_current_object()),
             statuses=ACTION_STATUSES,
         )
