@@ -24,7 +24,7 @@ from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
 
-from . import brief, ciginf1, cigm1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
+from . import audit_report, brief, ciginf1, cigm1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
 from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
 
 __all__ = [
@@ -77,6 +77,9 @@ KINDS: dict[str, Kind] = {
         Kind("pdc-pack", "PDC six-month review pack",
              "The pack for a PDC review: each action's progress and evidence since the last "
              "review.", "pdc_review"),
+        Kind("audit-report", "Audit report",
+             "An audit's report to the LSCB: methodology, sample, findings with their "
+             "tables, recommendations, improvement activity.", "audit", publishable=True),
         Kind("brief", "Learning brief",
              "Learning brief (SCR newsletter) for a review: features, findings, learning.",
              "review", publishable=True),
@@ -101,6 +104,7 @@ WRITERS: dict[str, Writer] = {
     "plan": plan.build,
     "pdc-pack": pdc_pack.build,
     "brief": brief.build,
+    "audit-report": audit_report.build,
     "cigscr1": cigscr1.build,
     "ciginf1": ciginf1.build,
     "cigm1": cigm1.build,

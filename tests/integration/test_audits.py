@@ -853,3 +853,27 @@ def test_section11_pages_over_http(client):
     # The multi-agency audit has no Section 11 page.
     other = plan(qaec, title="Neglect audit")
     assert client.get(f"/admin/audit_work/{other.pk}/section11/").status_code == 404
+
+
+def test_audit_report_in_word_with_the_figures_and_in_the_index(clean_db):
+    import zipfile
+
+    import docx
+
+    from documents import writers
+
+    qaec = qaec_user()
+    audit, tool = front_door(qaec)
+    answer_front_door(audit, tool)
+    name, data = writers.render("audit-report", audit, qaec)
+    assert name.endswith(".docx")
+    document = docx.Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "Summary of Findings / Learning" in text and "32 audit tools returned" in text
+    assert "19 (59%)" in cells and "29 (91%)" in cells
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Case Overview / Methodology" in headings and "Recommendations" in headings
+    _, index = writers.render("index", None, qaec)
+    with zipfile.ZipFile(io.BytesIO(index)) as zf:
+        assert audit.title in zf.read("word/document.xml").decode()
