@@ -18,11 +18,11 @@ from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
 from .views.documents import DocumentsView
+from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
+from .views.preferences import PreferencesView
 from .views.referrals import ReferralRegisterView
 from .views.saved import SavedSearchView
 from .views.search import SearchView
-from .views.plans import ImportActionsView, MyActionsView, PlanBuilderView
-from .views.preferences import PreferencesView
 from .views.system import (
     AgencyView,
     AuditEventView,
@@ -120,13 +120,14 @@ def _error_pages(app: Flask) -> None:
     def lif_error(error):
         return render(error.status, error.message)
 
-    @app.errorhandler(DatabaseUnavailable)
-    def db_down(error):
-        return render(503)
-
+    from flask import g
     from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
+    @app.errorhandler(DatabaseUnavailable)
     @app.errorhandler(ServerSelectionTimeoutError)
     @app.errorhandler(AutoReconnect)
     def db_unreachable(error):
+        # Draw the page as nobody: asking the database who is signed in would fail again and
+        # turn the clear 503 into a bare 500.
+        g._login_user = auth.login_manager.anonymous_user()
         return render(503)

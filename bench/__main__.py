@@ -13,6 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
+
 def _plans(quick: bool) -> list[dict]:
     from bench import plans_bench
 
@@ -52,10 +53,18 @@ def _documents(quick: bool) -> list[dict]:
             for name, m in documents_bench.run(entries, actions)]
 
 
+def _load(quick: bool) -> list[dict]:
+    """Concurrent clients on gunicorn (2 workers) and one embedded database server."""
+    from bench import load
+
+    return load.run(quick=quick)
+
+
 AREAS = {
     "plans": _plans,
     "search": _search,
     "documents": _documents,
+    "load": _load,
 }
 RESULTS = Path(__file__).parent / "results"
 

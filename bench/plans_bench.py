@@ -85,6 +85,44 @@ def seed(database, n_actions: int, rng: random.Random) -> ObjectId:
     return plans[0]["_id"]
 
 
+def _cases(database, admin, lead, token) -> list[tuple]:
+    """(name, the page request, the same query in raw pymongo) for one data size."""
+    page50_skip = 50 * 20
+    # The baselines send the same filters the app sends (see lif.permissions).
+    status_query = {"trashed": False, "agency": "police", "state": "in_progress"}
+    return [
+        ("action list, agency+status, page 1",
+         lambda: admin.get("/admin/action/?flt0_agency_equals=police"
+                           "&flt1_status_equals=in_progress"),
+         lambda: list(database.actions.find(status_query).sort("due_date", 1).limit(20))),
+        ("action list, agency+status, page 50",
+         lambda: admin.get("/admin/action/?flt0_agency_equals=police"
+                           "&flt1_status_equals=in_progress&page=49"),
+         lambda: list(database.actions.find(status_query).sort("due_date", 1)
+                      .skip(page50_skip).limit(20))),
+        ("My actions (lead)", lambda: lead.get("/admin/my_actions/"),
+         lambda: list(database.actions.find(
+             {"trashed": False, "agency": "police",
+              "state": {"$in": ["not_started", "in_progress"]}})
+             .sort("due_date", 1).limit(MY_ACTIONS_PAGE))),
+        ("dashboard (admin), figures cached", lambda: admin.get("/admin/"),
+         lambda: list(database.actions.aggregate([
+             {"$match": {"trashed": False}},
+             {"$group": {"_id": {"a": "$agency", "s": "$state"}, "n": {"$sum": 1}}}]))),
+        ("dashboard (admin), after a change", lambda: (dashboard.bump_generation(),
+                                                       admin.get("/admin/"))[1],
+         lambda: list(database.actions.aggregate([
+             {"$match": {"trashed": False}},
+             {"$group": {"_id": {"a": "$agency", "s": "$state"}, "n": {"$sum": 1}}}]))),
+        ("API action list (lead)",
+         lambda: lead.get("/api/v1/actions?per_page=50",
+                          headers={"Authorization": f"Bearer {token}"}),
+         lambda: list(database.actions.find(
+             {"trashed": False, "agency": "police"}).sort("due_date", 1)
+             .limit(51))),
+    ]
+
+
 def run(quick: bool = False) -> list[dict]:
     sizes = [500, 2_000] if quick else [1_000, 100_000]
     repeat = 5 if quick else 30
@@ -97,40 +135,7 @@ def run(quick: bool = False) -> list[dict]:
             seed(database, size, random.Random(1))
             admin = login(app, "boss.bench@example.org")
             lead = login(app, "lead.bench@example.org")
-            page50_skip = 50 * 20
-            # The baselines send the same filters the app sends (see lif.permissions).
-            status_query = {"trashed": False, "agency": "police", "state": "in_progress"}
-            cases = [
-                ("action list, agency+status, page 1",
-                 lambda: admin.get("/admin/action/?flt0_agency_equals=police"
-                                   "&flt1_status_equals=in_progress"),
-                 lambda: list(database.actions.find(status_query).sort("due_date", 1).limit(20))),
-                ("action list, agency+status, page 50",
-                 lambda: admin.get("/admin/action/?flt0_agency_equals=police"
-                                   "&flt1_status_equals=in_progress&page=49"),
-                 lambda: list(database.actions.find(status_query).sort("due_date", 1)
-                              .skip(page50_skip).limit(20))),
-                ("My actions (lead)", lambda: lead.get("/admin/my_actions/"),
-                 lambda: list(database.actions.find(
-                     {"trashed": False, "agency": "police",
-                      "state": {"$in": ["not_started", "in_progress"]}})
-                     .sort("due_date", 1).limit(MY_ACTIONS_PAGE))),
-                ("dashboard (admin), figures cached", lambda: admin.get("/admin/"),
-                 lambda: list(database.actions.aggregate([
-                     {"$match": {"trashed": False}},
-                     {"$group": {"_id": {"a": "$agency", "s": "$state"}, "n": {"$sum": 1}}}]))),
-                ("dashboard (admin), after a change", lambda: (dashboard.bump_generation(),
-                                                               admin.get("/admin/"))[1],
-                 lambda: list(database.actions.aggregate([
-                     {"$match": {"trashed": False}},
-                     {"$group": {"_id": {"a": "$agency", "s": "$state"}, "n": {"$sum": 1}}}]))),
-                ("API action list (lead)",
-                 lambda: lead.get("/api/v1/actions?per_page=50",
-                                  headers={"Authorization": f"Bearer {token}"}),
-                 lambda: list(database.actions.find(
-                     {"trashed": False, "agency": "police"}).sort("due_date", 1)
-                     .limit(51))),
-            ]
+            cases = _cases(database, admin, lead, token)
             for name, page, baseline in cases:
                 status = page().status_code
                 p50, p95 = timed(page, repeat)

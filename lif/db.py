@@ -269,7 +269,8 @@ def run_server_forever(data_dir: Path) -> None:
     if not server.owned:
         print(f"An embedded database for {data_dir} is already running on port {server.port}.")
         return
-    print(f"Embedded database on 127.0.0.1:{server.port} (data in {data_dir / 'db'}). Ctrl-C stops.")
+    print(f"Embedded database on 127.0.0.1:{server.port} (data in {data_dir / 'db'}). "
+          "Ctrl-C stops.")
     stop = {"now": False}
 
     def _handle(signum, frame):  # noqa: ARG001

@@ -226,7 +226,8 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
     trainer = demo_email("training", None)
     plans = [
         {
-            "plan": {"title": "Child A (Alex): multi-agency L&I action plan", "kind": "multi_agency",
+            "plan": {"title": "Child A (Alex): multi-agency L&I action plan",
+                     "kind": "multi_agency",
                      "source_kind": "review", "review": child_a, "owner": trainer,
                      "themes": ["sudi"], "agencies": ["csc", "alder_hey", "ccg", "police"]},
             "source": child_a, "state": "ratified", "ratified": today - dt.timedelta(days=150),
@@ -251,7 +252,8 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
                 ("police", -40, "in_progress",
                  "Record why a MERIT risk assessment was not completed or refused."),
                 ("police", 12, "complete",
-                 "Use professional interpreters, never family members, at domestic abuse incidents."),
+                 "Use professional interpreters, never family members, at domestic abuse "
+                 "incidents."),
                 ("police", 60, "not_started",
                  "Brief response officers on information sharing for migrant victims."),
             ],

@@ -94,7 +94,8 @@ class AuthActions:
         page = self._client.get(path).get_data(as_text=True)
         match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
         if match is None:
-            match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+            match = re.search(
+                r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert match, f"no CSRF token on {path}"
         return match.group(1)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, request
+from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
     FilterLike,
 )
-from flask import abort, flash, redirect, request
-from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import HiddenField, TextAreaField
@@ -15,6 +15,7 @@ from wtforms import HiddenField, TextAreaField
 from config import taxonomy
 from config.workflows import WORKFLOWS
 from lif import permissions, workflow
+from lif.errors import LIFError, PermissionDenied
 from lif.models import (
     Action,
     ActionPlan,
@@ -27,7 +28,6 @@ from lif.models import (
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
 from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
-from lif.errors import LIFError, PermissionDenied
 from lif.services import content, pdc, plans, reference
 
 from .base import ContentView, agency_formatter, client_actor
@@ -135,7 +135,8 @@ class ReviewView(SourceMixin, ContentView):
         "section": choice_label(taxonomy.LEARNING_SECTIONS),
         "findings": findings_formatter,
         "activities": activities_formatter,
-        "themes": lambda v, c, m, n: ", ".join(reference.theme_labels().get(t, t) for t in m.themes),
+        "themes": lambda v, c, m, n: ", ".join(
+            reference.theme_labels().get(t, t) for t in m.themes),
     }
     form_columns = (
         "title", "review_type", "section", "reference", "date", "date_label", "summary",

@@ -15,7 +15,8 @@ from mongoengine import (
 from .base import Content, content_indexes, date_not_before
 
 CRITERIA = (
-    ("reg5_2a_b_i", "Reg. 5(2)(a) abuse or neglect known or suspected and (b)(i) the child has died"),
+    ("reg5_2a_b_i",
+     "Reg. 5(2)(a) abuse or neglect known or suspected and (b)(i) the child has died"),
     (
         "reg5_2a_b_ii",
         "Reg. 5(2)(a) abuse or neglect known or suspected and (b)(ii) the child has been seriously "

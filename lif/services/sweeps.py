@@ -38,9 +38,9 @@ from .. import clock
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
-    Audit,
     Action,
     ActionPlan,
+    Audit,
     InformationRequest,
     Meeting,
     PDCReview,

@@ -92,7 +92,7 @@ def test_download_of_an_item_the_user_may_not_see_is_forbidden(client):
 
 
 def test_upload_over_the_size_limit_is_refused_before_reading(app, client):
-    review = f.make_review()
+    f.make_review()
     AuthActions(client).login()
     limit = app.config["MAX_CONTENT_LENGTH"]
     response = client.post("/admin/review/attach/", data=b"x" * (limit + 1),

@@ -10,8 +10,8 @@ import pytest
 
 from lif import workflow
 from lif.actors import SYSTEM
-from lif.models.referral import Person
 from lif.demo.appendix_one import ENTRIES
+from lif.models.referral import Person
 from lif.seed import seed_entries
 from lif.services import attachments, content, referrals, searching
 
