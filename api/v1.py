@@ -144,7 +144,10 @@ def _json_body(fields: dict[str, type], required: Iterable[str] = ()) -> dict:
     """
     if not request.is_json:
         raise UnsupportedBody("Send JSON (Content-Type: application/json).", field="body")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # "[[[[…" nested past Python's stack: was a 500
+        raise InvalidInput("The JSON is nested too deeply.", field="body") from None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.", field="body")
     errors = {}
@@ -161,9 +164,21 @@ def _json_body(fields: dict[str, type], required: Iterable[str] = ()) -> dict:
             errors[name] = "Give a whole number."
         elif kind is str and not isinstance(value, str):
             errors[name] = "Give text."
+        elif kind is str and not _encodable(value):
+            # JSON may escape half a surrogate pair ("\ud800"): no text, and the database
+            # driver cannot encode it (it was a 500).
+            errors[name] = "Give text (this is not valid Unicode)."
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     return body
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _form_value(name: str) -> str:

@@ -32,6 +32,17 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 60.0
 PING_TIMEOUT_MS = 2000
+# How long a request waits for the database before the page says it is unavailable (503).
+# The embedded server is a local process: if it has not answered in 3 s it is down or stopped.
+# A real MongoDB is a replica set: 12 s rides out an election (about 10 s) without errors.
+EMBEDDED_TIMEOUT_MS = 3000
+SERVER_TIMEOUT_MS = 12000
+# An operation on a connection to a server that stopped answering (SIGSTOP, a hung host)
+# fails after this instead of waiting forever; far above any single query LIF makes.
+SOCKET_TIMEOUT_MS = 30000
+# How often the driver checks the server in the background: a server that stopped answering
+# is noticed within this plus the timeout, and operations waiting on it fail with a 503.
+HEARTBEAT_MS = 5000
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -136,10 +147,34 @@ def ensure_embedded(data_dir: Path) -> EmbeddedServer:
         return _start(data_dir)
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _port_for(data_dir: Path) -> int:
+    """The port the data dir's server had, if it is free, else any free port.
+
+    A server that died (killed, crashed) leaves its port file behind; starting again on the
+    same port lets every process still connected to it carry on without a restart.
+    """
+    try:
+        previous = int(json.loads(_port_file(data_dir).read_text())["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = None
+    if previous and 1024 <= previous <= 65535 and _port_is_free(previous):
+        return previous
+    return _free_port()
+
+
 def _start(data_dir: Path) -> EmbeddedServer:
     storage = data_dir / "db"
     storage.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = _port_for(data_dir)
     log_path = data_dir / "db.log"
     cmd = [
         _server_program(),
@@ -182,14 +217,19 @@ _server: EmbeddedServer | None = None
 _connected_uri: str | None = None
 
 
-def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *, timeout_ms: int = 8000):
+def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *,
+            timeout_ms: int | None = None):
     """Connect mongoengine to ``uri``, or to the embedded server of ``data_dir`` when unset.
 
+    :param timeout_ms: how long an operation waits to find the server (default
+        :data:`EMBEDDED_TIMEOUT_MS` or :data:`SERVER_TIMEOUT_MS`).
     :raises DatabaseUnavailable: when the server cannot be reached within ``timeout_ms``.
     :return: the :class:`EmbeddedServer` when embedded, else ``None``.
     """
     global _server, _connected_uri
     apply_regex_fix()
+    if timeout_ms is None:
+        timeout_ms = EMBEDDED_TIMEOUT_MS if uri is None else SERVER_TIMEOUT_MS
     server = None
     if uri is None:
         server = ensure_embedded(data_dir)
@@ -207,6 +247,8 @@ def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *, timeout_ms
             host=uri,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
+            socketTimeoutMS=SOCKET_TIMEOUT_MS,
+            heartbeatFrequencyMS=HEARTBEAT_MS,
             uuidRepresentation="standard",
         )
         _connected_uri = uri
@@ -265,7 +307,9 @@ def apply_regex_fix() -> None:
 
 def run_server_forever(data_dir: Path) -> None:
     """Run the embedded server in the foreground (``lif db``), for multi-worker installs."""
-    server = ensure_embedded(data_dir)
+    # The command's own app start may already have started it: then this process owns it.
+    owned = _server is not None and _server.owned and _server.data_dir == data_dir
+    server = _server if owned else ensure_embedded(data_dir)
     if not server.owned:
         print(f"An embedded database for {data_dir} is already running on port {server.port}.")
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import audit_trail, clock, events, permissions
+from .. import audit_trail, clock, events, faults, permissions
 from ..errors import InvalidInput, NotFound
 from ..models import CONTENT_TYPES, Attachment
 from ..models.base import Content
@@ -43,11 +43,13 @@ def add(
         uploaded_at=clock.now(),
     )
     attachment.file.put(data, content_type=media_type, filename=name)
+    faults.maybe_crash("file_stored")  # a file without its record: the start-up repair's
     try:
         attachment.save()
     except Exception:
         attachment.file.delete()
         raise
+    faults.maybe_crash("attachment_saved")  # stored, not yet indexed: `reindex` repairs
     audit_trail.record("attach", actor, item, detail=f"{name} ({len(data)} bytes)")
     events.attachment_changed.send(attachment)
     events.content_changed.send(item)

