@@ -327,27 +327,20 @@ def my_actions_query(user) -> dict | None:
 MY_ACTIONS_PAGE = 25
 
 
-def my_actions(user, *, include_done: bool = False, page: int = 1, today=None) -> list[Action]:
+def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Action]:
     """One page of a lead's actions: overdue first, then by due date.
 
-    Overdue actions are few and come first on page 1 (all of them); later pages continue
-    by due date.
+    For open actions that is simply ascending due date (every overdue action is due before
+    every other), so it is one indexed query a page at a time, however many are overdue.
     """
     query = my_actions_query(user)
     if query is None:
         return []
     if not include_done:
         query = permissions.and_query(query, {"state": {"$in": OPEN_STATUSES}})
-    overdue = overdue_query(today)
-    first = []
-    if page == 1:
-        first = list(Action.objects(__raw__=permissions.and_query(query, overdue))
-                     .order_by("due_date").limit(500).select_related(max_depth=1))
-    not_overdue = {"due_date": {"$gte": overdue["due_date"]["$lt"]}}
-    rest = list(Action.objects(__raw__=permissions.and_query(query, not_overdue))
-                .order_by("due_date").skip((page - 1) * MY_ACTIONS_PAGE)
-                .limit(MY_ACTIONS_PAGE).select_related(max_depth=1))
-    return first + rest
+    return list(Action.objects(__raw__=query).order_by("due_date")
+                .skip((max(page, 1) - 1) * MY_ACTIONS_PAGE).limit(MY_ACTIONS_PAGE)
+                .select_related(max_depth=1))
 
 
 # --- bulk import -----------------------------------------------------------------------------
