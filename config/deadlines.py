@@ -50,3 +50,5 @@ DONE_STATUSES = ("complete", "verified", "cancelled")
 # background — but never figures older than DASHBOARD_MAX_STALE_SECONDS.
 DASHBOARD_SLOW_MS = 1000
 DASHBOARD_MAX_STALE_SECONDS = 15 * 60
+# The dashboard's aggregation may take this long (the connection's own limit is shorter).
+DASHBOARD_TIMEOUT_SECONDS = 600
