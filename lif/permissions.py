@@ -141,6 +141,9 @@ def and_query(*parts: dict) -> dict:
     merged: dict = {}
     rest = []
     for part in parts:
+        # A condition already present with the same value adds nothing (a lead's "my agency"
+        # on top of the permission filter's own agency scope).
+        part = {k: v for k, v in part.items() if not (k in merged and merged[k] == v)}
         if set(part) & set(merged) or "$or" in part and "$or" in merged:
             rest.append(part)
         else:
