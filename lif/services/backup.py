@@ -15,7 +15,10 @@ A restore goes into an empty database only (``force`` replaces what is there), a
 whole archive once to check every checksum and count before it writes anything. The search
 index is rebuilt from the restored data afterwards (the caller runs ``searching.reindex``).
 There are no multi-document transactions to lean on: if a restore stops half-way (the process
-is killed), run it again with ``force``.
+is killed), run it again with ``force``. For the same reason a backup taken while LIF is in use
+reads the collections one after another, not at one instant: a change made meanwhile may be in
+one collection and not yet in another (an item's new version without its audit event). Take it
+at a quiet time, or with the app stopped, when that matters.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import bson
@@ -156,8 +159,10 @@ def create_backup(
     entries: list[CollectionEntry] = []
     files: dict[str, dict] = {}
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=6) as archive:
+        # Readable by its owner only: it holds the secret key and children's personal data.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(
+                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             for name in collection_names(database):
                 collection = database[name]
                 entry = CollectionEntry(name=name, file=f"{COLLECTIONS_DIR}{name}.bson",
@@ -174,7 +179,7 @@ def create_backup(
                 "created_at": clock.now().isoformat(),
                 "lif_version": settings.get("LIF_VERSION", ""),
                 "database": database.name,
-                "collections": [entry.__dict__ for entry in entries],
+                "collections": [asdict(entry) for entry in entries],
                 "files": files,
             }
             archive.writestr(MANIFEST, json_util.dumps(manifest, indent=2))

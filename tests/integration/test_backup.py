@@ -28,6 +28,7 @@ from documents.uploads import check_upload
 from lif import db as lif_db
 from lif.actors import SYSTEM
 from lif.models import Action, Attachment, AuditEvent, Review, Version
+from lif.search import SearchIndex
 from lif.seed import seed_demo
 from lif.services import attachments, backup, content, plans, searching
 from lif.services.backup import MANIFEST
@@ -90,6 +91,7 @@ def test_backup_then_restore_into_a_fresh_data_dir_reproduces_everything(
     result = runner.invoke(args=["lif", "backup", "-o", str(archive)])
     assert result.exit_code == 0, result.output
     assert "Backed up" in result.output
+    assert archive.stat().st_mode & 0o777 == 0o600  # the key and personal data are inside
 
     # The manifest counts what is there, and the archive holds no password.
     with zipfile.ZipFile(archive) as zf:
@@ -131,8 +133,6 @@ def test_backup_then_restore_into_a_fresh_data_dir_reproduces_everything(
             assert restored == attachment.file.read()
             assert hashlib.sha256(restored).hexdigest() == attachment.sha256
         # The restored install's search index was rebuilt from the restored data.
-        from lif.search import SearchIndex
-
         index = SearchIndex(str(other / "index"))
         found = index.search("Restored summary", ["role:admin"])
         assert any(hit.id == str(populated.pk) for hit in found.hits)

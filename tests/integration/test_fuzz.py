@@ -45,7 +45,7 @@ SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 
 def fuzz(examples: int):
     """Hypothesis settings for one entry point: bounded, no deadline, no example database."""
-    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, database=None, derandomize=False,
+    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 
@@ -145,7 +145,7 @@ def test_word_reader_mutated_bytes_raise_only_document_error():
 
 
 def test_word_reader_damaged_parts_raise_only_document_error():
-    @fuzz(150)
+    @fuzz(100)
     @given(mutated_members())
     def run(data):
         _read_word(data, "word reader (zip parts)")
@@ -272,7 +272,7 @@ def test_search_raises_only_its_own_errors(clean_db):
     review = f.make_review(title="Neglect in the child's time",
                            findings=[Finding(text="Neglect was missed.")])
     f.make_action(plan=f.make_plan(review=review), title="Neglect training")
-    searching.drain()
+    searching.reindex()  # this test's items only, whatever earlier tests indexed
     people = [SYSTEM, make_user("lead", "police"), make_user("viewer")]
 
     @fuzz(250)
@@ -339,12 +339,12 @@ def test_api_payloads_never_500_and_failures_change_nothing(client, clean_db):
         else:
             assert current()["version"] >= before["version"], (entry, body)
 
-    @fuzz(150)
+    @fuzz(100)
     @given(patch_bodies(lambda: current()["version"]))
     def run_patch(body):
         check("api PATCH action", "PATCH", f"/api/v1/actions/{action.pk}", body)
 
-    @fuzz(100)
+    @fuzz(60)
     @given(st.one_of(
         st.dictionaries(st.sampled_from(["text", "Text", "$push", "progress"]), json_values,
                         max_size=3),
@@ -352,7 +352,7 @@ def test_api_payloads_never_500_and_failures_change_nothing(client, clean_db):
     def run_progress(body):
         check("api POST progress", "POST", f"/api/v1/actions/{action.pk}/progress", body)
 
-    @fuzz(60)
+    @fuzz(40)
     @given(st.one_of(st.text(max_size=60), st.binary(max_size=60).map(
         lambda b: b.decode("latin-1")), st.sampled_from(
         ['{"text": "a"', '{"text": "\\ud800"}', '[]', 'null', '{"text": 1e999}',

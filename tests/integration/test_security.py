@@ -15,9 +15,12 @@ import zipfile
 from urllib.parse import urljoin
 
 import pytest
+import time_machine
 from bson import ObjectId
+from mongoengine import EmailField, StringField
 from openpyxl import load_workbook
 
+from config import settings
 from documents.writers import render
 from lif import db as lif_db
 from lif.actors import SYSTEM
@@ -26,12 +29,12 @@ from lif.models import (
     Action,
     ActionPlan,
     Activity,
-    Attachment,
     Finding,
     Person,
     Referral,
     Review,
 )
+from lif.models.base import Content
 from lif.services import attachments, content, plans, searching, users
 
 from .. import factories as f
@@ -247,6 +250,19 @@ def test_a_lead_sees_only_their_agency_s_actions_everywhere(client, world):
     assert client.get(f"/admin/action/edit/?id={health.pk}").status_code in (302, 403, 404)
     csv_text = client.get("/admin/action/export/csv/").get_data(as_text=True)
     assert "Police action" in csv_text and "Health action" not in csv_text
+
+
+def test_files_are_served_only_to_those_who_may_see_their_item(client, world):
+    secret = attachments.add(world["referral"], "family.txt", b"personal details",
+                             "text/plain", "", SYSTEM, check_permission=False)
+    auth = AuthActions(client)
+    for role in ("lead", "viewer", "qaec", "pdc", "training"):
+        auth.login(make_user(role, ROLES_AGENCY[role]).email)
+        assert client.get(f"/admin/file/{secret.pk}").status_code in (403, 404), role
+        auth.logout()
+    auth.login(make_user("chair").email)
+    assert client.get(f"/admin/file/{secret.pk}").data == b"personal details"
+    assert client.get(f"/published/file/{secret.pk}").status_code == 404
 
 
 # --- (b) CSRF: every POST of the admin, signed in, without a token -----------------------------
@@ -470,10 +486,6 @@ def hostile(tag: str) -> str:
 
 def free_text(model, tag: str) -> dict:
     """Every plain text field of ``model`` (no choices, ids or emails), holding the payload."""
-    from mongoengine import EmailField, StringField
-
-    from lif.models.base import Content
-
     return {
         name: hostile(f"{tag}.{name}")[: field.max_length or None]
         for name, field in model._fields.items()
@@ -627,12 +639,10 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client):
 
 
 def test_secure_cookies_when_asked_and_in_production(app, client, monkeypatch):
-    from config.settings import ProductionConfig, TestingConfig
-
     monkeypatch.setenv("LIF_SECURE_COOKIES", "1")
-    assert TestingConfig().SESSION_COOKIE_SECURE is True
+    assert settings.TestingConfig().SESSION_COOKIE_SECURE is True
     monkeypatch.delenv("LIF_SECURE_COOKIES")
-    assert ProductionConfig().SESSION_COOKIE_SECURE is True
+    assert settings.ProductionConfig().SESSION_COOKIE_SECURE is True
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
     secure = app.test_client()
     token = AuthActions(secure).csrf(LOGIN_PAGE)
@@ -650,8 +660,6 @@ def _login_from(client, address: str, email: str, password: str):
 
 
 def test_login_is_throttled_per_account(app, client):
-    import time_machine
-
     limit = app.config["LIF_LOGIN_MAX_FAILURES"]
     for _ in range(limit):
         assert _login_from(client, "10.0.0.1", "admin@test.lif", "wrong password!").status_code \
