@@ -406,9 +406,10 @@ def run_clients(install: Install, clients: int, duration: float, rng: random.Ran
         thread.start()
     try:
         barrier.wait(timeout=300)  # every client signed in
-    except threading.BrokenBarrierError:
+    except threading.BrokenBarrierError as error:
         until_box["until"] = 0.0
-        raise RuntimeError("clients could not start: " + "; ".join(tally.error_examples))
+        raise RuntimeError(
+            "clients could not start: " + "; ".join(tally.error_examples)) from error
     began = until_box["until"] - duration
     for thread in threads:
         thread.join(duration + 120)

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 
+import mongoengine as me
 from flask import (
     Response,
     abort,
@@ -29,15 +30,14 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-import mongoengine as me
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from documents import spreadsheets
+from documents.uploads import DocumentError, check_upload
 from lif import audit_trail, permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
-from documents.uploads import DocumentError, check_upload
 from lif.services import attachments, content, reference, searching
 
 from .filters import LIFFilterConverter
@@ -232,7 +232,7 @@ class ContentView(SecureMixin, ModelView):
             form.agencies.choices = reference.agency_choices()
         if "themes" in form._fields:
             form.themes.choices = reference.theme_choices()
-        for name, field in form._fields.items():
+        for field in form._fields.values():
             queryset = getattr(field, "queryset", None)
             document = getattr(queryset, "_document", None)
             if document is not None and issubclass(document, Content):

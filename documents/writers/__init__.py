@@ -24,7 +24,18 @@ from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
 
-from . import audit_report, brief, ciginf1, cigm1, cigscr1, cigsum1, index, lscb_report, pdc_pack, plan
+from . import (
+    audit_report,
+    brief,
+    ciginf1,
+    cigm1,
+    cigscr1,
+    cigsum1,
+    index,
+    lscb_report,
+    pdc_pack,
+    plan,
+)
 from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
 
 __all__ = [

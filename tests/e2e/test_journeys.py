@@ -49,7 +49,8 @@ def make_word_file(folder: Path) -> Path:
         "the briefing).")
     table = document.add_table(rows=3, cols=2)
     for row, (label, value) in zip(table.rows, [("Measure", "Cases with MERIT recorded"),
-                                                 ("Before", "9 of 20"), ("After", "18 of 20")]):
+                                                 ("Before", "9 of 20"), ("After", "18 of 20")],
+                                  strict=True):
         row.cells[0].text, row.cells[1].text = label, value
     path = folder / "MERIT dip sample.docx"
     document.save(path)
