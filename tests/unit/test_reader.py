@@ -304,6 +304,23 @@ def test_content_controls_and_tracked_changes():
     assert text == "First.\nIn a content control.\nKept added link\tend"
 
 
+def test_run_text_reads_breaks_tabs_and_hyphens_as_python_docx_does():
+    document = docx.Document()
+    w = nsdecls("w")
+    paragraph = parse_xml(
+        f"<w:p {w}><w:r><w:t>Line one</w:t><w:br/><w:t>line two</w:t>"
+        "<w:br w:type='page'/><w:t>after page</w:t><w:br w:type='textWrapping'/>"
+        "<w:t>wrapped</w:t><w:cr/><w:t>x</w:t><w:ptab/><w:t>y</w:t><w:tab/>"
+        "<w:t>non</w:t><w:noBreakHyphen/><w:t>breaking</w:t><w:t/></w:r></w:p>"
+    )
+    body = document.element.body
+    body.insert(len(body) - 1, paragraph)
+    expected = document.paragraphs[-1].text
+    assert expected == "Line one\nline twoafter page\nwrapped\nx\ty\tnon-breaking"
+    assert extract_text(docx_bytes(document)) == expected
+    assert list(iter_blocks(docx_bytes(document)))[-1][2] == expected
+
+
 def test_round_trip_through_bytesio():
     document = docx.Document()
     document.add_heading("Round Trip", level=1)
