@@ -28,7 +28,7 @@ def _plain(value):
     return value
 
 
-def record(
+def event(
     action: str,
     actor=None,
     item=None,
@@ -41,12 +41,12 @@ def record(
     object_title: str = "",
     at: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail and return it."""
+    """Build (not store) one event of the audit trail."""
     if item is not None:
         object_type = object_type or getattr(item, "type_key", "") or type(item).__name__.lower()
         object_id = object_id or str(item.pk)
         object_title = object_title or str(item)[:300]
-    event = AuditEvent(
+    return AuditEvent(
         at=at or clock.now(),
         actor=actor_email(actor) if actor is not None else "",
         action=action,
@@ -57,8 +57,13 @@ def record(
         detail=detail[:2000],
         address=address or getattr(actor, "address", "") or "",
     )
-    event.save()
-    return event
+
+
+def record(action: str, actor=None, item=None, **details) -> AuditEvent:
+    """Append one event to the audit trail and return it (``details`` as :func:`event`)."""
+    entry = event(action, actor, item, **details)
+    entry.save()
+    return entry
 
 
 def history(item, limit: int = 200):

@@ -12,6 +12,7 @@ from blinker import Namespace
 
 signals = Namespace()
 content_changed = signals.signal("content-changed")  # sender: the item
+contents_created = signals.signal("contents-created")  # sender: a list of new items
 content_removed = signals.signal("content-removed")  # sender: the item (trashed or purged)
 attachment_changed = signals.signal("attachment-changed")  # sender: the Attachment
 attachment_removed = signals.signal("attachment-removed")  # sender: the Attachment

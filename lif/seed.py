@@ -34,6 +34,8 @@ from .models import (
 from .services import content, users
 
 DEMO_DOMAIN = "demo.lif.local"
+#: Index entries stored per round trip when loading (see ``content.create_many``).
+BATCH = 500
 
 
 def seed_reference() -> int:
@@ -101,64 +103,75 @@ def seed_entries(
         if on_entry is not None:
             on_entry(entry, outcome, detail)
 
+    batch: list[tuple[dict, content.NewItem]] = []
+    repeats: dict[tuple[str, str, dt.date], list[dict]] = {}
+
+    def store_batch() -> None:
+        results = content.create_many(
+            [row for _, row in batch], actor, note="Loaded from the Learning and Improvement Index",
+            placed_how="Loaded from the L&I Index", now=now)
+        for (entry, _), result in zip(batch, results, strict=True):
+            key = (entry["kind"], entry["name"], dt.date.fromisoformat(entry["date"]))
+            if isinstance(result, LIFError):
+                if on_entry is None:
+                    raise result
+                counts["refused"] += 1 + len(repeats.get(key, ()))
+                for same in [entry, *repeats.pop(key, ())]:
+                    tell(same, "refused", result.message)
+                continue
+            counts["audits" if entry["kind"] == "audit" else "reviews"] += 1
+            tell(entry, "created", result)
+            for same in repeats.pop(key, ()):
+                counts["skipped"] += 1
+                tell(same, "present", result)
+        batch.clear()
+
     for entry in entries:
         date = dt.date.fromisoformat(entry["date"])
         key = (entry["kind"], entry["name"], date)
         existing = present.get(key)
-        if existing is not None or key in planned:
+        if existing is not None or (dry_run and key in planned):
             counts["skipped"] += 1
             tell(entry, "present", existing)
             continue
-        plural = "audits" if entry["kind"] == "audit" else "reviews"
+        if key in planned:  # the same entry twice: told once the first is stored
+            repeats.setdefault(key, []).append(entry)
+            continue
+        planned.add(key)
         if dry_run:
-            planned.add(key)
-            counts[plural] += 1
+            counts["audits" if entry["kind"] == "audit" else "reviews"] += 1
             tell(entry, "created", None)
             continue
-        findings = [Finding(number=i, text=text) for i, text in enumerate(entry["findings"], 1)]
-        activities = [Activity(text=text) for text in entry["activities"]]
-        common = {
-            "title": entry["name"],
-            "summary": entry["overview"][:600],
-            "themes": entry["themes"],
-            "agencies": entry["agencies"],
-            "date": date,
-            "date_label": entry.get("date_label", ""),
-            "section": entry["section"],
-            "findings": findings,
-            "activities": activities,
-        }
-        try:
-            if entry["kind"] == "audit":
-                item = content.create(
-                    Audit,
-                    {**common, "audit_type": entry["audit_type"] or "multi_agency",
-                     "methodology": entry["overview"], "committee": "qaec"},
-                    actor, note="Loaded from the Learning and Improvement Index", now=now,
-                )
-                _set_state(item, "closed", now, actor=actor)
-            else:
-                item = content.create(
-                    Review,
-                    {**common, "review_type": entry["review_type"], "overview": entry["overview"],
-                     "reference": entry.get("reference", ""),
-                     "independent_reviewer": entry.get("independent_reviewer", "")},
-                    actor, note="Loaded from the Learning and Improvement Index", now=now,
-                )
-                state, published = _entry_state(entry, now.date())
-                if published:
-                    Review.objects(pk=item.pk).update_one(set__effective=published)
-                _set_state(item, state, now, actor=actor)
-        except LIFError as error:
-            if on_entry is None:
-                raise
-            counts["refused"] += 1
-            tell(entry, "refused", error.message)
-            continue
-        counts[plural] += 1
-        planned.add(key)
-        tell(entry, "created", item)
+        batch.append((entry, _entry_row(entry, date, now.date())))
+        if len(batch) == BATCH:
+            store_batch()
+    if batch:
+        store_batch()
     return counts
+
+
+def _entry_row(entry: dict, date: dt.date, today: dt.date) -> content.NewItem:
+    """The Review or Audit an index entry becomes, in the state its history puts it in."""
+    common = {
+        "title": entry["name"],
+        "summary": entry["overview"][:600],
+        "themes": entry["themes"],
+        "agencies": entry["agencies"],
+        "date": date,
+        "date_label": entry.get("date_label", ""),
+        "section": entry["section"],
+        "findings": [Finding(number=i, text=text) for i, text in enumerate(entry["findings"], 1)],
+        "activities": [Activity(text=text) for text in entry["activities"]],
+    }
+    if entry["kind"] == "audit":
+        return content.NewItem(Audit, {
+            **common, "audit_type": entry["audit_type"] or "multi_agency",
+            "methodology": entry["overview"], "committee": "qaec"}, placed_in="closed")
+    state, published = _entry_state(entry, today)
+    return content.NewItem(Review, {
+        **common, "review_type": entry["review_type"], "overview": entry["overview"],
+        "reference": entry.get("reference", ""), "effective": published,
+        "independent_reviewer": entry.get("independent_reviewer", "")}, placed_in=state)
 
 
 def _present(entries: list[dict]) -> dict[tuple[str, str, dt.date], object]:

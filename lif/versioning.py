@@ -24,14 +24,14 @@ NOT_VERSIONED = ("_id", "_cls", "workflow_history", "version", "modified_at", "m
 LONG_TEXT = 120
 
 
-def snapshot(item: Content) -> dict:
-    data = item.to_mongo().to_dict()
+def snapshot(item: Content, stored: dict | None = None) -> dict:
+    """What a version keeps of ``item`` (taken from ``stored``, its document, when given)."""
+    data = stored if stored is not None else item.to_mongo().to_dict()
     return {key: value for key, value in data.items() if key not in NOT_VERSIONED}
 
 
-def store(item: Content, actor, note: str = "", at: dt.datetime | None = None) -> Version:
-    """Store the snapshot of ``item`` as version ``item.version``."""
-    version = Version(
+def _version(item: Content, actor, note: str, at: dt.datetime | None) -> Version:
+    return Version(
         object_type=item.type_key,
         object_id=str(item.pk),
         number=item.version,
@@ -40,8 +40,22 @@ def store(item: Content, actor, note: str = "", at: dt.datetime | None = None) -
         note=(note or "")[:2000],
         snapshot=snapshot(item),
     )
+
+
+def store(item: Content, actor, note: str = "", at: dt.datetime | None = None) -> Version:
+    """Store the snapshot of ``item`` as version ``item.version``."""
+    version = _version(item, actor, note, at)
     version.save(force_insert=True)
     return version
+
+
+def version_document(item: Content, stored: dict, actor, note: str = "",
+                     at: dt.datetime | None = None) -> dict:
+    """The stored form of ``item``'s version ``item.version``, from ``stored`` (the item's
+    document as written), for an insert of many at once."""
+    return {"object_type": item.type_key, "object_id": str(item.pk), "number": item.version,
+            "at": at or clock.now(), "author": actor_email(actor), "note": (note or "")[:2000],
+            "snapshot": snapshot(item, stored)}
 
 
 def versions_of(item: Content):

@@ -14,6 +14,11 @@ def _dashboard_changed(item, **_kwargs) -> None:
         dashboard.bump_generation()
 
 
+def _dashboard_created(items, **_kwargs) -> None:
+    if any(getattr(item, "type_key", None) in _DASHBOARD_TYPES for item in items):
+        dashboard.bump_generation()
+
+
 def register_handlers() -> None:
     """Connect the receivers; safe to call more than once."""
     global _registered
@@ -21,4 +26,5 @@ def register_handlers() -> None:
         return
     events.content_changed.connect(_dashboard_changed)
     events.content_removed.connect(_dashboard_changed)
+    events.contents_created.connect(_dashboard_created)
     _registered = True

@@ -41,6 +41,7 @@ def configure(path: Path) -> SearchIndex:
     if status != "ok":
         _mark_problem(f"The search index is {status}; run `flask --app app lif reindex`.")
     events.content_changed.connect(_on_changed)
+    events.contents_created.connect(_on_created)
     events.content_removed.connect(_on_removed)
     events.attachment_changed.connect(_on_attachment)
     events.attachment_removed.connect(_on_attachment_removed)
@@ -226,6 +227,12 @@ def _enqueue(ref: str = "", delete: list[str] | None = None) -> None:
 def _on_changed(item, **_kwargs) -> None:
     if isinstance(item, Content):
         _enqueue(item.ref)
+
+
+def _on_created(items, **_kwargs) -> None:
+    at = clock.now()
+    _queue().insert_many([{"ref": item.ref, "delete": [], "at": at} for item in items])
+    _kick.set()
 
 
 def _on_removed(item, **_kwargs) -> None:
