@@ -35,7 +35,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload
-from lif import audit_trail, permissions, versioning, workflow
+from lif import audit_trail, dated_pages, permissions, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from lif.services import attachments, content, reference, searching
@@ -210,11 +210,16 @@ class ContentView(SecureMixin, ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
         count, data = super().get_list(page, sort_column, sort_desc, search, filters,
-                                       execute=execute, page_size=page_size)
-        if execute:
-            # One query per referenced collection instead of one per row (plan titles…).
-            data = data.select_related(max_depth=1)
-        return count, data
+                                       execute=False, page_size=page_size)
+        if not execute:
+            return count, data
+        # A list sorted by its date is read window by window (lif/dated_pages.py).
+        dated = dated_pages.DATED.get(self.type_key)
+        ids = dated_pages.queryset_ids(data, dated) if dated else None
+        if ids is not None:
+            return count, dated_pages.in_order(self.model, ids)
+        # One query per referenced collection instead of one per row (plan titles…).
+        return count, data.select_related(max_depth=1)
 
     def get_one(self, id):
         try:

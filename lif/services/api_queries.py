@@ -19,7 +19,7 @@ from bson import ObjectId
 from config import taxonomy
 from config.workflows import WORKFLOWS
 
-from .. import clock, permissions
+from .. import clock, dated_pages, permissions
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
 from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
@@ -335,13 +335,16 @@ def list_page(
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     spec = LISTS[type_key]
-    found = list(
-        spec.model.objects(__raw__=query)
-        .order_by(*spec.order)
-        .skip((page - 1) * per_page)
-        .limit(per_page + 1)
-        .no_dereference()
-    )
+    skip = (page - 1) * per_page
+    ids = None
+    if spec.order[1:] == ("id",):
+        ids = dated_pages.page_ids(spec.model, query, spec.order[0].lstrip("-"), skip=skip,
+                                   limit=per_page + 1, descending=spec.order[0][0] == "-")
+    if ids is not None:
+        found = dated_pages.in_order(spec.model, ids, related=False)
+    else:
+        found = list(spec.model.objects(__raw__=query).order_by(*spec.order).skip(skip)
+                     .limit(per_page + 1).no_dereference())
     return Page(found[:per_page], page, per_page, len(found) > per_page)
 
 

@@ -12,7 +12,7 @@ from bson import ObjectId
 from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, faults, permissions, workflow
+from .. import clock, dated_pages, faults, permissions, workflow
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
@@ -338,9 +338,12 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
         return []
     if not include_done:
         query = permissions.and_query(query, {"state": {"$in": OPEN_STATUSES}})
-    return list(Action.objects(__raw__=query).order_by("due_date")
-                .skip((max(page, 1) - 1) * MY_ACTIONS_PAGE).limit(MY_ACTIONS_PAGE)
-                .select_related(max_depth=1))
+    skip = (max(page, 1) - 1) * MY_ACTIONS_PAGE
+    ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=MY_ACTIONS_PAGE)
+    if ids is not None:
+        return dated_pages.in_order(Action, ids)
+    return list(Action.objects(__raw__=query).order_by("due_date", "id")
+                .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1))
 
 
 # --- bulk import -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from config.deadlines import (
     SCR_PUBLICATION_MONTHS,
 )
 
-from .. import clock
+from .. import clock, dated_pages
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
@@ -436,6 +436,13 @@ def deliver_email(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int |
     return notifications.deliver(now, dry_run=dry_run)
 
 
+def refresh_list_bounds(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """Recompute, once a day, the date bounds that make long lists fast to page."""
+    if dry_run:
+        return {}
+    return {name: 1 for name in dated_pages.refresh_all(now)}
+
+
 # --- all of them ---------------------------------------------------------------------------
 
 SWEEPS: dict[str, Callable[..., dict]] = {
@@ -447,6 +454,7 @@ SWEEPS: dict[str, Callable[..., dict]] = {
     "national_panel": send_national_panel_notices,
     "publication_windows": send_publication_window_notices,
     "audit_returns": send_audit_return_reminders,
+    "list_bounds": refresh_list_bounds,
     "email": deliver_email,  # last, so this run's messages go out in this run
 }
 
