@@ -58,8 +58,11 @@ A search is one scored pass over the permitted matches (the permission
 filter is a ``filter=`` of the query, so totals, facets and "did you mean"
 only reflect documents the caller may see); it yields the ranking and the
 exact total. Facets are then counted from the sortable columns, cached per
-segment, not with ``groupedby``. Snippets are made only for the hits on the
-requested page, from stored character offsets.
+segment, not with ``groupedby``: value by value for a few matches, and with
+one bit mask per facet value (an AND and a bit count each) for many.
+Snippets are made only for the hits on the requested page, from the
+character offsets stored in the postings of the query's terms; the text is
+not analysed again.
 """
 
 from __future__ import annotations
@@ -74,25 +77,34 @@ import math
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.analysis import StemFilter, StemmingAnalyzer
+from whoosh.analysis import StemFilter, StemmingAnalyzer, Token
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    HtmlFormatter,
+    PinpointFragmenter,
+    top_fragments,
+)
 from whoosh.idsets import BitSet
 from whoosh.index import FileIndex, create_in
 from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -129,6 +141,9 @@ MAX_PAGELEN = 100
 MAX_PAGE = 1000
 #: Most values reported per facet.
 FACET_LIMIT = 50
+#: Most terms looked up for the snippets of one page (a prefix query may
+#: expand to many).
+MAX_SNIPPET_TERMS = 32
 
 _STATUS_OK = "ok"
 _STATUS_MISSING = "missing"
@@ -492,7 +507,165 @@ class _Parser:
 # The index
 
 
-_FRAGMENTER = ContextFragmenter(maxchars=240, surround=60)
+# Snippets are cut around the stored character offsets of the matched terms;
+# nothing is re-analysed.
+_FRAGMENTER = PinpointFragmenter(maxchars=240, surround=60, autotrim=True)
+_FRAGMENT_SCORER = BasicFragmentScorer()
+_SNIPPET_FIELD_SET = frozenset(SNIPPET_FIELDS)
+
+
+def _positive_terms(q: wq.Query, reader: Any) -> set[tuple[str, bytes]]:
+    """Return the terms of snippet fields that ``q`` looks for, as bytes.
+
+    Terms under ``NOT`` are left out; prefixes and wildcards are expanded to
+    the terms in the index. Other terms are not looked up.
+    """
+    if isinstance(q, wq.Not):
+        return set()
+    if isinstance(q, wq.AndNot):
+        return _positive_terms(q.a, reader)
+    if isinstance(q, wq.MultiTerm):
+        return {t for t in q.expanded_terms(reader) if t[0] in _SNIPPET_FIELD_SET}
+    if q.is_leaf():
+        return {
+            (fieldname, text.encode("utf-8") if isinstance(text, str) else text)
+            for fieldname, text in q.terms(phrases=True)
+            if fieldname in _SNIPPET_FIELD_SET
+        }
+    found: set[tuple[str, bytes]] = set()
+    for child in q.children():
+        found |= _positive_terms(child, reader)
+    return found
+
+
+def _matched_chars(
+    searcher: Searcher, query: wq.Query, docnums: list[int]
+) -> dict[int, dict[str, list[Token]]]:
+    """Return where the query's terms occur in each of ``docnums``.
+
+    For each document, maps the first snippet field (in ``SNIPPET_FIELDS``
+    order) that holds any of the query's terms to tokens (position and
+    character range) of those terms, read from the offsets stored in the
+    postings: one pass over each term's postings for the whole page, and
+    nothing is re-analysed. Later fields are not read for a document that
+    already has its snippet field.
+    """
+    found: dict[int, dict[str, list[Token]]] = {docnum: {} for docnum in docnums}
+    if not docnums:
+        return found
+    terms = sorted(_positive_terms(query, searcher.reader()))[:MAX_SNIPPET_TERMS]
+    by_field: dict[str, list[bytes]] = {}
+    for fieldname, btext in terms:
+        by_field.setdefault(fieldname, []).append(btext)
+    pending = sorted(docnums)
+    for fieldname in SNIPPET_FIELDS:
+        if not pending:
+            break
+        for sub, offset in searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            local = [docnum - offset for docnum in pending if offset <= docnum < end]
+            if not local:
+                continue
+            reader = sub.reader()
+            for btext in by_field.get(fieldname, ()):
+                try:
+                    postings = reader.postings(fieldname, btext)
+                except TermNotFound:
+                    continue
+                word = btext.decode("utf-8")
+                for docnum in local:
+                    if not postings.is_active():
+                        break
+                    postings.skip_to(docnum)
+                    if postings.is_active() and postings.id() == docnum:
+                        found[docnum + offset].setdefault(fieldname, []).extend(
+                            Token(text=word, pos=pos, startchar=startchar, endchar=endchar)
+                            for pos, startchar, endchar in postings.value_as("characters")
+                        )
+        pending = [docnum for docnum in pending if not found[docnum]]
+    return found
+
+
+def _snippet(
+    stored: Mapping[str, Any], chars: Mapping[str, list[Token]], formatter: HtmlFormatter
+) -> str:
+    """Return up to two highlighted fragments of the first field with a match.
+
+    Without a match in a snippet field, the start of the summary (or findings,
+    or body) is shown instead. Stored text is HTML-escaped either way.
+    """
+    for fieldname in SNIPPET_FIELDS:
+        text = stored.get(fieldname)
+        tokens = chars.get(fieldname)
+        if not text or not tokens:
+            continue
+        tokens.sort(key=lambda t: t.startchar)
+        fragments = top_fragments(
+            _FRAGMENTER.fragment_matches(text, tokens), 2, _FRAGMENT_SCORER, FIRST
+        )
+        if fragments:
+            return formatter.format(fragments)
+    plain = stored.get("summary") or stored.get("findings") or stored.get("body") or ""
+    plain = " ".join(plain.split())
+    if len(plain) > 240:
+        plain = plain[:240].rsplit(" ", 1)[0] + " …"
+    return html.escape(plain, quote=False)
+
+
+class _Searcher(Searcher):
+    """A Whoosh searcher that remembers the field lengths it has read.
+
+    BM25 needs the length of the matched field for every match it scores;
+    Whoosh reads it from the index file each time (one seek and read per
+    match, as indexes are opened without mmap). Lengths read once are kept
+    for the searcher's life, in one list per field (eight bytes a document);
+    scores are unchanged. Whoosh makes the searchers of the segments of the
+    same class.
+    """
+
+    def __init__(self, reader: Any, **kwargs: Any) -> None:
+        super().__init__(reader, **kwargs)
+        self._read_length = self.doc_field_length
+        self._lengths: dict[tuple[str, int], list[int | None]] = {}
+        self.doc_field_length = self._doc_field_length
+
+    def _doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        lengths = self._lengths.get((fieldname, default))
+        if lengths is None:
+            lengths = self._lengths[fieldname, default] = [None] * self.doc_count_all()
+        length = lengths[docnum]
+        if length is None:
+            length = lengths[docnum] = self._read_length(docnum, fieldname, default)
+        return length
+
+
+@dataclass
+class _FacetSegment:
+    """The facet values of one segment's documents, read once per segment.
+
+    ``columns`` maps each facet field to one entry per document (a tuple for
+    multi-valued fields); ``masks`` is built from them on first use.
+    """
+
+    size: int
+    columns: dict[str, list[Any]]
+    masks: dict[str, dict[str, bytearray]] | None = None
+
+    def value_masks(self) -> dict[str, dict[str, bytearray]]:
+        """Return, per field and value, one byte per document: 1 if it has the value."""
+        if self.masks is None:
+            masks: dict[str, dict[str, bytearray]] = {}
+            for name, column in self.columns.items():
+                by_value: dict[str, bytearray] = {}
+                for docnum, entry in enumerate(column):
+                    for value in entry if name in MULTI_VALUED else (entry,):
+                        if value:
+                            if value not in by_value:
+                                by_value[value] = bytearray(self.size)
+                            by_value[value][docnum] = 1
+                masks[name] = by_value
+            self.masks = masks
+        return self.masks
 
 
 class SearchIndex:
@@ -534,7 +707,9 @@ class SearchIndex:
         self._parser = _Parser(get_schema())
         self._allow_cache: OrderedDict[Any, BitSet] = OrderedDict()
         self._columns: dict[str, list[Any]] | None = None
-        self._segment_columns: dict[str, dict[str, list[Any]]] = {}
+        self._segments: list[_FacetSegment] = []
+        self._segment_columns: dict[str, _FacetSegment] = {}
+        self._masks: dict[str, list[tuple[str, int]]] | None = None
 
     def __repr__(self) -> str:
         return f"<SearchIndex {str(self.path)!r}>"
@@ -686,7 +861,7 @@ class SearchIndex:
         try:
             if searcher is None or identity != self._identity:
                 self._ix = self._open_ix()
-                new = self._ix.searcher()
+                new = _Searcher(self._ix.reader(), fromindex=self._ix)
                 self._identity = identity
             elif searcher.up_to_date():
                 new = searcher
@@ -695,7 +870,7 @@ class SearchIndex:
                 # reuses readers of segments that a merge removed and keeps
                 # their old deletions, so updated documents show up twice and
                 # deleted ones stay (and it fails on an empty index).
-                new = self._ix.searcher()
+                new = _Searcher(self._ix.reader(), fromindex=self._ix)
         except Exception as exc:
             self._drop_searcher()
             raise SearchUnavailable(
@@ -708,6 +883,7 @@ class SearchIndex:
             self._searcher = new
             self._allow_cache.clear()
             self._columns = None
+            self._masks = None
         return new
 
     def _drop_searcher(self) -> None:
@@ -719,6 +895,8 @@ class SearchIndex:
         self._identity = None
         self._allow_cache.clear()
         self._columns = None
+        self._masks = None
+        self._segments = []
         self._segment_columns.clear()
 
     @contextlib.contextmanager
@@ -771,47 +949,95 @@ class SearchIndex:
         if self._columns is not None:
             return self._columns
         combined: dict[str, list[Any]] = {name: [] for name in FACET_FIELDS}
-        live: dict[str, dict[str, list[Any]]] = {}
+        segments: list[_FacetSegment] = []
+        live: dict[str, _FacetSegment] = {}
         for leaf, _offset in searcher.reader().leaf_readers():
             if not leaf.doc_count_all():
                 continue
             segid = getattr(leaf, "_segid", None)
-            cols = self._segment_columns.get(segid) if segid else None
-            if cols is None:
+            segment = self._segment_columns.get(segid) if segid else None
+            if segment is None:
                 cols = {}
                 for name in FACET_FIELDS:
-                    values = list(leaf.column_reader(name))
+                    # One object per distinct value, so counting hashes each once.
+                    values = list(map(sys.intern, leaf.column_reader(name)))
                     if name in MULTI_VALUED:
-                        cols[name] = [tuple(v.split(",")) if v else () for v in values]
+                        split = {
+                            v: tuple(map(sys.intern, v.split(","))) if v else () for v in values
+                        }
+                        cols[name] = list(map(split.__getitem__, values))
                     else:
                         cols[name] = values
+                segment = _FacetSegment(leaf.doc_count_all(), cols)
             if segid:
-                live[segid] = cols
+                live[segid] = segment
+            segments.append(segment)
             for name in FACET_FIELDS:
-                combined[name].extend(cols[name])
+                combined[name].extend(segment.columns[name])
         self._segment_columns = live
+        self._segments = segments
         self._columns = combined
         return combined
 
+    def _facet_masks(self, searcher: Searcher) -> dict[str, list[tuple[str, int]]]:
+        """Return, per facet field, each value with the documents that have it.
+
+        A value's documents are an int with bit ``8 * docnum`` set for each
+        (a byte per document, so masks are quick to build and to select
+        from). With the per-segment masks they are joined from, this keeps
+        about two bytes per document and facet value in memory.
+        """
+        if self._masks is not None:
+            return self._masks
+        self._facet_columns(searcher)
+        masks: dict[str, list[tuple[str, int]]] = {}
+        for name in FACET_FIELDS:
+            parts = [segment.value_masks()[name] for segment in self._segments]
+            values = sorted({value for part in parts for value in part})
+            masks[name] = [
+                (
+                    value,
+                    int.from_bytes(
+                        b"".join(
+                            part.get(value) or bytes(segment.size)
+                            for part, segment in zip(parts, self._segments, strict=True)
+                        ),
+                        "little",
+                    ),
+                )
+                for value in values
+            ]
+        self._masks = masks
+        return masks
+
     def _count_facets(
-        self, searcher: Searcher, docnums: Iterable[int]
+        self, searcher: Searcher, docnums: list[int]
     ) -> dict[str, list[tuple[str, int]]]:
         columns = self._facet_columns(searcher)
-        docs = list(docnums)
+        size = len(columns[FACET_FIELDS[0]])
+        counted: dict[str, Counter[str]] = {}
+        if len(docnums) * 16 > size:
+            # Many matches: one AND and bit count per value beats looking up
+            # every match's values.
+            selected = bytearray(size)
+            deque(map(selected.__setitem__, docnums, repeat(1)), maxlen=0)
+            chosen = int.from_bytes(selected, "little")
+            for name, values in self._facet_masks(searcher).items():
+                counts = ((value, (mask & chosen).bit_count()) for value, mask in values)
+                counted[name] = Counter({value: n for value, n in counts if n})
+        else:
+            for name in FACET_FIELDS:
+                values = map(columns[name].__getitem__, docnums)
+                if name in MULTI_VALUED:
+                    values = chain.from_iterable(values)
+                counted[name] = Counter(values)
         facets: dict[str, list[tuple[str, int]]] = {}
-        for name in FACET_FIELDS:
-            col = columns[name]
-            if name in MULTI_VALUED:
-                counts: Counter[str] = Counter()
-                for d in docs:
-                    counts.update(col[d])
-            else:
-                counts = Counter(col[d] for d in docs)
+        for name, counts in counted.items():
             counts.pop("", None)
             if name == "year":
                 items = sorted(counts.items(), reverse=True)
             else:
-                items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+                items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower(), kv[0]))
             facets[name] = items[:FACET_LIMIT]
         return facets
 
@@ -893,20 +1119,34 @@ class SearchIndex:
             # total and the documents to count facets on. Measured at 20,000
             # documents it beats a top-N pass (block skipping) followed by the
             # second, unscored pass Whoosh needs for the total or the docset.
-            results = searcher.search(query, limit=None, filter=allow, terms=True, **kwargs)
-            ranked = results.top_n
+            # Matched terms are not recorded (``terms=True`` costs a set per
+            # match); the snippets find them for the page's hits only. The
+            # matcher still steps document by document (``needs_current``):
+            # otherwise Whoosh preloads an ``Or`` of three or more clauses on
+            # indexes of up to 5,000 documents, which is slower here.
+            collector = searcher.collector(limit=None, filter=allow, **kwargs)
+            searcher.search_with_collector(
+                query, collector, context=searcher.context(needs_current=True)
+            )
+            ranked = collector.results().top_n
             total = len(ranked)
             facet_counts = (
-                self._count_facets(searcher, (docnum for _, docnum in ranked)) if facets else {}
+                self._count_facets(searcher, [docnum for _, docnum in ranked]) if facets else {}
             )
-            # Keep only this page: highlighting loads character offsets for
-            # every document left in ``top_n``.
             start = (page - 1) * pagelen
-            results.top_n = ranked[start : start + pagelen]
-            results.fragmenter = _FRAGMENTER
+            shown = ranked[start : start + pagelen]
+            chars = _matched_chars(searcher, query, [docnum for _, docnum in shown])
             # HtmlFormatter remembers every term it formats, so one per search.
-            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-            hits = [self._hit(hit, with_score=sort == "relevance") for hit in results]
+            formatter = HtmlFormatter(tagname="mark", between=" … ")
+            hits = [
+                self._hit(
+                    searcher.stored_fields(docnum),
+                    score if sort == "relevance" else None,
+                    chars[docnum],
+                    formatter,
+                )
+                for score, docnum in shown
+            ]
             suggestion = self._suggest(searcher, text, allow) if text.strip() else None
 
         return SearchResults(
@@ -920,8 +1160,14 @@ class SearchIndex:
             suggestion=suggestion,
         )
 
-    def _hit(self, hit: Any, *, with_score: bool, snippet: bool = True) -> SearchHit:
-        stored = hit.fields()
+    @staticmethod
+    def _hit(
+        stored: Mapping[str, Any],
+        score: float | None,
+        chars: Mapping[str, list[Token]] | None = None,
+        formatter: HtmlFormatter | None = None,
+    ) -> SearchHit:
+        """Turn stored fields into a hit; a snippet is made if ``formatter`` is given."""
         when = stored.get("date")
         return SearchHit(
             id=stored.get("id", ""),
@@ -929,25 +1175,11 @@ class SearchIndex:
             title=stored.get("title", ""),
             url=stored.get("url", ""),
             parent_id=stored.get("parent_id", ""),
-            score=float(hit.score) if with_score and hit.score is not None else None,
-            snippet=self._snippet(hit, stored) if snippet else "",
+            score=None if score is None else float(score),
+            snippet="" if formatter is None else _snippet(stored, chars or {}, formatter),
             date=when.date() if isinstance(when, datetime) else None,
             state=stored.get("state", ""),
         )
-
-    @staticmethod
-    def _snippet(hit: Any, stored: Mapping[str, Any]) -> str:
-        for fieldname in SNIPPET_FIELDS:
-            if not stored.get(fieldname):
-                continue
-            text = hit.highlights(fieldname, top=2)
-            if text:
-                return text
-        plain = stored.get("summary") or stored.get("findings") or stored.get("body") or ""
-        plain = " ".join(plain.split())
-        if len(plain) > 240:
-            plain = plain[:240].rsplit(" ", 1)[0] + " …"
-        return html.escape(plain, quote=False)
 
     def _suggest(self, searcher: Searcher, text: str, allow: BitSet) -> str | None:
         """Return the query with unknown words corrected, or ``None``.
@@ -1038,7 +1270,7 @@ class SearchIndex:
             q = wq.Or([wq.Term(f, term, boost=weight) for term, weight in top for f in MLT_FIELDS])
             mask = {docnum} | set(searcher.document_numbers(parent_id=str(doc_id)))
             results = searcher.search(q, limit=limit, filter=allow, mask=mask)
-            return [self._hit(hit, with_score=True, snippet=False) for hit in results]
+            return [self._hit(hit.fields(), hit.score) for hit in results]
 
     # Writing
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lif.search import SearchIndex, SearchQueryError, SearchUnavailable
+from lif.search import FACET_FIELDS, SearchIndex, SearchQueryError, SearchUnavailable
 
 PUBLIC = ["public"]
 CIEC = ["role:ciec"]
@@ -182,6 +182,47 @@ def test_facet_counts(index: SearchIndex) -> None:
     assert index.search("force", EVERYONE, facets=False).facets == {}
 
 
+def test_facet_counts_few_and_many_matches_agree(tmp_path: Path) -> None:
+    # Few matches are counted per document, many with per-value bit masks;
+    # both must give exact counts, also across segments and after deletes.
+    ix = SearchIndex(tmp_path / "index")
+    docs = [
+        make_doc(
+            f"d{i}",
+            body=f"common {'rare' if i % 10 == 0 else ''}",
+            type=("review", "audit", "action")[i % 3],
+            themes=[t for t in ("Policing", "Custody", "Youth") if (i >> ("PCY".index(t[0]))) & 1],
+            agencies=["Police"] if i % 2 else [],
+            date=datetime.date(2010 + i % 4, 1, 1),
+        )
+        for i in range(60)
+    ]
+    ix.rebuild(docs[:40])
+    ix.update(docs[40:])
+    ix.delete(["d1", "d50"])
+    live = [d for d in docs if d["id"] not in ("d1", "d50")]
+
+    def expected(selected: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        for d in selected:
+            values = {
+                "type": [d["type"]],
+                "theme": d["themes"],
+                "agency": d["agencies"],
+                "state": [d["state"]],
+                "year": [str(d["date"].year)],
+            }
+            for name, vals in values.items():
+                for v in vals:
+                    counts[name][v] = counts[name].get(v, 0) + 1
+        return counts
+
+    for query, selected in (("common", live), ("rare", [d for d in live if "rare" in d["body"]])):
+        results = ix.search(query, PUBLIC)
+        assert results.total == len(selected)
+        assert {k: dict(v) for k, v in results.facets.items()} == expected(selected)
+
+
 def test_filters(index: SearchIndex) -> None:
     results = index.search("force", EVERYONE, filters={"theme": ["Use of force"]})
     assert ids(results) == {"rev-1", "aud-1", "plan-1"}
@@ -239,6 +280,21 @@ def test_snippet_escapes_stored_html(index: SearchIndex) -> None:
     assert "<b>" not in hit.snippet
     assert "&amp;" in hit.snippet
     assert "<mark" in hit.snippet
+
+
+def test_snippets_mark_the_query_terms_only(index: SearchIndex) -> None:
+    (hit,) = index.search("force NOT complaints", PUBLIC, filters={"type": "review"}).hits
+    assert hit.id == "rev-1"
+    assert ">force</mark>" in hit.snippet
+    (hit,) = index.search("excessive NOT bruising", PUBLIC).hits
+    assert hit.id == "rev-2"
+    assert ">Excessive</mark>" in hit.snippet and "complaints</mark>" not in hit.snippet
+    hits = index.search('"excessive force"', EVERYONE).hits
+    assert {h.id for h in hits} == {"rev-1", "aud-1"}
+    for h in hits:
+        assert ">Excessive</mark> <mark" in h.snippet and ">force</mark>" in h.snippet
+    (hit,) = index.search("bruis*", PUBLIC, filters={"type": "attachment"}).hits
+    assert ">bruise</mark>" in hit.snippet
 
 
 def test_did_you_mean(index: SearchIndex) -> None:
