@@ -12,8 +12,10 @@ plan whose actions carry progress updates and evidence, then measures:
 * ``index``: :func:`documents.writers.render` of the Learning and Improvement Index;
 * ``pdc-pack``: :func:`documents.writers.pdc_pack.render` for the plan's PDC review;
 * ``parse``: :func:`documents.index_import.parse_index` of the exported index;
-* ``import``: reading the index and loading every entry into an empty database
-  (:func:`lif.services.learning_index.import_entries`, versions, audit trail, search index).
+* ``import``: reading the index and loading every entry into an empty database, as
+  ``lif import-docx`` and the upload page do (:func:`documents.index_import.iter_index` into
+  :func:`lif.services.learning_index.import_entries`: items, versions, audit trail, search
+  queue; entries are stored while the rest of the document is read).
 
 Each operation runs once untraced for its time and RSS (the process's peak resident set
 size, reset before the run through ``/proc/self/clear_refs`` where Linux allows it), and
@@ -219,7 +221,7 @@ def run(entries: int, actions: int) -> list[tuple[str, dict]]:
 
 def _measure_all(entries: int, actions: int) -> list[tuple[str, dict]]:
     from documents import writers
-    from documents.index_import import parse_index
+    from documents.index_import import iter_index, parse_index
     from documents.writers import pdc_pack
     from lif import seed
     from lif.actors import SYSTEM
@@ -248,7 +250,7 @@ def _measure_all(entries: int, actions: int) -> list[tuple[str, dict]]:
         Audit.objects.delete()
 
     def load():
-        report = learning_index.import_entries(parse_index(data), SYSTEM)
+        report = learning_index.import_entries(iter_index(data), SYSTEM)
         assert report.created == entries, report.summary()
 
     rows.append((f"import the index ({entries} entries)", measure(load, prepare=empty)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from documents.errors import DocumentError
-from documents.index_import import parse_index
+from documents.index_import import iter_index
 from documents.writers import KINDS, load_item, render
 from lif import audit_trail
 from lif.errors import LIFError
@@ -108,19 +108,39 @@ def import_docx_command(file: str, dry_run: bool, as_email: str | None):
     path = Path(file)
     if path.stat().st_size > MAX_IMPORT_BYTES:
         fail(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+    label = "Checking entries" if dry_run else "Importing entries"
+    report = learning_index.ImportReport(dry_run=dry_run)
+
+    shown = []
+
+    def progress(done: int, _total: int | None) -> None:
+        if done % 50 == 0:  # the document is read as it is stored: no total to show
+            click.echo(f"\r{label}: {done}", nl=False, err=True)
+            shown.append(done)
+
+    def end_progress() -> None:
+        if shown:
+            click.echo("", err=True)
+
     try:
-        entries = parse_index(path.read_bytes())
+        entries = iter_index(path.read_bytes())  # a damaged file stops here, before any write
+        learning_index.import_entries(entries, actor, dry_run=dry_run, report=report,
+                                      progress=progress)
     except DocumentError as error:
+        end_progress()
+        if report.created and not dry_run:
+            _print_report(report)
+            fail(f"{path.name}: {error} The import stopped part-way; the entries above were "
+                 "created.")
         fail(f"{path.name}: {error}")
     except OSError as error:
         fail(f"Cannot read {path}: {error.strerror or error}.")
-    label = "Checking entries" if dry_run else "Importing entries"
-    with click.progressbar(length=len(entries), label=label,
-                           file=sys.stderr) as bar:
-        report = learning_index.import_entries(
-            entries, actor, dry_run=dry_run,
-            progress=lambda done, total: bar.update(done - bar.pos),
-        )
+    end_progress()
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    dry_run = report.dry_run
     verb = "would be created" if dry_run else "created"
     for result in report.results:
         outcome = verb if result.outcome == learning_index.CREATED else result.label

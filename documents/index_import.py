@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from config import taxonomy
@@ -29,7 +30,8 @@ from config import taxonomy
 from .errors import DocumentError
 from .reader import iter_blocks
 
-__all__ = ["classify_type", "date_matches_label", "parse_date_text", "parse_index"]
+__all__ = ["classify_type", "date_matches_label", "iter_index", "parse_date_text",
+           "parse_index"]
 
 NO_ENTRIES = "No Learning and Improvement Index entries were found in the document."
 
@@ -555,6 +557,41 @@ class _Parser:
             entry.findings.append(text)
 
 
+def iter_index(data: bytes) -> Iterator[dict]:
+    """Read the entries of a Learning and Improvement Index document one by one.
+
+    The file is checked and opened before this returns (a bad file raises here, before the
+    first entry); each entry is yielded as soon as the document has given all of it, so a
+    caller can store entries while the rest of the document is read.
+
+    :param data: The raw ``.docx`` content.
+    :return: An iterator of entries, as :func:`parse_index` returns them.
+    :raise DocumentError: If the file is refused by the zip checks or cannot be read as a
+        Word document (here), or holds no entries (at the end of the iteration).
+    """
+    blocks = iter_blocks(data)
+
+    def entries() -> Iterator[dict]:
+        parser = _Parser()
+        given = 0
+        for block in blocks:
+            if block[0] == "heading":
+                parser.heading(block[2])
+            elif block[0] == "paragraph":
+                parser.paragraph(block[2], block[1])
+            else:
+                parser.table(block[1])
+            while given < len(parser.entries):
+                given += 1
+                yield parser.entries[given - 1]
+        parser.finish_entry()
+        yield from parser.entries[given:]
+        if not parser.entries:
+            raise DocumentError(NO_ENTRIES)
+
+    return entries()
+
+
 def parse_index(data: bytes) -> list[dict]:
     """Read the entries of a Learning and Improvement Index document.
 
@@ -567,15 +604,4 @@ def parse_index(data: bytes) -> list[dict]:
     :raise DocumentError: If the file is refused by the zip checks, cannot be read as a
         Word document, or holds no entries.
     """
-    parser = _Parser()
-    for block in iter_blocks(data):
-        if block[0] == "heading":
-            parser.heading(block[2])
-        elif block[0] == "paragraph":
-            parser.paragraph(block[2], block[1])
-        else:
-            parser.table(block[1])
-    parser.finish_entry()
-    if not parser.entries:
-        raise DocumentError(NO_ENTRIES)
-    return parser.entries
+    return list(iter_index(data))

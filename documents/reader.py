@@ -92,6 +92,9 @@ _R_ID = qn("r:id")
 _RUN_TEXT = {qn("w:tab"): "\t", qn("w:ptab"): "\t", qn("w:cr"): "\n",
              qn("w:noBreakHyphen"): "-"}
 _T = qn("w:t")
+_PPR = qn("w:pPr")
+_PSTYLE = qn("w:pStyle")
+_VAL = qn("w:val")
 _BR = qn("w:br")
 _BR_TYPE = qn("w:type")
 
@@ -273,6 +276,13 @@ def _paragraph_text(p: Any) -> str:
     return "".join(_run_text(r) for r in _find(p, _RUN_TAGS))
 
 
+def _style_id(p: Any) -> str | None:
+    """Return a paragraph's style id (``w:pPr/w:pStyle/@w:val``), read directly."""
+    properties = p.find(_PPR)
+    style = properties.find(_PSTYLE) if properties is not None else None
+    return style.get(_VAL) if style is not None else None
+
+
 def _run_text(r: Any) -> str:
     """Return a run's text: ``w:t`` text, tabs, line breaks (not page or column breaks)."""
     parts = []
@@ -383,7 +393,7 @@ def _blocks(doc: DocxDocument) -> Iterator[Block]:
             text = _paragraph_text(element)
             if not text.strip():
                 continue
-            style_id = element.style
+            style_id = _style_id(element)
             style_name = names.get(style_id, style_id) if style_id else default_name
             level = _heading_level(style_name)
             if level is None:

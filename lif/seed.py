@@ -9,7 +9,9 @@ twice creates nothing new: every item is looked up by its natural key first.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import secrets
+from collections import deque
 from collections.abc import Callable
 
 from config import taxonomy
@@ -34,8 +36,8 @@ from .models import (
 from .services import content, users
 
 DEMO_DOMAIN = "demo.lif.local"
-#: Index entries stored per round trip when loading (see ``content.create_many``).
-BATCH = 500
+#: Index entries looked up (already present?) per query while loading.
+BATCH = 250
 
 
 def seed_reference() -> int:
@@ -84,7 +86,8 @@ def seed_entries(
 ) -> dict[str, int]:
     """Load L&I Index entries as Review and Audit items; skip those already present.
 
-    An entry is present when an item of its kind has the same name and date.
+    An entry is present when an item of its kind has the same name and date. ``entries``
+    may be a generator (a document being read): it is read as the items are stored.
 
     :param actor: Who creates the items (their permission to create is checked).
     :param dry_run: Count what would be created; store nothing.
@@ -94,23 +97,40 @@ def seed_entries(
     :raises LIFError: an entry was refused and no ``on_entry`` was given.
     """
     now = now or clock.now()
-    entries = list(entries)
     counts = {"reviews": 0, "audits": 0, "skipped": 0, "refused": 0}
     planned: set[tuple[str, str, dt.date]] = set()
-    present = _present(entries)
+    repeats: dict[tuple[str, str, dt.date], list[dict]] = {}
+    sent: deque[dict] = deque()  # the entries whose rows went to be created, in order
 
     def tell(entry: dict, outcome: str, detail: object = None) -> None:
         if on_entry is not None:
             on_entry(entry, outcome, detail)
 
-    batch: list[tuple[dict, content.NewItem]] = []
-    repeats: dict[tuple[str, str, dt.date], list[dict]] = {}
+    def rows():
+        source = iter(entries)
+        while chunk := list(itertools.islice(source, BATCH)):
+            present = _present(chunk)
+            for entry in chunk:
+                date = dt.date.fromisoformat(entry["date"])
+                key = (entry["kind"], entry["name"], date)
+                existing = present.get(key)
+                if existing is not None or (dry_run and key in planned):
+                    counts["skipped"] += 1
+                    tell(entry, "present", existing)
+                elif key in planned:  # the same entry twice: told once the first is stored
+                    repeats.setdefault(key, []).append(entry)
+                elif dry_run:
+                    planned.add(key)
+                    counts["audits" if entry["kind"] == "audit" else "reviews"] += 1
+                    tell(entry, "created", None)
+                else:
+                    planned.add(key)
+                    sent.append(entry)
+                    yield _entry_row(entry, date, now.date())
 
-    def store_batch() -> None:
-        results = content.create_many(
-            [row for _, row in batch], actor, note="Loaded from the Learning and Improvement Index",
-            placed_how="Loaded from the L&I Index", now=now)
-        for (entry, _), result in zip(batch, results, strict=True):
+    def stored(results: list) -> None:
+        for result in results:
+            entry = sent.popleft()
             key = (entry["kind"], entry["name"], dt.date.fromisoformat(entry["date"]))
             if isinstance(result, LIFError):
                 if on_entry is None:
@@ -124,29 +144,13 @@ def seed_entries(
             for same in repeats.pop(key, ()):
                 counts["skipped"] += 1
                 tell(same, "present", result)
-        batch.clear()
 
-    for entry in entries:
-        date = dt.date.fromisoformat(entry["date"])
-        key = (entry["kind"], entry["name"], date)
-        existing = present.get(key)
-        if existing is not None or (dry_run and key in planned):
-            counts["skipped"] += 1
-            tell(entry, "present", existing)
-            continue
-        if key in planned:  # the same entry twice: told once the first is stored
-            repeats.setdefault(key, []).append(entry)
-            continue
-        planned.add(key)
-        if dry_run:
-            counts["audits" if entry["kind"] == "audit" else "reviews"] += 1
-            tell(entry, "created", None)
-            continue
-        batch.append((entry, _entry_row(entry, date, now.date())))
-        if len(batch) == BATCH:
-            store_batch()
-    if batch:
-        store_batch()
+    if dry_run:
+        for _ in rows():
+            pass
+    else:
+        content.create_many(rows(), actor, note="Loaded from the Learning and Improvement Index",
+                            placed_how="Loaded from the L&I Index", now=now, on_stored=stored)
     return counts
 
 

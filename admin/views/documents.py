@@ -1,7 +1,7 @@
 """Word documents in the admin: download any form or report, upload an L&I Index.
 
 Thin: :func:`documents.writers.load_item` and :func:`documents.writers.render` decide what
-may be written for whom; :func:`documents.index_import.parse_index` reads an upload and
+may be written for whom; :func:`documents.index_import.iter_index` reads an upload and
 :func:`lif.services.learning_index.import_entries` loads it. Every download is recorded in
 the audit trail.
 """
@@ -19,7 +19,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField
 
 from documents.errors import DocumentError
-from documents.index_import import parse_index
+from documents.index_import import iter_index
 from documents.writers import DOCX_MEDIA_TYPE, KINDS, kinds_for, load_item, render
 from lif import audit_trail, permissions
 from lif.errors import LIFError
@@ -110,11 +110,18 @@ class DocumentsView(SecureMixin, BaseView):
                     raise DocumentError(
                         f"The file is larger than {current_app.config['LIF_MAX_UPLOAD_MB']} MB."
                     )
-                entries = parse_index(data)
-                report = learning_index.import_entries(entries, client_actor(),
-                                                       dry_run=form.dry_run.data)
+                # A damaged file stops at iter_index, before anything is stored; the entries
+                # are then stored while the rest of the document is read.
+                report = learning_index.ImportReport(dry_run=form.dry_run.data)
+                learning_index.import_entries(iter_index(data), client_actor(),
+                                              dry_run=form.dry_run.data, report=report)
             except DocumentError as exc:
-                error = f"Nothing was imported: {exc}"
+                if report is not None and report.created and not report.dry_run:
+                    error = (f"The import stopped part-way: {exc} The entries listed below "
+                             "were created.")
+                else:
+                    report = None
+                    error = f"Nothing was imported: {exc}"
             except LIFError as exc:
                 error = f"Nothing was imported: {exc.message}"
         elif form.errors:

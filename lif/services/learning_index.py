@@ -11,7 +11,7 @@ refused and why.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 
 from config import taxonomy
@@ -128,12 +128,13 @@ def _result(entry: dict, outcome: str, message: str = "", item=None) -> EntryRes
 
 
 def import_entries(
-    entries: list[dict],
+    entries: Iterable[dict],
     actor,
     dry_run: bool = False,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
     now: dt.datetime | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Create Review and Audit items from index entries, as ``actor``.
 
@@ -143,47 +144,62 @@ def import_entries(
     date) and checks the actor may create each item. One "import" event goes to the audit
     trail, besides each item's own "create".
 
+    ``entries`` may be a generator reading a document (``documents.index_import.iter_index``):
+    entries are then stored while the rest of the document is read. If it fails part-way, the
+    entries stored so far stay (each complete, with its version and events), ``report`` —
+    when given — lists them, and the error is raised.
+
     :param entries: Dicts shaped like ``lif.demo.appendix_one.ENTRIES``.
     :param actor: Who imports: the creator of the items.
     :param dry_run: Report what would happen; store nothing.
-    :param progress: Called with (entries done, total).
+    :param progress: Called with (entries done, total — ``None`` when not known yet).
     :param now: The time the items are created at.
+    :param report: Filled in as the import goes (for the caller to show if it fails).
     :return: The report, one result per entry in the order given.
     """
-    report = ImportReport(dry_run=dry_run)
+    report = report if report is not None else ImportReport(dry_run=dry_run)
+    total = len(entries) if isinstance(entries, Sized) else None
     slots: list[EntryResult | None] = []
-    good: list[dict] = []
     positions: dict[int, int] = {}
-    for entry in entries:
-        problem = check_entry(entry)
-        if problem:
-            slots.append(_result(entry, REFUSED, problem))
-        else:
-            copy = dict(entry)  # one object per entry, even if a dict is listed twice
-            positions[id(copy)] = len(slots)
-            slots.append(None)
-            good.append(copy)
-    total = len(entries)
-    done = total - len(good)
-    if progress is not None and done:
-        progress(done, total)
+    done = 0
 
-    def on_entry(entry: dict, outcome: str, detail: object) -> None:
+    def advance() -> None:
         nonlocal done
-        if outcome == REFUSED:
-            slots[positions[id(entry)]] = _result(entry, REFUSED, str(detail))
-        else:
-            slots[positions[id(entry)]] = _result(entry, outcome, item=detail)
         done += 1
         if progress is not None:
             progress(done, total)
 
-    seed.seed_entries(good, now=now, actor=actor, dry_run=dry_run, on_entry=on_entry)
-    report.results = [slot for slot in slots if slot is not None]
-    if not dry_run:
-        audit_trail.record("import", actor, object_type="learning_index",
-                           object_title="Learning and Improvement Index",
-                           detail=report.summary())
+    def good() -> Iterator[dict]:
+        for entry in entries:
+            problem = check_entry(entry)
+            if problem:
+                slots.append(_result(entry, REFUSED, problem))
+                advance()
+            else:
+                copy = dict(entry)  # one object per entry, even if a dict is listed twice
+                positions[id(copy)] = len(slots)
+                slots.append(None)
+                yield copy
+
+    def on_entry(entry: dict, outcome: str, detail: object) -> None:
+        if outcome == REFUSED:
+            slots[positions[id(entry)]] = _result(entry, REFUSED, str(detail))
+        else:
+            slots[positions[id(entry)]] = _result(entry, outcome, item=detail)
+        advance()
+
+    stopped = ""
+    try:
+        seed.seed_entries(good(), now=now, actor=actor, dry_run=dry_run, on_entry=on_entry)
+    except BaseException as error:
+        stopped = f" Stopped part-way: {error}"
+        raise
+    finally:
+        report.results = [slot for slot in slots if slot is not None]
+        if not dry_run and (report.created or not stopped):
+            audit_trail.record("import", actor, object_type="learning_index",
+                               object_title="Learning and Improvement Index",
+                               detail=report.summary() + stopped)
     return report
 
 
