@@ -71,3 +71,27 @@ def test_a_duplicate_stops_the_load_and_keeps_what_came_before(clean_db):
     assert Version.objects(object_id__in=ids).count() == 150
     assert AuditEvent.objects(object_id__in=ids, action="create").count() == 150
     assert searching.search(SYSTEM, '"Meeting 149"').total == 1
+
+
+def test_an_index_failing_part_way_keeps_and_reports_what_was_stored(clean_db):
+    """A document read as it is stored: the entries before the failure are created whole."""
+    from documents.errors import DocumentError
+    from lif.services import learning_index
+
+    def entries():
+        for number in range(250):
+            yield {"kind": "review", "section": "reviews", "review_type": "scr",
+                   "name": f"Child {number}", "date": "2016-06-01", "date_label": "",
+                   "overview": "Overview.", "findings": ["A finding."], "activities": [],
+                   "themes": [], "agencies": [], "reference": ""}
+        raise DocumentError("The Word document could not be read; it may be damaged.")
+
+    report = learning_index.ImportReport(dry_run=False)
+    with pytest.raises(DocumentError):
+        learning_index.import_entries(entries(), SYSTEM, report=report)
+
+    assert report.created == Review.objects.count() > 0
+    assert {r.name for r in report.results} == {r.title for r in Review.objects}
+    assert Version.objects(object_type="review").count() == Review.objects.count()
+    note = AuditEvent.objects(action="import").get()
+    assert "Stopped part-way: The Word document could not be read" in note.detail
