@@ -218,9 +218,11 @@ def test_facet_counts_few_and_many_matches_agree(tmp_path: Path) -> None:
         return counts
 
     for query, selected in (("common", live), ("rare", [d for d in live if "rare" in d["body"]])):
-        results = ix.search(query, PUBLIC)
+        results = ix.search(query, PUBLIC, pagelen=100)
         assert results.total == len(selected)
         assert {k: dict(v) for k, v in results.facets.items()} == expected(selected)
+        # Snippets come from the offsets stored in either segment.
+        assert all(f">{query}</mark>" in hit.snippet for hit in results.hits)
 
 
 def test_filters(index: SearchIndex) -> None:
