@@ -179,12 +179,13 @@ def _entry_row(entry: dict, date: dt.date, today: dt.date) -> content.NewItem:
 
 
 def _present(entries: list[dict]) -> dict[tuple[str, str, dt.date], object]:
-    """Find the items already holding the entries' (kind, name, date): one query per kind."""
+    """Find the items already holding the entries' (kind, name, date): one query per kind
+    (on the indexed title)."""
     found: dict[tuple[str, str, dt.date], object] = {}
     for kind, model in (("audit", Audit), ("review", Review)):
         names = sorted({e["name"] for e in entries if (e["kind"] == "audit") == (kind == "audit")})
-        for start in range(0, len(names), 500):
-            for item in model.objects(title__in=names[start:start + 500]).only("title", "date"):
+        if names:
+            for item in model.objects(title__in=names).only("title", "date"):
                 if item.date is not None:
                     found.setdefault((kind, item.title, item.date), item)
     return found

@@ -57,7 +57,7 @@ class Audit(Content):
 
     meta = {
         "collection": "audits",
-        "indexes": content_indexes("audit_type", "date"),
+        "indexes": content_indexes("audit_type", "date", "title"),
         "ordering": ["-date"],
     }
 

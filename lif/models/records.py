@@ -22,7 +22,8 @@ class AuditEvent(Document):
 
     meta = {
         "collection": "audit_events",
-        "indexes": ["-at", ("object_type", "object_id"), "actor", "action"],
+        # No index on actor: the audit view matches it as a pattern, which no index serves.
+        "indexes": ["-at", ("object_type", "object_id"), "action"],
         "ordering": ["-at"],
     }
 

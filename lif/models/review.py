@@ -38,6 +38,6 @@ class Review(Content):
 
     meta = {
         "collection": "reviews",
-        "indexes": content_indexes("review_type", "date", "section"),
+        "indexes": content_indexes("review_type", "date", "title"),
         "ordering": ["-date"],
     }

@@ -230,8 +230,9 @@ def _on_changed(item, **_kwargs) -> None:
 
 
 def _on_created(items, **_kwargs) -> None:
-    at = clock.now()
-    _queue().insert_many([{"ref": item.ref, "delete": [], "at": at} for item in items])
+    # One queue entry for the lot (a bulk load announces a hundred at a time).
+    _queue().insert_one({"ref": "", "refs": [item.ref for item in items], "delete": [],
+                         "at": clock.now()})
     _kick.set()
 
 
@@ -274,7 +275,8 @@ def drain(limit: int = 500) -> int:
                 return applied
             docs: dict[str, dict] = {}
             deletes: set[str] = set()
-            for ref in dict.fromkeys(e["ref"] for e in entries if e["ref"]):
+            refs = [ref for e in entries for ref in [e["ref"], *e.get("refs", ())] if ref]
+            for ref in dict.fromkeys(refs):
                 item = _load(ref)
                 if item is None:  # purged: its ids were queued for deletion with it
                     continue
