@@ -46,9 +46,14 @@ def search_command(query, as_email, limit, as_json):
 
 
 @lif_cli.command("reindex")
-def reindex_command():
+@click.option("--procs", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="Processes to build with: 2 is about twice as fast on two cores, and "
+                   "leaves one index segment per process (searches somewhat slower until "
+                   "updates merge them).")
+def reindex_command(procs):
     """Rebuild the search index from the database (searches use the old one until done)."""
     total = searching.count_documents()
     with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-        count = searching.reindex(progress=lambda done, *_: bar.update(done - bar.pos))
+        count = searching.reindex(progress=lambda done, *_: bar.update(done - bar.pos),
+                                  procs=procs)
     click.echo(f"Indexed {count} documents.")

@@ -1370,6 +1370,7 @@ class SearchIndex:
         self,
         docs: Iterable[Mapping[str, Any]],
         progress: Callable[[int], None] | None = None,
+        procs: int | None = None,
     ) -> int:
         """Replace the whole index with ``docs``, atomically.
 
@@ -1383,6 +1384,10 @@ class SearchIndex:
         :param docs: every document; read once, lazily.
         :param progress: called with the number of documents written so far,
             every 500 documents and at the end.
+        :param procs: processes for this rebuild (default: the index's ``procs``).
+            Two build about twice as fast on two cores, into one segment per
+            process: searches are then 15-40% slower and equal scores may come in
+            another order, until later updates merge the segments.
         :return: the number of documents indexed.
         """
         # One rebuild at a time (a second one waits). Directories are only
@@ -1395,7 +1400,7 @@ class SearchIndex:
                 self._remove_generations(keep={os.path.realpath(self.path)})
                 target = self._new_generation_dir()
             try:
-                count = self._build(target, docs, progress)
+                count = self._build(target, docs, progress, procs or self.procs)
                 with _flock(self._lock_path, self.lock_timeout):
                     self._replay_journal(target)
                     ix = _open_index(str(target))
@@ -1419,11 +1424,12 @@ class SearchIndex:
         target: Path,
         docs: Iterable[Mapping[str, Any]],
         progress: Callable[[int], None] | None,
+        procs: int,
     ) -> int:
         ix = create_in(str(target), get_schema())
         options: dict[str, Any] = {"limitmb": self.limitmb}
-        if self.procs > 1:
-            options.update(procs=self.procs, multisegment=True)
+        if procs > 1:
+            options.update(procs=procs, multisegment=True)
         writer = ix.writer(**options)
         count = 0
         try:

@@ -331,12 +331,14 @@ def start_background_drain() -> None:
         _thread.start()
 
 
-def reindex(progress=None) -> int:
+def reindex(progress=None, procs: int | None = None) -> int:
     """Rebuild the whole index from the database; searches use the old one until it is done.
 
     Changes queued meanwhile are applied after (applying one twice does no harm).
+
+    :param procs: processes to build with (see :meth:`lif.search.SearchIndex.rebuild`).
     """
-    count = index().rebuild(all_documents(), progress=progress)
+    count = index().rebuild(all_documents(), progress=progress, procs=procs)
     _mark_problem(None)
     drain()
     return count

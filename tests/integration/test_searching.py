@@ -157,6 +157,16 @@ def test_reindex_cli_repairs_a_corrupt_index(runner, clean_db, app):
     assert io  # noqa: B018
 
 
+def test_reindex_with_two_processes_finds_the_same(demo, runner):
+    questions = ["bruising babies", "interpreters", "house fire", "neglect"]
+    before = {q: sorted(top(SYSTEM, q)) for q in questions}
+    result = runner.invoke(args=["lif", "reindex", "--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert {q: sorted(top(SYSTEM, q)) for q in questions} == before
+    assert all(before.values())
+    assert runner.invoke(args=["lif", "reindex", "--procs", "0"]).exit_code == 2
+
+
 def test_more_like_this_on_a_review_page(client):
     seed_entries(ENTRIES)
     searching.reindex()
