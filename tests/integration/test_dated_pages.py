@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 
@@ -124,3 +125,39 @@ def test_my_actions_come_in_due_date_order(actions):
     query["state"] = {"$in": list(plans.OPEN_STATUSES)}
     assert mine == plain(query, 0, plans.MY_ACTIONS_PAGE) and len(mine) == 25
     assert dated_pages.page_ids(Action, query, "due_date", skip=0, limit=25) == mine
+
+
+def test_the_admin_list_and_the_api_read_by_windows_in_the_plain_order(actions, client,
+                                                                       monkeypatch):
+    """The pages people see, with windows in use, list what the plain query lists."""
+    from ..conftest import AuthActions
+    from .test_api import token_for
+
+    windowed = []
+    page_ids = dated_pages.page_ids
+
+    def spy(*args, **kwargs):
+        found = page_ids(*args, **kwargs)
+        windowed.append(found is not None)
+        return found
+
+    monkeypatch.setattr(dated_pages, "page_ids", spy)
+
+    titles = {item.pk: item.title for item in actions}
+    in_progress = {"trashed": False, "agency": "police", "state": "in_progress"}
+    assert dated_pages.page_ids(Action, in_progress, "due_date", skip=0, limit=20) is not None
+
+    AuthActions(client).login()
+    page = client.get("/admin/action/?flt0_agency_equals=police"
+                      "&flt1_status_equals=in_progress").get_data(as_text=True)
+    shown = list(dict.fromkeys(re.findall(r"\bAction \d+\b", page)))
+    assert shown == [titles[pk] for pk in plain(in_progress, 0, 20)] and shown
+    assert windowed.pop() is True
+
+    lead = make_user("lead", "police")
+    response = client.get("/api/v1/actions?per_page=30",
+                          headers={"Authorization": f"Bearer {token_for(lead)}"})
+    listed = [row["id"] for row in response.get_json()["items"]]
+    mine = plans.my_actions_query(lead)
+    assert listed == [str(pk) for pk in plain(mine, 0, 30)] and listed
+    assert windowed.pop() is True
