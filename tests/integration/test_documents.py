@@ -326,6 +326,49 @@ def test_admin_import_page_dry_run_then_import(client):
     assert "Nothing was imported" in page.get_data(as_text=True)
 
 
+def _failing_part_way(data: bytes):
+    """The entries of ``data``, then the error a document damaged further on would give.
+
+    (Tests using it read and store one entry per step, ``seed.BATCH = content.CHUNK = 1``: a
+    step being read when the document fails is not stored, nor reported as created.)"""
+    def entries():
+        yield from parse_index(data)
+        raise DocumentError("The Word document could not be read; it may be damaged.")
+    return entries()
+
+
+def test_an_upload_failing_part_way_says_which_entries_were_created(client, monkeypatch):
+    import admin.views.documents as view
+    from lif.services import content
+
+    monkeypatch.setattr(view, "iter_index", _failing_part_way)
+    monkeypatch.setattr(content, "CHUNK", 1)
+    monkeypatch.setattr(seed, "BATCH", 1)
+    auth = AuthActions(client)
+    auth.login()
+    page = _upload(client, auth, source_layout_document(), dry_run=False).get_data(
+        as_text=True)
+    assert "The import stopped part-way" in page and "Nothing was imported" not in page
+    created = Review.objects.count() + Audit.objects.count()
+    assert created == 3 and page.count(">created<") == created
+
+
+def test_the_cli_failing_part_way_lists_what_was_created(clean_db, runner, tmp_path,
+                                                         monkeypatch):
+    import cli.documents
+    from lif.services import content
+
+    monkeypatch.setattr(cli.documents, "iter_index", _failing_part_way)
+    monkeypatch.setattr(content, "CHUNK", 1)
+    monkeypatch.setattr(seed, "BATCH", 1)
+    path = tmp_path / "index.docx"
+    path.write_bytes(source_layout_document())
+    result = runner.invoke(args=["lif", "import-docx", str(path)])
+    assert result.exit_code == 1
+    assert result.output.count("created") >= 3 and "stopped part-way" in result.output
+    assert Review.objects.count() + Audit.objects.count() == 3
+
+
 def test_admin_import_page_is_refused_to_readers(client):
     make_user("viewer")
     AuthActions(client).login("viewer@test.lif", PASSWORD)
