@@ -61,55 +61,64 @@ def _generation() -> int:
     return doc["n"] if doc else 0
 
 
-def _cache_key(user, today: dt.date) -> str:
-    scope = [permissions.view_filter(user, "action"), permissions.view_filter(user, "action_plan"),
-             today.isoformat()]
+def _scope(user) -> str:
+    """What ``user``'s figures depend on: the actions and plans they may see."""
+    scope = [permissions.view_filter(user, "action"), permissions.view_filter(user, "action_plan")]
     return hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def figures(user, today: dt.date | None = None) -> dict:
     """Everything the dashboard shows, for what ``user`` may see.
 
-    Figures are cached per permission scope and recomputed after any change to actions or
-    plans, in the request. Only when the last computation was slow (see
+    Figures are cached per permission scope and day, and recomputed after any change to
+    actions or plans, in the request. Only when the last computation was slow (see
     ``DASHBOARD_SLOW_MS``: a very large install on the embedded database) are the previous
-    figures shown, with their time, and fresh ones computed in the background — at most
-    once every ``DASHBOARD_MIN_REFRESH_SECONDS``, because while such a computation runs the
-    embedded database answers everyone else slowly.
+    figures shown — yesterday's too, on a new day — with their time, and fresh ones computed
+    in the background, at most once every ``DASHBOARD_MIN_REFRESH_SECONDS``, because while
+    such a computation runs the embedded database answers everyone else slowly.
     """
     today = today or clock.today()
     if _action_match(user) is None:
         return {"empty": True}
     cache = database().dashboard_cache
-    key = _cache_key(user, today)
+    scope = _scope(user)
+    key = f"{scope}:{today.isoformat()}"
     generation = _generation()
     cached = cache.find_one({"_id": key})
-    now = clock.now()
     if cached and cached["generation"] == generation:
         return _hydrate(cached, stale=False)
+    cached = cached or cache.find_one({"scope": scope}, sort=[("computed_at", -1)])
+    now = clock.now()
     if cached and cached.get("compute_ms", 0) > DASHBOARD_SLOW_MS:
         due = cached["computed_at"] + dt.timedelta(seconds=DASHBOARD_MIN_REFRESH_SECONDS)
+        if cached["_id"] != key:  # the figures of an earlier day: recount now
+            due = min(due, now)
         claimed = now >= due and cache.update_one(
-            {"_id": key, "$or": [{"computing_until": None},
-                                 {"computing_until": {"$lt": now}}]},
+            {"_id": cached["_id"], "$or": [{"computing_until": None},
+                                           {"computing_until": {"$lt": now}}]},
             {"$set": {"computing_until": now + dt.timedelta(seconds=120)}},
         ).modified_count
         if claimed:
-            threading.Thread(target=_refresh, args=(user, today, key, generation),
+            threading.Thread(target=_refresh, args=(user, today, scope, generation),
                              daemon=True).start()
         return _hydrate(cached, stale=True, recount_at=due if due > now else None)
-    return _hydrate(_refresh(user, today, key, generation), stale=False)
+    return _hydrate(_refresh(user, today, scope, generation), stale=False)
 
 
-def _refresh(user, today: dt.date, key: str, generation: int) -> dict:
+def _refresh(user, today: dt.date, scope: str, generation: int) -> dict:
     started = time.perf_counter()
     data = _compute(user, today)
+    key = f"{scope}:{today.isoformat()}"
     record = {
-        "_id": key, "generation": generation, "computed_at": clock.now(),
+        "_id": key, "scope": scope, "generation": generation, "computed_at": clock.now(),
         "compute_ms": (time.perf_counter() - started) * 1000, "computing_until": None,
         "data": data,
     }
-    database().dashboard_cache.replace_one({"_id": key}, record, upsert=True)
+    cache = database().dashboard_cache
+    cache.replace_one({"_id": key}, record, upsert=True)
+    # Earlier days' figures of this scope, and records from before scopes were kept.
+    cache.delete_many({"$or": [{"scope": scope, "_id": {"$ne": key}},
+                               {"scope": {"$exists": False}}]})
     return record
 
 

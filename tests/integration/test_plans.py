@@ -279,6 +279,18 @@ def test_slow_dashboard_figures_are_shown_dated_and_recounted_at_most_every_few_
         time.sleep(0.05)
     assert not fresh["stale"] and sum(fresh["by_status"].values()) == 2
 
+    # On a new day yesterday's figures are shown at once while today's are counted.
+    cache.update_many({}, {"$set": {"compute_ms": 9000}})
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    shown = dashboard.figures(boss, today=tomorrow)
+    assert shown["stale"] and shown["recount_at"] is None
+    for _ in range(100):
+        fresh = dashboard.figures(boss, today=tomorrow)
+        if not fresh["stale"]:
+            break
+        time.sleep(0.05)
+    assert not fresh["stale"] and cache.count_documents({}) == 1  # yesterday's are gone
+
 
 def test_filtered_action_list_exports_to_csv_and_xlsx(client):
     plan = f.make_plan()
