@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from bson import ObjectId
+
 from config.roles import AGENCY_SCOPE
 from config.workflows import WORKFLOWS
 
@@ -250,13 +252,29 @@ def _on_attachment_removed(attachment, **_kwargs) -> None:
     _enqueue(delete=[f"file:{attachment.pk}"])
 
 
-def _load(ref: str) -> Content | None:
-    type_key, _, item_id = ref.partition(":")
-    model = CONTENT_TYPES.get(type_key)
-    try:
-        return model.objects(pk=item_id).first() if model else None
-    except Exception:  # noqa: BLE001 - a malformed queue entry is skipped, not fatal
-        return None
+def _load_all(refs: list[str]) -> list[Content]:
+    """The items of ``refs`` (``type_key:id``) still in the database: one query per type."""
+    ids: dict[str, list[str]] = {}
+    for ref in refs:
+        type_key, _, item_id = ref.partition(":")
+        if type_key in CONTENT_TYPES and ObjectId.is_valid(item_id):
+            ids.setdefault(type_key, []).append(item_id)  # a malformed entry is skipped
+    items: list[Content] = []
+    for type_key, some in ids.items():
+        items += CONTENT_TYPES[type_key].objects(pk__in=some)
+    return items
+
+
+def _attachments_of(items: list[Content]) -> dict[tuple[str, str], list[Attachment]]:
+    """The attachments of ``items``, by ``(type_key, id)``: one query per type."""
+    found: dict[tuple[str, str], list[Attachment]] = {}
+    by_type: dict[str, list[str]] = {}
+    for item in items:
+        by_type.setdefault(item.type_key, []).append(str(item.pk))
+    for type_key, ids in by_type.items():
+        for attachment in Attachment.objects(item_type=type_key, item_id__in=ids):
+            found.setdefault((type_key, attachment.item_id), []).append(attachment)
+    return found
 
 
 def drain(limit: int = 500) -> int:
@@ -276,16 +294,17 @@ def drain(limit: int = 500) -> int:
             docs: dict[str, dict] = {}
             deletes: set[str] = set()
             refs = [ref for e in entries for ref in [e["ref"], *e.get("refs", ())] if ref]
-            for ref in dict.fromkeys(refs):
-                item = _load(ref)
-                if item is None:  # purged: its ids were queued for deletion with it
-                    continue
+            items = _load_all(list(dict.fromkeys(refs)))  # purged ones are gone: their ids
+            attached = _attachments_of(items)              # were queued for deletion
+            for item in items:
+                files = attached.get((item.type_key, str(item.pk)), [])
                 if item.trashed:
                     deletes.add(str(item.pk))
-                    deletes.update(f"file:{a.pk}" for a in Attachment.objects(
-                        item_type=item.type_key, item_id=str(item.pk)).only("id"))
+                    deletes.update(f"file:{a.pk}" for a in files)
                     continue
-                for doc in documents_for(item):
+                docs[str(item.pk)] = item_document(item)
+                for attachment in files:
+                    doc = attachment_document(attachment, item)
                     docs[doc["id"]] = doc
                 if isinstance(item, Referral):  # its requests follow who may see it
                     for request in InformationRequest.objects(referral=item):
