@@ -10,10 +10,11 @@ costs about the same at 1,000 actions as at 100,000.
 
 Windows start from the field's known lower bound (kept in the ``date_bounds`` collection,
 widened on every write, recomputed once a day by a sweep). The bound only makes the walk
-short; it is never trusted for correctness: the rows before the bound and after the upper
-bound are read too (one cheap, usually empty, query each), so a stale or missing bound
-costs time, not rows. A query of another shape (a text search, an ``$or``, a date range of
-its own) is answered the plain way.
+short; it is never trusted for correctness: the first window is open below the bound and
+the walk ends with one query open above the last window, so a stale bound costs time, not
+rows (and a missing one means the plain way). A query of another shape (a text search, an ``$or``, a date range of
+its own) is answered the plain way, as is every query on a MongoDB server (``MONGODB_URI``),
+which sorts by walking the index.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Mapping
 
 from mongoengine import Document
 
+from . import db
 from .db import database
 
 BOUNDS = "date_bounds"
@@ -160,6 +162,8 @@ def page_ids(model: type[Document], query: Mapping, field: str, *, skip: int, li
         window by window, or the page is deep (the caller then runs it the plain way).
     """
     if skip + limit > MAX_ROWS or DATED.get(getattr(model, "type_key", None)) != field:
+        return None
+    if db.embedded_server() is None:  # MongoDB walks the index in order: the plain way is best
         return None
     queries = _split(query, field, _index_prefixes(model, field))
     if queries is None:

@@ -83,6 +83,13 @@ def test_a_stale_or_missing_bound_costs_time_not_rows(actions, descending):
     assert dated_pages.page_ids(Action, query, "due_date", skip=0, limit=20) is None
 
 
+def test_a_mongodb_server_is_asked_the_plain_way(actions, monkeypatch):
+    from lif import db
+
+    monkeypatch.setattr(db, "embedded_server", lambda: None)  # as with MONGODB_URI
+    assert dated_pages.page_ids(Action, {"trashed": False}, "due_date", skip=0, limit=9) is None
+
+
 def test_short_lists_are_read_the_plain_way(actions, monkeypatch):
     monkeypatch.setattr(dated_pages, "WINDOWED_FROM", 151)  # there are 150
     assert dated_pages.page_ids(Action, {"trashed": False}, "due_date", skip=0, limit=9) is None
