@@ -239,6 +239,8 @@ def test_my_actions_form_by_keyboard_alone(browser, server, artifacts):
         assert "progress added" in page.locator(".alert-success").first.inner_text()
         page.locator(f"#action-{action_id} summary").focus()
         page.keyboard.press("Enter")  # <details> opens from the keyboard too
+        # (the browser may apply the toggle after the key event returns: wait for it)
+        page.locator(f"#action-{action_id} details[open]").wait_for(timeout=5000)
         assert re.search(re.escape(note), page.locator(f"#action-{action_id} details").inner_text())
         member.shot("saved")
     finally:
