@@ -30,32 +30,20 @@ def snapshot(item: Content, stored: dict | None = None) -> dict:
     return {key: value for key, value in data.items() if key not in NOT_VERSIONED}
 
 
-def _version(item: Content, actor, note: str, at: dt.datetime | None) -> Version:
-    return Version(
-        object_type=item.type_key,
-        object_id=str(item.pk),
-        number=item.version,
-        at=at or clock.now(),
-        author=actor_email(actor),
-        note=(note or "")[:2000],
-        snapshot=snapshot(item),
-    )
+def version_document(item: Content, stored: dict | None, actor, note: str = "",
+                     at: dt.datetime | None = None) -> dict:
+    """The stored form of ``item``'s version ``item.version``; ``stored`` is the item's
+    document as just written, when the caller has it (an insert of many at once)."""
+    return {"object_type": item.type_key, "object_id": str(item.pk), "number": item.version,
+            "at": at or clock.now(), "author": actor_email(actor), "note": (note or "")[:2000],
+            "snapshot": snapshot(item, stored)}
 
 
 def store(item: Content, actor, note: str = "", at: dt.datetime | None = None) -> Version:
     """Store the snapshot of ``item`` as version ``item.version``."""
-    version = _version(item, actor, note, at)
+    version = Version(**version_document(item, None, actor, note, at))
     version.save(force_insert=True)
     return version
-
-
-def version_document(item: Content, stored: dict, actor, note: str = "",
-                     at: dt.datetime | None = None) -> dict:
-    """The stored form of ``item``'s version ``item.version``, from ``stored`` (the item's
-    document as written), for an insert of many at once."""
-    return {"object_type": item.type_key, "object_id": str(item.pk), "number": item.version,
-            "at": at or clock.now(), "author": actor_email(actor), "note": (note or "")[:2000],
-            "snapshot": snapshot(item, stored)}
 
 
 def versions_of(item: Content):
