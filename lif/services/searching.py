@@ -179,11 +179,11 @@ def attachment_document(attachment: Attachment, parent: Content) -> dict:
     }
 
 
-def documents_for(item: Content) -> list[dict]:
-    docs = [item_document(item)]
-    for attachment in Attachment.objects(item_type=item.type_key, item_id=str(item.pk)):
-        docs.append(attachment_document(attachment, item))
-    return docs
+def documents_for(item: Content, files: list[Attachment] | None = None) -> list[dict]:
+    """The index documents of ``item`` and its attachments (``files``, when already read)."""
+    if files is None:
+        files = list(Attachment.objects(item_type=item.type_key, item_id=str(item.pk)))
+    return [item_document(item), *(attachment_document(a, item) for a in files)]
 
 
 def all_documents() -> Iterator[dict]:
@@ -302,9 +302,7 @@ def drain(limit: int = 500) -> int:
                     deletes.add(str(item.pk))
                     deletes.update(f"file:{a.pk}" for a in files)
                     continue
-                docs[str(item.pk)] = item_document(item)
-                for attachment in files:
-                    doc = attachment_document(attachment, item)
+                for doc in documents_for(item, files):
                     docs[doc["id"]] = doc
                 if isinstance(item, Referral):  # its requests follow who may see it
                     for request in InformationRequest.objects(referral=item):
