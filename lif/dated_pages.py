@@ -12,9 +12,9 @@ Windows start from the field's known lower bound (kept in the ``date_bounds`` co
 widened on every write, recomputed once a day by a sweep). The bound only makes the walk
 short; it is never trusted for correctness: the first window is open below the bound and
 the walk ends with one query open above the last window, so a stale bound costs time, not
-rows (and a missing one means the plain way). A query of another shape (a text search, an ``$or``, a date range of
-its own) is answered the plain way, as is every query on a MongoDB server (``MONGODB_URI``),
-which sorts by walking the index.
+rows (and a missing one means the plain way). A query of another shape (a text search, an
+``$or``, a date range of its own) is answered the plain way, as is every query on a MongoDB
+server (``MONGODB_URI``), which sorts by walking the index.
 """
 
 from __future__ import annotations
