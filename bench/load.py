@@ -39,7 +39,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lif.db import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load bench passphrase 1"
@@ -68,12 +69,6 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
     return ordered[index]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the installation -------------------------------------------------------------------------
@@ -444,7 +439,7 @@ def run(quick: bool = False, clients: int | None = None, duration: float | None 
     duration = duration or (10 if quick else 60)
     baseline_seconds = 3 if quick else 10
     rng = random.Random(20261126)
-    install = Install(Path(tempfile.mkdtemp(prefix="lif-load-")), _free_port(), threads)
+    install = Install(Path(tempfile.mkdtemp(prefix="lif-load-")), free_port(), threads)
     try:
         start_database(install)
         seed(install, rng, max(clients, 1))

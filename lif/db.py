@@ -93,7 +93,8 @@ def _port_file(data_dir: Path) -> Path:
     return data_dir / "db.port"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on this machine now (for a server about to start)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -171,7 +172,7 @@ def _port_for(data_dir: Path) -> int:
         previous = None
     if previous and 1024 <= previous <= 65535 and _port_is_free(previous):
         return previous
-    return _free_port()
+    return free_port()
 
 
 def _start(data_dir: Path) -> EmbeddedServer:

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from lif.db import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -59,12 +60,6 @@ def skip_reason() -> str | None:
 
 # Each e2e module sets ``pytestmark = needs_browser``.
 needs_browser = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -106,7 +101,7 @@ def server():
         pytest.skip(reason)
     data_dir = Path(tempfile.mkdtemp(prefix="lif-e2e-"))
     log_path = data_dir / "server.log"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LIF_DATA_DIR": str(data_dir / "data"), "LIF_PORT": str(port),
            "LIF_HOST": "127.0.0.1", "LIF_DEMO_DATA": "1", "LIF_SCHEDULER": "0",
            "LIF_ADMIN_EMAIL": ADMIN_EMAIL, "LIF_ADMIN_PASSWORD": ADMIN_PASSWORD,
