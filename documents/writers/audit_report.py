@@ -68,15 +68,10 @@ def build(audit: Audit, actor, *, progress: Callable[[int, int], None] | None = 
         b.paragraph("No audit tools have been returned yet.", italic=True)
     b.heading("Findings of the multi-agency audit group", 2)
     findings = sorted(audit.findings, key=lambda f: f.number or 0)
-    if findings:
-        b.numbered([f.text for f in findings], headings=[f.heading for f in findings])
-    else:
-        b.paragraph("None recorded yet.", italic=True)
+    b.numbered([f.text for f in findings], headings=[f.heading for f in findings],
+               empty="None recorded yet.")
     b.heading("Recommendations", 1)
-    if audit.recommendations:
-        b.numbered([r.text for r in audit.recommendations])
-    else:
-        b.paragraph("None recorded yet.", italic=True)
+    b.numbered([r.text for r in audit.recommendations], empty="None recorded yet.")
     b.heading("Improvement Activity", 1)
     if audit.activities:
         b.bullets(a.text for a in audit.activities)

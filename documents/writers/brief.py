@@ -68,10 +68,8 @@ def build(review: Review, actor, *, progress: Callable[[int, int], None] | None 
                  empty="Details of the case cannot be shared at this time.")
     b.heading("Findings", 1)
     findings = sorted(review.findings, key=lambda f: f.number or 0)
-    if findings:
-        b.numbered([f.text for f in findings], headings=[f.heading for f in findings])
-    else:
-        b.paragraph("The findings are not yet available.", italic=True)
+    b.numbered([f.text for f in findings], headings=[f.heading for f in findings],
+               empty="The findings are not yet available.")
     b.heading("Learning for practice", 1)
     learning = _learning(review, actor)
     if learning:

@@ -413,14 +413,21 @@ class DocumentBuilder:
         self._run(p, f"{label}: ", bold=True)
         self._run(p, self._text(value))
 
-    def numbered(self, items: Iterable[str], *, headings: Sequence[str] | None = None) -> int:
+    def numbered(self, items: Iterable[str], *, headings: Sequence[str] | None = None,
+                 empty: str = "") -> int:
         """Add a numbered list restarting at 1; return how many items were written.
 
         Each list gets its own numbering instance of the "List Number" style's list, with a
         start override, so a document holding many lists numbers each one from 1.
 
         :param headings: Optional bold lead-in per item (a finding's heading).
+        :param empty: Written in italics instead when there are no items.
         """
+        items = list(items)
+        if not items:
+            if empty:
+                self.paragraph(empty, italic=True)
+            return 0
         num_id = self._new_list()
         count = 0
         for index, text in enumerate(items):
