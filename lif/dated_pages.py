@@ -27,6 +27,7 @@ from mongoengine import Document
 
 from . import db
 from .db import database
+from .models import CONTENT_TYPES
 
 BOUNDS = "date_bounds"
 #: The lists read this way: content type → the date field whose bounds are kept.
@@ -83,8 +84,6 @@ def refresh_bounds(model: type[Document], field: str, now: dt.datetime, *,
 
 def refresh_all(now: dt.datetime) -> list[str]:
     """Refresh the bounds of every dated list (at most once a day); return which ran."""
-    from .models import CONTENT_TYPES
-
     return [f"{key}.{field}" for key, field in DATED.items()
             if refresh_bounds(CONTENT_TYPES[key], field, now)]
 
