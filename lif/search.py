@@ -1,6 +1,7 @@
 """Full-text search over LIF records, backed by Whoosh.
 
-This is the only module that imports :mod:`whoosh`. Callers hand it plain
+This and its helper :mod:`lif.search_postings` are the only modules that
+import :mod:`whoosh`. Callers hand it plain
 dicts (flattening model objects into those dicts happens elsewhere) and get
 plain dataclasses back, so the backend can be replaced without touching views.
 
@@ -56,10 +57,14 @@ one a file read otherwise). Whoosh readers seek and read shared file
 objects, so searches are serialised by a lock; Whoosh is pure Python, so the
 GIL would serialise them anyway.
 
-A search is one scored pass over the permitted matches (the permission
-filter is a ``filter=`` of the query, so totals, facets and "did you mean"
-only reflect documents the caller may see); it yields the ranking and the
-exact total. Facets are then counted from the sortable columns, cached per
+A search scores every permitted match once (the permission filter is
+applied inside the search, so totals, facets and "did you mean" only
+reflect documents the caller may see); that gives the ranking and the exact
+total. Words and phrases sorted by relevance are scored by
+:mod:`lif.search_postings`, which reads whole posting lists and joins them
+with sets, with the same scores as Whoosh to the last bit; other queries
+(``NOT``, wildcards, field and date queries) and sorting by date go through
+Whoosh's collector. Facets are then counted from the sortable columns, cached per
 segment, not with ``groupedby``: value by value for a few matches, and with
 one bit mask per facet value (an AND and a bit count each) for many.
 Snippets are made only for the hits on the requested page, from the
@@ -72,6 +77,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import heapq
 import html
 import json
 import logging
@@ -94,6 +100,8 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import StemFilter, StemmingAnalyzer, Token
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import (
@@ -108,7 +116,10 @@ from whoosh.index import FileIndex, create_in
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter
+
+from .search_postings import score_matches
 
 __all__ = [
     "FACET_FIELDS",
@@ -540,6 +551,10 @@ def _positive_terms(q: wq.Query, reader: Any) -> set[tuple[str, bytes]]:
     return found
 
 
+def _rank_key(match: tuple[float, int]) -> tuple[float, int]:
+    return (-match[0], match[1])
+
+
 def _matched_chars(
     searcher: Searcher, query: wq.Query, docnums: list[int]
 ) -> dict[int, dict[str, list[Token]]]:
@@ -615,14 +630,14 @@ def _snippet(
 
 
 class _Searcher(Searcher):
-    """A Whoosh searcher that remembers the field lengths it has read.
+    """A Whoosh searcher that reads each field's lengths once.
 
     BM25 needs the length of the matched field for every match it scores;
     Whoosh reads it from the index file each time (one seek and read per
-    match, as indexes are opened without mmap). Lengths read once are kept
-    for the searcher's life, in one list per field (eight bytes a document);
-    scores are unchanged. Whoosh makes the searchers of the segments of the
-    same class.
+    match, as indexes are opened without mmap). Here a segment's lengths of a
+    field are read whole on first use, in one read (a byte a document), and
+    kept for the searcher's life; the values are Whoosh's own, so scores are
+    unchanged. Whoosh makes the searchers of the segments of the same class.
     """
 
     def __init__(self, reader: Any, **kwargs: Any) -> None:
@@ -631,14 +646,38 @@ class _Searcher(Searcher):
         self._lengths: dict[tuple[str, int], list[int | None]] = {}
         self.doc_field_length = self._doc_field_length
 
-    def _doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+    def field_lengths(self, fieldname: str, default: int = 0) -> list[int | None]:
+        """Every document's length of ``fieldname`` (``None``: ask ``doc_field_length``)."""
         lengths = self._lengths.get((fieldname, default))
         if lengths is None:
-            lengths = self._lengths[fieldname, default] = [None] * self.doc_count_all()
+            lengths = self._lengths[fieldname, default] = self._length_column(fieldname, default)
+        return lengths
+
+    def _doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        lengths = self.field_lengths(fieldname, default)
         length = lengths[docnum]
         if length is None:
             length = lengths[docnum] = self._read_length(docnum, fieldname, default)
         return length
+
+    def _length_column(self, fieldname: str, default: int) -> list[int | None]:
+        """All of a segment's lengths of ``fieldname`` as ``doc_field_length`` gives them
+        (``None`` for a zero byte), or ``None`` each, to be read one by one, elsewhere."""
+        size = self.doc_count_all()
+        perdoc = getattr(self.reader(), "_perdoc", None)
+        if perdoc is None:  # several segments: their searchers have their own columns
+            return [None] * size
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return [default] * size
+        if type(column) is not NumericColumn.Reader or column._fixedlen != 1:
+            return [None] * size
+        raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
+        return list(map(_BYTE_LENGTHS.__getitem__, raw)) + [None] * (size - len(raw))
+
+
+# whoosh.codec.whoosh3.W3PerDocReader.doc_field_length: a zero byte gives None.
+_BYTE_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 
 @dataclass
@@ -708,6 +747,8 @@ class SearchIndex:
         self._identity: tuple[int, int] | None = None
         self._parser = _Parser(get_schema())
         self._allow_cache: OrderedDict[Any, BitSet] = OrderedDict()
+        # The same documents as Python sets, for search_postings (by id of the BitSet).
+        self._allow_sets: dict[int, tuple[BitSet, frozenset[int]]] = {}
         self._columns: dict[str, list[Any]] | None = None
         self._segments: list[_FacetSegment] = []
         self._segment_columns: dict[str, _FacetSegment] = {}
@@ -884,6 +925,7 @@ class SearchIndex:
                     searcher.close()
             self._searcher = new
             self._allow_cache.clear()
+            self._allow_sets.clear()
             self._columns = None
             self._masks = None
         return new
@@ -896,6 +938,7 @@ class SearchIndex:
         self._ix = None
         self._identity = None
         self._allow_cache.clear()
+        self._allow_sets.clear()
         self._columns = None
         self._masks = None
         self._segments = []
@@ -939,8 +982,16 @@ class SearchIndex:
         allow = BitSet(searcher.docs_for_query(q), size=searcher.doc_count_all())
         self._allow_cache[key] = allow
         while len(self._allow_cache) > 64:
-            self._allow_cache.popitem(last=False)
+            _, dropped = self._allow_cache.popitem(last=False)
+            self._allow_sets.pop(id(dropped), None)
         return allow
+
+    def _allowed_set(self, allow: BitSet) -> frozenset[int]:
+        """Return ``allow`` (from :meth:`_allowed`) as a set, made once per searcher."""
+        known = self._allow_sets.get(id(allow))
+        if known is None or known[0] is not allow:
+            known = self._allow_sets[id(allow)] = (allow, frozenset(allow))
+        return known[1]
 
     def _facet_columns(self, searcher: Searcher) -> dict[str, list[Any]]:
         """Return per-document facet values for the whole index.
@@ -1114,29 +1165,37 @@ class SearchIndex:
                 # Whoosh treats an empty filter as no filter at all.
                 empty = {name: [] for name in FACET_FIELDS} if facets else {}
                 return SearchResults(text, 0, page, 1, pagelen, [], empty, None)
-            kwargs: dict[str, Any] = {}
-            if sort == "date":
-                kwargs = {"sortedby": "date", "reverse": True}
-            # One scored pass over all matches gives the ranking, the exact
-            # total and the documents to count facets on. Measured at 20,000
-            # documents it beats a top-N pass (block skipping) followed by the
-            # second, unscored pass Whoosh needs for the total or the docset.
-            # Matched terms are not recorded (``terms=True`` costs a set per
-            # match); the snippets find them for the page's hits only. The
-            # matcher still steps document by document (``needs_current``):
-            # otherwise Whoosh preloads an ``Or`` of three or more clauses on
-            # indexes of up to 5,000 documents, which is slower here.
-            collector = searcher.collector(limit=None, filter=allow, **kwargs)
-            searcher.search_with_collector(
-                query, collector, context=searcher.context(needs_current=True)
-            )
-            ranked = collector.results().top_n
-            total = len(ranked)
-            facet_counts = (
-                self._count_facets(searcher, [docnum for _, docnum in ranked]) if facets else {}
-            )
             start = (page - 1) * pagelen
-            shown = ranked[start : start + pagelen]
+            matches = None
+            if sort == "relevance":
+                # Whole posting lists at once; None for query shapes it leaves to Whoosh.
+                matches = score_matches(searcher, query, self._allowed_set(allow))
+            if matches is not None:
+                total = len(matches)
+                docnums = [docnum for _, docnum in matches]
+                # Whoosh's order: score descending, then document number.
+                shown = heapq.nsmallest(start + pagelen, matches, key=_rank_key)[start:]
+            else:
+                kwargs: dict[str, Any] = {}
+                if sort == "date":
+                    kwargs = {"sortedby": "date", "reverse": True}
+                # One scored pass over all matches gives the ranking, the exact total and
+                # the documents to count facets on. Measured at 20,000 documents it beats
+                # a top-N pass (block skipping) followed by the second, unscored pass
+                # Whoosh needs for the total or the docset. Matched terms are not recorded
+                # (``terms=True`` costs a set per match); the snippets find them for the
+                # page's hits only. The matcher still steps document by document
+                # (``needs_current``): otherwise Whoosh preloads an ``Or`` of three or more
+                # clauses on indexes of up to 5,000 documents, which is slower here.
+                collector = searcher.collector(limit=None, filter=allow, **kwargs)
+                searcher.search_with_collector(
+                    query, collector, context=searcher.context(needs_current=True)
+                )
+                ranked = collector.results().top_n
+                total = len(ranked)
+                docnums = [docnum for _, docnum in ranked]
+                shown = ranked[start : start + pagelen]
+            facet_counts = self._count_facets(searcher, docnums) if facets else {}
             chars = _matched_chars(searcher, query, [docnum for _, docnum in shown])
             # HtmlFormatter remembers every term it formats, so one per search.
             formatter = HtmlFormatter(tagname="mark", between=" … ")

@@ -1,0 +1,133 @@
+"""lif.search_postings must rank exactly as Whoosh's own collector does.
+
+Every search is run twice through :meth:`SearchIndex.search`: as it is, and with
+``score_matches`` answering ``None`` (so Whoosh's collector runs). The hits, their scores to
+the last bit, the totals and the facets must be the same, on an index of one segment and on
+one of several segments with deleted documents.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lif.search
+from lif import search_postings
+from lif.search import SearchIndex
+
+from .test_search import make_doc
+
+WORDS = [
+    "bruising", "baby", "neglect", "interpreter", "school", "police", "health", "fire",
+    "house", "mother", "father", "visit", "record", "referral", "strategy", "meeting",
+    "injury", "assessment", "plan", "review", "learning", "practice", "child", "family",
+]
+PRINCIPALS = ["public"]
+
+
+def _text(rng: random.Random, count: int) -> str:
+    # Skewed, so some words are in most documents and others in a few.
+    return " ".join(rng.choices(WORDS, weights=range(len(WORDS), 0, -1), k=count))
+
+
+def _docs(count: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [
+        make_doc(
+            f"d{i}",
+            title=_text(rng, rng.randint(2, 6)),
+            summary=_text(rng, rng.randint(0, 20)),
+            findings=_text(rng, rng.randint(0, 30)),
+            body=_text(rng, rng.randint(10, 80)),
+            type=rng.choice(["review", "audit", "action"]),
+            principals=["public"] if rng.random() < 0.7 else ["role:ciec"],
+        )
+        for i in range(count)
+    ]
+
+
+def _queries(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(40):
+        out.append(" ".join(rng.sample(WORDS, rng.randint(1, 3))))
+        out.append(f'"{" ".join(rng.sample(WORDS, rng.randint(2, 3)))}"')
+        a, b, c = rng.sample(WORDS, 3)
+        out.append(rng.choice([
+            f"{a} OR {b}", f"{a}^2 {b}", f'"{a} {b}" OR {c}', f"({a} OR {b}) AND {c}",
+            f'title:{a} "{b} {c}"', f'"{a} {a}"', f"findings:{a}^3 OR body:{b}",
+        ]))
+    # Phrases that are in the text, repeated words included.
+    docs = _docs(50, seed)
+    for doc in docs[:30]:
+        words = doc["body"].split()
+        i = rng.randrange(len(words) - 2)
+        out.append(f'"{" ".join(words[i:i + rng.randint(2, 3)])}"')
+    return out
+
+
+def _all_hits(index: SearchIndex, q: str) -> tuple[int, list[tuple[str, float | None]], Any]:
+    hits = []
+    page, pages = 1, 1
+    while page <= pages:
+        results = index.search(q, PRINCIPALS, page=page, pagelen=100)
+        hits += [(hit.id, hit.score) for hit in results.hits]
+        pages = results.pages
+        if page == 1:
+            total, facets = results.total, results.facets
+        page += 1
+    return total, hits, facets
+
+
+def _compare(index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    used = []
+
+    def spy(*args: Any) -> Any:
+        found = search_postings.score_matches(*args)
+        used.append(found is not None)
+        return found
+
+    queries = _queries(seed=3)
+    monkeypatch.setattr(lif.search, "score_matches", spy)
+    fast = [_all_hits(index, q) for q in queries]
+    monkeypatch.setattr(lif.search, "score_matches", lambda *args: None)
+    slow = [_all_hits(index, q) for q in queries]
+    for q, mine, whoosh in zip(queries, fast, slow, strict=True):
+        assert mine == whoosh, q
+    # Every one of these shapes is scored from the postings, and most find something.
+    assert all(used)
+    assert sum(1 for total, _, _ in fast if total) > len(queries) * 0.8
+
+
+def test_same_ranking_as_whoosh_on_one_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild(_docs(400, seed=1))
+    _compare(index, monkeypatch)
+
+
+def test_same_ranking_as_whoosh_on_segments_with_deletions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    docs = _docs(400, seed=2)
+    index.rebuild(docs[:300])
+    index.update(docs[300:350])
+    index.update(docs[350:])
+    index.update(_docs(20, seed=9))  # replaces d0…d19 with other text
+    index.delete([f"d{i}" for i in range(100, 400, 7)])
+    _compare(index, monkeypatch)
+
+
+def test_other_shapes_are_left_to_whoosh(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild(_docs(50, seed=4))
+    with index._reading() as searcher:
+        allowed = frozenset(range(searcher.doc_count_all()))
+        for q in ("baby NOT fire", "bab*", "type:review", '"baby fire"~3', "date:2015"):
+            assert search_postings.score_matches(searcher, index._parser.parse(q), allowed) is None
+        assert search_postings.score_matches(searcher, index._parser.parse("baby"), allowed)
