@@ -1169,7 +1169,12 @@ class SearchIndex:
             matches = None
             if sort == "relevance":
                 # Whole posting lists at once; None for query shapes it leaves to Whoosh.
-                matches = score_matches(searcher, query, self._allowed_set(allow))
+                try:
+                    matches = score_matches(searcher, query, self._allowed_set(allow))
+                except Exception:
+                    # Whoosh's collector answers the same; if the index itself is
+                    # damaged, it fails too and the search says so.
+                    logger.exception("scoring %r from the postings failed; asking Whoosh", text)
             if matches is not None:
                 total = len(matches)
                 docnums = [docnum for _, docnum in matches]

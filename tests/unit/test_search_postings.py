@@ -131,3 +131,19 @@ def test_other_shapes_are_left_to_whoosh(tmp_path: Path) -> None:
         for q in ("baby NOT fire", "bab*", "type:review", '"baby fire"~3', "date:2015"):
             assert search_postings.score_matches(searcher, index._parser.parse(q), allowed) is None
         assert search_postings.score_matches(searcher, index._parser.parse("baby"), allowed)
+
+
+def test_a_failure_of_the_fast_path_falls_back_to_whoosh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild(_docs(100, seed=5))
+    expected = _all_hits(index, "baby fire")
+    assert expected[0] > 0
+
+    def broken(self: Any, wanted: Any = None) -> None:
+        raise ValueError("broken block")
+
+    monkeypatch.setattr(search_postings._Leaf, "read", broken)
+    assert _all_hits(index, "baby fire") == expected
+    assert "asking Whoosh" in caplog.text
