@@ -33,9 +33,10 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import wrappers
-from whoosh.scoring import BM25FScorer
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
+from whoosh.filedb.structfile import BufferFile
+from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
 
 __all__ = ["score_matches"]
@@ -48,37 +49,70 @@ class Unsupported(Exception):
 class _Leaf:
     """One term's postings in one segment, read block by block when first needed: all of
     them, or only the blocks that may hold given documents (the rest are skipped unread,
-    which is what makes an ``AND`` or a phrase with a common word cheap)."""
+    which is what makes an ``AND`` or a phrase with a common word cheap). A rare term's
+    postings kept in the term index itself ("inlined") are there already."""
 
     __slots__ = (
-        "decode", "dfl", "ids", "lengths", "matcher", "positions", "scorer", "size", "values",
-        "weights",
+        "B", "K1", "avgfl", "complete", "decode", "dfl", "extent", "format", "idf", "ids",
+        "lengths", "positions", "postfile", "size", "term", "values", "weights",
     )
 
-    def __init__(self, matcher: W3LeafMatcher, size: int, *, positions: bool = False,
-                 lengths: list[int | None] | None = None) -> None:
-        scorer = matcher.scorer
-        if type(scorer) is not BM25FScorer:
-            raise Unsupported(type(scorer).__name__)
-        if positions and not matcher.supports("positions"):
+    def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, *,
+                 positions: bool = False) -> None:
+        field = segment.schema[fieldname]
+        if not field.scorable:
+            raise Unsupported("unscored field")
+        if positions and not field.format.supports("positions"):
             raise Unsupported("phrase without positions")
-        self.matcher: W3LeafMatcher | None = matcher
-        self.scorer = scorer
-        self.size = size  # documents with the term (deleted ones included)
-        # The field length exactly as the scorer reads it.
-        self.dfl = scorer.dfl
-        self.lengths = lengths
+        # BM25FScorer's statistics: idf and average length are the whole index's.
+        top, weighting, sub = segment.top, segment.weighting, segment.sub
+        self.idf = top.idf(fieldname, btext)
+        self.avgfl = top.avg_field_length(fieldname) or 1
+        self.B = weighting._field_B.get(fieldname, weighting.B)
+        self.K1 = weighting.K1
+        # The field length exactly as BM25FScorer reads it, from lif.search's searcher's
+        # list of them where it has one.
+        self.dfl = lambda docnum: sub.doc_field_length(docnum, fieldname, 1)
+        self.lengths = sub.field_lengths(fieldname, 1) if hasattr(sub, "field_lengths") else None
+        self.size = info.doc_frequency()  # documents with the term (deleted ones included)
+        self.format = field.format
+        self.decode = field.format.decode_positions
         self.positions = positions
-        self.decode = matcher.format.decode_positions
+        self.term = (fieldname, btext)
+        self.postfile = segment.postfile
         self.ids: list[int] = []
         self.weights: list[float] = []
         self.values: list[Any] = []
+        self.complete = info.is_inlined()
+        if self.complete:  # whoosh.codec.whoosh3.W3Codec.postings_reader's ListMatcher
+            ids, weights, values = info.inlined_postings()
+            self.ids = list(ids)
+            self.weights = list(weights) if weights else [1.0] * len(ids)
+            if positions:
+                self.values = list(values or ())
+                if len(self.values) != len(ids):
+                    raise Unsupported("inlined postings without positions")
+            self.extent = None
+        else:
+            self.extent = info.extent()
 
     def read(self, wanted: list[int] | None = None) -> None:
         """Read the blocks that may hold one of ``wanted`` (sorted), or all; once."""
-        matcher, self.matcher = self.matcher, None
-        if matcher is None:
-            raise RuntimeError("postings already read")
+        if self.complete:
+            return
+        if self.extent is None:
+            raise RuntimeError("postings already read in part")
+        offset, length = self.extent
+        self.extent = None
+        self.complete = wanted is None
+        if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps struct.unpack's tuple
+            (length,) = length
+        # The whole posting list in one read: Whoosh reads each block's header with many
+        # small reads of the segment file.
+        matcher = W3LeafMatcher(
+            BufferFile(self.postfile.get(offset, length)), 0, length, self.format,
+            term=self.term,
+        )
         ids, weights, values = self.ids, self.weights, self.values
         below = -1  # every id in the current block is above this (the last block's max)
         while matcher.is_active():
@@ -121,8 +155,7 @@ class _Leaf:
 
     def scores(self, docnums: Collection[int]) -> dict[int, float]:
         """BM25F scores of this term in each of ``docnums`` that has it."""
-        scorer = self.scorer
-        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1  # noqa: N806
+        idf, avgfl, B, K1 = self.idf, self.avgfl, self.B, self.K1  # noqa: N806
         dfl = self.dfl
         # From lif.search's searcher's list where it has them (dfl's own values).
         lengths = self.lengths
@@ -257,82 +290,96 @@ class _Phrase(_Node):
         return self.terms.scores(self.found.intersection(docnums))
 
 
-def _leaf_matcher(matcher: Any, deleted: frozenset[int]) -> W3LeafMatcher:
-    """The postings under ``matcher``: a term's own, or those with the segment's deleted
-    documents left out (which :func:`score_matches` leaves out anyway)."""
-    if type(matcher) is wrappers.FilterMatcher:
-        if not (matcher._exclude and matcher._ids == deleted and matcher.boost == 1.0):
-            raise Unsupported("filter")
-        matcher = matcher.child
-    if type(matcher) is not W3LeafMatcher:
-        raise Unsupported(type(matcher).__name__)
-    return matcher
+class _Segment:
+    """One segment searcher, for one query: each term is looked up in its term index once
+    (Whoosh looks a term up again for each of ``in``, ``estimate_size``, the scorer's
+    statistics and the postings)."""
 
+    def __init__(self, top: Any, sub: Any) -> None:
+        weighting = top.weighting
+        if type(weighting) is not BM25F:
+            raise Unsupported(type(weighting).__name__)
+        self.reader = sub.reader()
+        terms = getattr(self.reader, "_terms", None)
+        if type(terms) is not W3TermsReader:
+            raise Unsupported(type(terms).__name__)
+        self.top, self.sub, self.weighting = top, sub, weighting
+        self.schema = sub.schema
+        self.postfile = terms._postfile
+        self._infos: dict[tuple[str, Any], tuple[bytes, Any] | None] = {}
 
-def _term(sub: Any, fieldname: str, btext: bytes, deleted: frozenset[int], *,
-          positions: bool = False) -> _Leaf:
-    matcher = _leaf_matcher(sub.postings(fieldname, btext), deleted)
-    lengths = sub.field_lengths(fieldname, 1) if hasattr(sub, "field_lengths") else None
-    return _Leaf(matcher, sub.reader().doc_frequency(fieldname, btext), positions=positions,
-                 lengths=lengths)
+    def term(self, fieldname: str, text: Any) -> tuple[bytes, Any] | None:
+        """The term's bytes and ``TermInfo``, or ``None`` where Whoosh's ``Term`` matches
+        nothing (a field not in the schema, text it cannot encode, a term not indexed)."""
+        key = (fieldname, text)
+        if key not in self._infos:
+            found = None
+            if fieldname in self.schema:
+                try:
+                    btext = self.schema[fieldname].to_bytes(text)
+                    found = (btext, self.reader.term_info(fieldname, btext))
+                except (ValueError, TermNotFound):
+                    found = None
+            self._infos[key] = found
+        return self._infos[key]
 
-
-def _to_bytes(sub: Any, fieldname: str, text: Any) -> bytes | None:
-    """The term as Whoosh looks it up, or ``None`` where Whoosh matches nothing."""
-    if fieldname not in sub.schema:
-        return None
-    try:
-        btext = sub.schema[fieldname].to_bytes(text)
-    except ValueError:
-        return None
-    return btext if (fieldname, btext) in sub.reader() else None
-
-
-def _node(q: Any, sub: Any, deleted: frozenset[int]) -> _Node:
-    """Mirror the matcher tree Whoosh builds for ``q`` on segment searcher ``sub``
-    (``q.matcher(sub, context)`` with ``needs_current``), without building it: building it
-    already searches (an intersection or a phrase finds its first match)."""
-    kind = type(q)
-    if kind is wq.Term:  # whoosh.query.Term.matcher
-        if q.minquality:
-            raise Unsupported("minquality")
-        btext = _to_bytes(sub, q.fieldname, q.text)
-        if btext is None:
-            return _Nothing()
-        node: _Node = _Term(_term(sub, q.fieldname, btext, deleted))
-    elif kind is wq.Or or kind is wq.And:  # CompoundQuery.matcher, Or/DefaultOr/And._matcher
-        if kind is wq.Or and (q.scale or q.minmatch):
-            raise Unsupported("Or with scale or minmatch")
-        subs = q.subqueries
-        if not subs:
-            return _Nothing()
-        if len(subs) == 1:
-            return _node(subs[0], sub, deleted)
-        reader = sub.reader()
-        if kind is wq.Or:
-            weighted = [(s.estimate_size(reader), _node(s, sub, deleted)) for s in subs]
-            node = make_weighted_tree(_Union, weighted)
-        else:
-            weighted = [(0 - s.estimate_size(reader), _node(s, sub, deleted)) for s in subs]
-            node = make_weighted_tree(_Intersection, weighted)
-    elif kind is wq.Phrase:  # whoosh.query.Phrase.matcher and SpanNear2
-        if q.slop != 1:
-            raise Unsupported("phrase with slop")
-        if q.fieldname not in sub.schema:
-            return _Nothing()
-        if not sub.schema[q.fieldname].format.supports("positions"):
-            raise Unsupported("phrase without positions")
-        leaves = []
-        for word in q.words:
-            btext = _to_bytes(sub, q.fieldname, word)
-            if btext is None:
-                return _Nothing()
-            leaves.append(_term(sub, q.fieldname, btext, deleted, positions=True))
-        terms = make_binary_tree(_Intersection, [_Term(leaf) for leaf in leaves])
-        node = _Phrase(leaves, terms)
-    else:
+    def estimate_size(self, q: Any) -> int:
+        """``q.estimate_size(reader)``, from the looked-up terms."""
+        kind = type(q)
+        if kind is wq.Term:
+            found = self.term(q.fieldname, q.text)
+            return found[1].doc_frequency() if found else 0
+        if kind is wq.Or:  # CompoundQuery.estimate_size
+            total = sum(self.estimate_size(s) for s in q.subqueries)
+            return min(total, self.reader.doc_count())
+        if kind is wq.And:
+            return min(self.estimate_size(s) for s in q.subqueries)
+        if kind is wq.Phrase:  # Phrase._and_query().estimate_size
+            return min(self.estimate_size(wq.Term(q.fieldname, w)) for w in q.words)
         raise Unsupported(kind.__name__)
-    return _Boost(node, q.boost) if q.boost != 1.0 else node
+
+    def node(self, q: Any) -> _Node:
+        """Mirror the matcher tree Whoosh builds for ``q`` on this segment
+        (``q.matcher(sub, context)`` with ``needs_current``), without building it: building
+        it already searches (an intersection or a phrase finds its first match)."""
+        kind = type(q)
+        if kind is wq.Term:  # whoosh.query.Term.matcher
+            if q.minquality:
+                raise Unsupported("minquality")
+            found = self.term(q.fieldname, q.text)
+            if found is None:
+                return _Nothing()
+            node: _Node = _Term(_Leaf(self, q.fieldname, *found))
+        elif kind is wq.Or or kind is wq.And:  # CompoundQuery.matcher, DefaultOr, And
+            if kind is wq.Or and (q.scale or q.minmatch):
+                raise Unsupported("Or with scale or minmatch")
+            subs = q.subqueries
+            if not subs:
+                return _Nothing()
+            if len(subs) == 1:
+                return self.node(subs[0])
+            if kind is wq.Or:
+                weighted = [(self.estimate_size(s), self.node(s)) for s in subs]
+                node = make_weighted_tree(_Union, weighted)
+            else:
+                weighted = [(0 - self.estimate_size(s), self.node(s)) for s in subs]
+                node = make_weighted_tree(_Intersection, weighted)
+        elif kind is wq.Phrase:  # whoosh.query.Phrase.matcher and SpanNear2
+            if q.slop != 1:
+                raise Unsupported("phrase with slop")
+            if q.fieldname not in self.schema:
+                return _Nothing()
+            leaves = []
+            for word in q.words:
+                found = self.term(q.fieldname, word)
+                if found is None:
+                    return _Nothing()
+                leaves.append(_Leaf(self, q.fieldname, *found, positions=True))
+            terms = make_binary_tree(_Intersection, [_Term(leaf) for leaf in leaves])
+            node = _Phrase(leaves, terms)
+        else:
+            raise Unsupported(kind.__name__)
+        return _Boost(node, q.boost) if q.boost != 1.0 else node
 
 
 def score_matches(
@@ -358,7 +405,7 @@ def score_matches(
         if not within:
             continue
         try:
-            root = _node(query, sub, deleted)
+            root = _Segment(searcher, sub).node(query)
         except Unsupported:
             return None
         docnums = root.docs(within)
