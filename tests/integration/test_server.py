@@ -90,3 +90,17 @@ def test_unreachable_mongodb_uri_stops_with_a_clear_message(tmp_path):
     assert process.returncode == 2
     assert "LIF cannot start: Cannot reach the MongoDB server in MONGODB_URI" in out
     assert "Traceback" not in out
+
+
+def test_with_the_scheduler_ctrl_c_stops_it_before_the_database(tmp_path):
+    port = free_port()
+    process = start(tmp_path, port, LIF_SCHEDULER="1")
+    try:
+        wait_healthy(port, process)
+    finally:
+        output = stop(process)
+    assert process.returncode == 0
+    assert "Scheduler started" in output and "Scheduler has been shut down" in output
+    # Stopped after the database, it queried its job store once more, and that failed.
+    assert "Error getting due jobs" not in output and "Connection refused" not in output
+    assert not (tmp_path / "db.port").exists()
