@@ -49,8 +49,7 @@ class Unsupported(Exception):
 class _Leaf:
     """One term's postings in one segment, read block by block when first needed: all of
     them, or only the blocks that may hold given documents (the rest are skipped unread,
-    which is what makes an ``AND`` or a phrase with a common word cheap). A rare term's
-    postings kept in the term index itself ("inlined") are there already."""
+    which is what makes an ``AND`` or a phrase with a common word cheap)."""
 
     __slots__ = (
         "B", "K1", "avgfl", "complete", "decode", "dfl", "extent", "format", "idf", "ids",
@@ -83,18 +82,11 @@ class _Leaf:
         self.ids: list[int] = []
         self.weights: list[float] = []
         self.values: list[Any] = []
-        self.complete = info.is_inlined()
-        if self.complete:  # whoosh.codec.whoosh3.W3Codec.postings_reader's ListMatcher
-            ids, weights, values = info.inlined_postings()
-            self.ids = list(ids)
-            self.weights = list(weights) if weights else [1.0] * len(ids)
-            if positions:
-                self.values = list(values or ())
-                if len(self.values) != len(ids):
-                    raise Unsupported("inlined postings without positions")
-            self.extent = None
-        else:
-            self.extent = info.extent()
+        if info.is_inlined():
+            # Whoosh's default codec never inlines postings (inlinelimit=1: none below 1).
+            raise Unsupported("inlined postings")
+        self.complete = False
+        self.extent = info.extent()
 
     def read(self, wanted: list[int] | None = None) -> None:
         """Read the blocks that may hold one of ``wanted`` (sorted), or all; once."""
