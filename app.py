@@ -90,6 +90,9 @@ def main() -> int:
         init_scheduler(app)
     # SIGTERM (systemd, kill) ends the process like Ctrl-C, so the embedded database stops too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    # And Ctrl-C (SIGINT) stops it even when started from a script in the background, which
+    # starts it with SIGINT ignored (measured: a test's SIGINT then left it running).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     host, port = app.config["LIF_HOST"], app.config["LIF_PORT"]
     print(f"LIF is serving on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
