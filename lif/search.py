@@ -119,7 +119,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter
 
-from .search_postings import score_matches
+from .search_postings import Scored, score_matches
 
 __all__ = [
     "FACET_FIELDS",
@@ -556,7 +556,7 @@ def _rank_key(match: tuple[float, int]) -> tuple[float, int]:
 
 
 def _matched_chars(
-    searcher: Searcher, query: wq.Query, docnums: list[int]
+    searcher: Searcher, query: wq.Query, docnums: list[int], known: Scored | None = None
 ) -> dict[int, dict[str, list[Token]]]:
     """Return where the query's terms occur in each of ``docnums``.
 
@@ -565,7 +565,8 @@ def _matched_chars(
     character range) of those terms, read from the offsets stored in the
     postings: one pass over each term's postings for the whole page, and
     nothing is re-analysed. Later fields are not read for a document that
-    already has its snippet field.
+    already has its snippet field. Postings that ``known`` (the search's own
+    scoring) has read already are not read again.
     """
     found: dict[int, dict[str, list[Token]]] = {docnum: {} for docnum in docnums}
     if not docnums:
@@ -585,12 +586,26 @@ def _matched_chars(
                 continue
             reader = sub.reader()
             for btext in by_field.get(fieldname, ()):
+                word = btext.decode("utf-8")
+                unknown = local
+                if known is not None:
+                    unknown = []
+                    for docnum in local:
+                        chars = known.characters(docnum + offset, fieldname, btext)
+                        if chars is None:
+                            unknown.append(docnum)
+                        elif chars:
+                            found[docnum + offset].setdefault(fieldname, []).extend(
+                                Token(text=word, pos=pos, startchar=startchar, endchar=endchar)
+                                for pos, startchar, endchar in chars
+                            )
+                    if not unknown:
+                        continue
                 try:
                     postings = reader.postings(fieldname, btext)
                 except TermNotFound:
                     continue
-                word = btext.decode("utf-8")
-                for docnum in local:
+                for docnum in unknown:
                     if not postings.is_active():
                         break
                     postings.skip_to(docnum)
@@ -1166,16 +1181,17 @@ class SearchIndex:
                 empty = {name: [] for name in FACET_FIELDS} if facets else {}
                 return SearchResults(text, 0, page, 1, pagelen, [], empty, None)
             start = (page - 1) * pagelen
-            matches = None
+            scored = None
             if sort == "relevance":
                 # Whole posting lists at once; None for query shapes it leaves to Whoosh.
                 try:
-                    matches = score_matches(searcher, query, self._allowed_set(allow))
+                    scored = score_matches(searcher, query, self._allowed_set(allow))
                 except Exception:
                     # Whoosh's collector answers the same; if the index itself is
                     # damaged, it fails too and the search says so.
                     logger.exception("scoring %r from the postings failed; asking Whoosh", text)
-            if matches is not None:
+            if scored is not None:
+                matches = scored.matches
                 total = len(matches)
                 docnums = [docnum for _, docnum in matches]
                 # Whoosh's order: score descending, then document number.
@@ -1201,7 +1217,7 @@ class SearchIndex:
                 docnums = [docnum for _, docnum in ranked]
                 shown = ranked[start : start + pagelen]
             facet_counts = self._count_facets(searcher, docnums) if facets else {}
-            chars = _matched_chars(searcher, query, [docnum for _, docnum in shown])
+            chars = _matched_chars(searcher, query, [docnum for _, docnum in shown], scored)
             # HtmlFormatter remembers every term it formats, so one per search.
             formatter = HtmlFormatter(tagname="mark", between=" … ")
             hits = [

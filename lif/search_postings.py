@@ -39,7 +39,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
 
-__all__ = ["score_matches"]
+__all__ = ["Scored", "score_matches"]
 
 
 class Unsupported(Exception):
@@ -52,8 +52,8 @@ class _Leaf:
     which is what makes an ``AND`` or a phrase with a common word cheap)."""
 
     __slots__ = (
-        "B", "K1", "avgfl", "complete", "decode", "dfl", "extent", "format", "idf", "ids",
-        "lengths", "positions", "postfile", "size", "term", "values", "weights",
+        "B", "K1", "avgfl", "complete", "dfl", "extent", "format", "idf", "ids", "lengths",
+        "postfile", "size", "term", "values", "wanted", "weights",
     )
 
     def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, *,
@@ -75,8 +75,6 @@ class _Leaf:
         self.lengths = sub.field_lengths(fieldname, 1) if hasattr(sub, "field_lengths") else None
         self.size = info.doc_frequency()  # documents with the term (deleted ones included)
         self.format = field.format
-        self.decode = field.format.decode_positions
-        self.positions = positions
         self.term = (fieldname, btext)
         self.postfile = segment.postfile
         self.ids: list[int] = []
@@ -86,6 +84,7 @@ class _Leaf:
             # Whoosh's default codec never inlines postings (inlinelimit=1: none below 1).
             raise Unsupported("inlined postings")
         self.complete = False
+        self.wanted: list[int] = []
         self.extent = info.extent()
 
     def read(self, wanted: list[int] | None = None) -> None:
@@ -97,6 +96,7 @@ class _Leaf:
         offset, length = self.extent
         self.extent = None
         self.complete = wanted is None
+        self.wanted = wanted or []
         if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps struct.unpack's tuple
             (length,) = length
         # The whole posting list in one read: Whoosh reads each block's header with many
@@ -121,9 +121,10 @@ class _Leaf:
                 matcher._read_weights()
                 ids.extend(matcher._ids)
                 weights.extend(matcher._weights)
-                if self.positions:
-                    matcher._read_values()
-                    values.extend(matcher._values)
+                # The postings' values (positions and characters) too: phrases check
+                # positions, and snippets mark the characters (search.py's _matched_chars).
+                matcher._read_values()
+                values.extend(matcher._values)
             below = top
             matcher._next_block()
 
@@ -138,7 +139,20 @@ class _Leaf:
 
     def positions_of(self, docnum: int) -> list[int]:
         """Where the term is in ``docnum`` (a document :meth:`docs` found)."""
-        return self.decode(self.values[bisect_left(self.ids, docnum)])
+        return self.format.decode_positions(self.values[bisect_left(self.ids, docnum)])
+
+    def covers(self, docnum: int) -> bool:
+        """Whether the blocks read are all that may hold ``docnum``."""
+        if self.complete:
+            return True
+        i = bisect_left(self.wanted, docnum)
+        return i < len(self.wanted) and self.wanted[i] == docnum
+
+    def characters_of(self, docnum: int) -> list[tuple[int, int, int]]:
+        """``(position, startchar, endchar)`` of each occurrence in ``docnum`` (which
+        :meth:`covers`), or none."""
+        i = self.index(docnum)
+        return [] if i is None else self.format.decode_characters(self.values[i])
 
     def index(self, docnum: int) -> int | None:
         """The index of ``docnum`` in :attr:`ids`, or ``None``."""
@@ -299,6 +313,13 @@ class _Segment:
         self.schema = sub.schema
         self.postfile = terms._postfile
         self._infos: dict[tuple[str, Any], tuple[bytes, Any] | None] = {}
+        #: Every term's postings read for the query, by (fieldname, term bytes).
+        self.leaves: dict[tuple[str, bytes], _Leaf] = {}
+
+    def leaf(self, fieldname: str, btext: bytes, info: Any, *, positions: bool = False) -> _Leaf:
+        leaf = _Leaf(self, fieldname, btext, info, positions=positions)
+        self.leaves.setdefault((fieldname, btext), leaf)
+        return leaf
 
     def term(self, fieldname: str, text: Any) -> tuple[bytes, Any] | None:
         """The term's bytes and ``TermInfo``, or ``None`` where Whoosh's ``Term`` matches
@@ -341,7 +362,7 @@ class _Segment:
             found = self.term(q.fieldname, q.text)
             if found is None:
                 return _Nothing()
-            node: _Node = _Term(_Leaf(self, q.fieldname, *found))
+            node: _Node = _Term(self.leaf(q.fieldname, *found))
         elif kind is wq.Or or kind is wq.And:  # CompoundQuery.matcher, DefaultOr, And
             if kind is wq.Or and (q.scale or q.minmatch):
                 raise Unsupported("Or with scale or minmatch")
@@ -366,7 +387,7 @@ class _Segment:
                 found = self.term(q.fieldname, word)
                 if found is None:
                     return _Nothing()
-                leaves.append(_Leaf(self, q.fieldname, *found, positions=True))
+                leaves.append(self.leaf(q.fieldname, *found, positions=True))
             terms = make_binary_tree(_Intersection, [_Term(leaf) for leaf in leaves])
             node = _Phrase(leaves, terms)
         else:
@@ -374,17 +395,37 @@ class _Segment:
         return _Boost(node, q.boost) if q.boost != 1.0 else node
 
 
-def score_matches(
-    searcher: Any, query: Any, allowed: Collection[int]
-) -> list[tuple[float, int]] | None:
-    """Return ``(score, docnum)`` of every document in ``allowed`` matching ``query``.
+class Scored:
+    """What :func:`score_matches` found: the matches, and the postings it read."""
+
+    def __init__(self) -> None:
+        #: ``(score, docnum)`` of every permitted match, in no particular order.
+        self.matches: list[tuple[float, int]] = []
+        self._segments: list[tuple[int, int, _Segment]] = []
+
+    def characters(
+        self, docnum: int, fieldname: str, btext: bytes
+    ) -> list[tuple[int, int, int]] | None:
+        """``(position, startchar, endchar)`` of each occurrence of the term in ``docnum``,
+        from the postings already read, or ``None`` where they were not read."""
+        for offset, end, segment in self._segments:
+            if offset <= docnum < end:
+                leaf = segment.leaves.get((fieldname, btext))
+                if leaf is None or not leaf.covers(docnum - offset):
+                    return None
+                return leaf.characters_of(docnum - offset)
+        return None
+
+
+def score_matches(searcher: Any, query: Any, allowed: Collection[int]) -> Scored | None:
+    """Find and score every document in ``allowed`` matching ``query``.
 
     :param searcher: the top-level Whoosh searcher (document numbers are its).
     :param allowed: the document numbers that may be returned.
-    :return: the matches in no particular order, or ``None`` if the query has a shape this
-        module does not evaluate (then ask Whoosh's collector).
+    :return: the matches, or ``None`` if the query has a shape this module does not
+        evaluate (then ask Whoosh's collector).
     """
-    found: list[tuple[float, int]] = []
+    scored = Scored()
     for sub, offset in searcher.leaf_searchers():
         end = offset + sub.doc_count_all()
         deleted = getattr(sub.reader(), "deleted_docs_set", None)
@@ -397,10 +438,12 @@ def score_matches(
         if not within:
             continue
         try:
-            root = _Segment(searcher, sub).node(query)
+            segment = _Segment(searcher, sub)
+            root = segment.node(query)
         except Unsupported:
             return None
+        scored._segments.append((offset, end, segment))
         docnums = root.docs(within)
         if docnums:
-            found.extend((score, d + offset) for d, score in root.scores(docnums).items())
-    return found
+            scored.matches.extend((score, d + offset) for d, score in root.scores(docnums).items())
+    return scored

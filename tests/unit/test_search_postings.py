@@ -1,9 +1,10 @@
 """lif.search_postings must rank exactly as Whoosh's own collector does.
 
 Every search is run twice through :meth:`SearchIndex.search`: as it is, and with
-``score_matches`` answering ``None`` (so Whoosh's collector runs). The hits, their scores to
-the last bit, the totals and the facets must be the same, on an index of one segment and on
-one of several segments with deleted documents.
+``score_matches`` answering ``None`` (so Whoosh's collector runs, and snippets read the
+postings themselves). The hits, their scores to the last bit, their snippets, the totals and
+the facets must be the same, on an index of one segment and on one of several segments with
+deleted documents.
 """
 
 from __future__ import annotations
@@ -70,12 +71,12 @@ def _queries(seed: int) -> list[str]:
     return out
 
 
-def _all_hits(index: SearchIndex, q: str) -> tuple[int, list[tuple[str, float | None]], Any]:
+def _all_hits(index: SearchIndex, q: str) -> tuple[int, list[tuple[str, float | None, str]], Any]:
     hits = []
     page, pages = 1, 1
     while page <= pages:
         results = index.search(q, PRINCIPALS, page=page, pagelen=100)
-        hits += [(hit.id, hit.score) for hit in results.hits]
+        hits += [(hit.id, hit.score, hit.snippet) for hit in results.hits]
         pages = results.pages
         if page == 1:
             total, facets = results.total, results.facets
