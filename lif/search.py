@@ -164,6 +164,7 @@ _STATUS_CORRUPT = "corrupt"
 
 _TOC_RE = re.compile(r"^_MAIN_\d+\.toc$")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_PLAIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 class SearchQueryError(ValueError):
@@ -465,6 +466,9 @@ class _Parser:
         self._date_plugin = DateParserPlugin(free=False)
         parser.add_plugin(self._date_plugin)
         self._parser = parser
+        self._analyzer = schema[TEXT_FIELDS[0]].analyzer
+        if any(schema[name].analyzer is not self._analyzer for name in TEXT_FIELDS):
+            raise ValueError("the text fields must share one analyzer")
         self._words = qparser.MultifieldParser(list(TEXT_FIELDS), visible, plugins=[])
         for plugin_class in (
             qparser.FieldsPlugin,
@@ -487,6 +491,9 @@ class _Parser:
         text = text[:MAX_QUERY_CHARS].replace("\x00", " ")
         if not text.strip():
             return wq.Every()
+        simple = self._words_only(text)
+        if simple is not None:
+            return simple
         errors: list[str] = []
         self._date_plugin.basedate = datetime.now()
         self._date_plugin.callback = errors.append
@@ -505,6 +512,30 @@ class _Parser:
             return q
         q = _tame(q).normalize()
         return q
+
+    def _words_only(self, text: str) -> wq.Query | None:
+        """The parser's query for text of plain words only (no operators, fields,
+        quotes…), built directly; ``None`` for any other text.
+
+        Whoosh's parser takes about 0.8 ms even for two words, a quarter of such a
+        search. The result is the same query (a test compares them): each word,
+        analysed, as an ``Or`` over the text fields, all of them in an ``And``.
+        """
+        words = text.split()
+        if not words or len(words) > 8 or not all(_PLAIN_WORD.fullmatch(w) for w in words):
+            return None
+        if any(word in _OPERATORS for word in words):
+            return None
+        parts: list[wq.Query] = []
+        for word in words:
+            tokens = [token.text for token in self._analyzer(word, mode="query")]
+            if len(tokens) > 1:
+                return None
+            parts.append(
+                wq.Or([wq.Term(name, tokens[0]) for name in TEXT_FIELDS]) if tokens
+                else wq.NullQuery
+            )
+        return wq.And(parts).normalize()
 
     def _plain(self, text: str) -> wq.Query:
         words = re.findall(r"\w+", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import multiprocessing
 import os
+import random
 import threading
 from pathlib import Path
 from typing import Any
@@ -546,3 +547,28 @@ def test_hostile_queries_never_crash(index: SearchIndex, query: str) -> None:
 def test_principals_field_is_not_searchable(index: SearchIndex) -> None:
     assert index.search("principals:role:ciec", PUBLIC).total == 0
     assert index.search("*", PUBLIC).total == 0
+
+
+def test_plain_words_are_parsed_as_the_query_parser_would() -> None:
+    from lif.search import _Parser, _tame, get_schema
+
+    parser = _Parser(get_schema())
+    words = [
+        "bruising", "babies", "the", "a", "Interpreters", "house", "FIRE", "and", "or", "not",
+        "x", "running", "Start", "again", "syndrome", "is", "AND", "OR", "NOT", "TO", "to",
+        "children's", "co", "Ab", "zz", "neglect", "HOUSE",
+    ]
+    rng = random.Random(7)
+    built = 0
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 9)))
+        direct = parser._words_only(text)
+        if direct is None:  # operators, apostrophes or too many words: the parser's job
+            continue
+        built += 1
+        parsed = _tame(parser._parser.parse(text)).normalize()
+        assert direct == parsed and repr(direct) == repr(parsed), text
+    assert built > 500
+    assert parser._words_only("bruising AND babies") is None
+    assert parser._words_only('"start again"') is None
+    assert parser._words_only("type:audit neglect") is None
