@@ -676,7 +676,8 @@ def _snippet(
 
 
 class _Searcher(Searcher):
-    """A Whoosh searcher that reads each field's lengths once.
+    """A Whoosh searcher that reads each field's lengths once, and keeps the terms
+    :mod:`lif.search_postings` looked up.
 
     BM25 needs the length of the matched field for every match it scores;
     Whoosh reads it from the index file each time (one seek and read per
@@ -691,6 +692,8 @@ class _Searcher(Searcher):
         self._read_length = self.doc_field_length
         self._lengths: dict[tuple[str, int], list[int | None]] = {}
         self.doc_field_length = self._doc_field_length
+        #: Terms looked up by lif.search_postings, kept for the searcher's life.
+        self.term_infos: dict[tuple[str, Any], Any] = {}
 
     def field_lengths(self, fieldname: str, default: int = 0) -> list[int | None]:
         """Every document's length of ``fieldname`` (``None``: ask ``doc_field_length``)."""

@@ -41,6 +41,9 @@ from whoosh.util import make_binary_tree, make_weighted_tree
 
 __all__ = ["Scored", "score_matches"]
 
+#: Terms kept per segment searcher (a few hundred bytes each) before they are forgotten.
+MAX_TERMS_KEPT = 50_000
+
 
 class Unsupported(Exception):
     """The matcher tree has a node this module does not evaluate."""
@@ -312,7 +315,13 @@ class _Segment:
         self.top, self.sub, self.weighting = top, sub, weighting
         self.schema = sub.schema
         self.postfile = terms._postfile
-        self._infos: dict[tuple[str, Any], tuple[bytes, Any] | None] = {}
+        # lif.search's searcher keeps them from one query to the next (a segment's terms
+        # never change); a plain Whoosh searcher for this query only.
+        self._infos: dict[tuple[str, Any], tuple[bytes, Any] | None] = getattr(
+            sub, "term_infos", {}
+        )
+        if len(self._infos) > MAX_TERMS_KEPT:
+            self._infos.clear()
         #: Every term's postings read for the query, by (fieldname, term bytes).
         self.leaves: dict[tuple[str, bytes], _Leaf] = {}
 
