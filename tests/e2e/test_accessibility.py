@@ -234,10 +234,14 @@ def test_my_actions_form_by_keyboard_alone(browser, server, artifacts):
         button = focused(page)
         assert (button["tag"], button["text"], button["ring"]) == ("button", "Save update", True)
         member.shot("save-focused")
-        page.keyboard.press("Enter")
-        page.locator(".alert-success").first.wait_for()
+        # Enter submits; wait for the page after the save to have loaded, not for an alert
+        # that may still be the page before it.
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_load_state("load")
         assert "progress added" in page.locator(".alert-success").first.inner_text()
         page.locator(f"#action-{action_id} summary").focus()
+        assert focused(page)["tag"] == "summary"
         page.keyboard.press("Enter")  # <details> opens from the keyboard too
         # (the browser may apply the toggle after the key event returns: wait for it)
         page.locator(f"#action-{action_id} details[open]").wait_for(timeout=5000)
