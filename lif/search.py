@@ -119,7 +119,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import IndexWriter
 
-from .search_postings import Scored, score_matches
+from .search_postings import Scored, score_matches, split_allowed
 
 __all__ = [
     "FACET_FIELDS",
@@ -797,7 +797,7 @@ class SearchIndex:
         self._parser = _Parser(get_schema())
         self._allow_cache: OrderedDict[Any, BitSet] = OrderedDict()
         # The same documents as Python sets, for search_postings (by id of the BitSet).
-        self._allow_sets: dict[int, tuple[BitSet, frozenset[int]]] = {}
+        self._allow_sets: dict[int, tuple[BitSet, frozenset[int], Any]] = {}
         self._columns: dict[str, list[Any]] | None = None
         self._segments: list[_FacetSegment] = []
         self._segment_columns: dict[str, _FacetSegment] = {}
@@ -1035,12 +1035,15 @@ class SearchIndex:
             self._allow_sets.pop(id(dropped), None)
         return allow
 
-    def _allowed_set(self, allow: BitSet) -> frozenset[int]:
-        """Return ``allow`` (from :meth:`_allowed`) as a set, made once per searcher."""
+    def _allowed_sets(self, searcher: Searcher, allow: BitSet) -> tuple[frozenset[int], Any]:
+        """Return ``allow`` (from :meth:`_allowed`) as a set, and split by segment
+        (``search_postings.split_allowed``); made once per searcher."""
         known = self._allow_sets.get(id(allow))
         if known is None or known[0] is not allow:
-            known = self._allow_sets[id(allow)] = (allow, frozenset(allow))
-        return known[1]
+            docs = frozenset(allow)
+            known = (allow, docs, split_allowed(searcher, docs))
+            self._allow_sets[id(allow)] = known
+        return known[1], known[2]
 
     def _facet_columns(self, searcher: Searcher) -> dict[str, list[Any]]:
         """Return per-document facet values for the whole index.
@@ -1219,7 +1222,10 @@ class SearchIndex:
             if sort == "relevance":
                 # Whole posting lists at once; None for query shapes it leaves to Whoosh.
                 try:
-                    scored = score_matches(searcher, query, self._allowed_set(allow))
+                    docs, split = self._allowed_sets(searcher, allow)
+                    scored = (
+                        score_matches(searcher, query, docs, split) if split is not None else None
+                    )
                 except Exception:
                     # Whoosh's collector answers the same; if the index itself is
                     # damaged, it fails too and the search says so.

@@ -39,7 +39,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
 
-__all__ = ["Scored", "score_matches"]
+__all__ = ["Scored", "score_matches", "split_allowed"]
 
 #: Terms kept per segment searcher (a few hundred bytes each) before they are forgotten.
 MAX_TERMS_KEPT = 50_000
@@ -426,24 +426,41 @@ class Scored:
         return None
 
 
-def score_matches(searcher: Any, query: Any, allowed: Collection[int]) -> Scored | None:
-    """Find and score every document in ``allowed`` matching ``query``.
-
-    :param searcher: the top-level Whoosh searcher (document numbers are its).
-    :param allowed: the document numbers that may be returned.
-    :return: the matches, or ``None`` if the query has a shape this module does not
-        evaluate (then ask Whoosh's collector).
-    """
-    scored = Scored()
+def split_allowed(searcher: Any, allowed: Collection[int]) -> dict[int, Collection[int]] | None:
+    """``allowed`` (the top searcher's document numbers) as each segment's own numbers,
+    without its deleted documents, by the segment's offset; ``None`` if a segment cannot
+    say which are deleted. Worth keeping while ``allowed`` is used again."""
+    split: dict[int, Collection[int]] = {}
     for sub, offset in searcher.leaf_searchers():
         end = offset + sub.doc_count_all()
         deleted = getattr(sub.reader(), "deleted_docs_set", None)
         if deleted is None:
             return None
         if offset == 0 and end >= searcher.doc_count_all() and not deleted:
-            within: Collection[int] = allowed
+            split[offset] = allowed
         else:
-            within = {d - offset for d in allowed if offset <= d < end}.difference(deleted)
+            split[offset] = frozenset(d - offset for d in allowed if offset <= d < end) - deleted
+    return split
+
+
+def score_matches(searcher: Any, query: Any, allowed: Collection[int],
+                  split: dict[int, Collection[int]] | None = None) -> Scored | None:
+    """Find and score every document in ``allowed`` matching ``query``.
+
+    :param searcher: the top-level Whoosh searcher (document numbers are its).
+    :param allowed: the document numbers that may be returned.
+    :param split: ``split_allowed(searcher, allowed)``, if the caller kept it.
+    :return: the matches, or ``None`` if the query has a shape this module does not
+        evaluate (then ask Whoosh's collector).
+    """
+    if split is None:
+        split = split_allowed(searcher, allowed)
+        if split is None:
+            return None
+    scored = Scored()
+    for sub, offset in searcher.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        within = split[offset]
         if not within:
             continue
         try:
