@@ -61,6 +61,9 @@ class _Leaf:
 
     def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, *,
                  positions: bool = False) -> None:
+        if info.is_inlined():
+            # Whoosh's default codec never inlines postings (inlinelimit=1: none below 1).
+            raise Unsupported("inlined postings")
         field = segment.schema[fieldname]
         if not field.scorable:
             raise Unsupported("unscored field")
@@ -83,9 +86,6 @@ class _Leaf:
         self.ids: list[int] = []
         self.weights: list[float] = []
         self.values: list[Any] = []
-        if info.is_inlined():
-            # Whoosh's default codec never inlines postings (inlinelimit=1: none below 1).
-            raise Unsupported("inlined postings")
         self.complete = False
         self.wanted: list[int] = []
         self.extent = info.extent()
