@@ -28,13 +28,18 @@ queries and compare every hit and score.
 
 from __future__ import annotations
 
+import zlib
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
 from whoosh.filedb.structfile import BufferFile
+from whoosh.formats import Characters
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
@@ -120,14 +125,7 @@ class _Leaf:
             else:
                 skip = False
             if not skip:
-                matcher._read_ids()
-                matcher._read_weights()
-                ids.extend(matcher._ids)
-                weights.extend(matcher._weights)
-                # The postings' values (positions and characters) too: phrases check
-                # positions, and snippets mark the characters (search.py's _matched_chars).
-                matcher._read_values()
-                values.extend(matcher._values)
+                _read_block(matcher, ids, weights, values)
             below = top
             matcher._next_block()
 
@@ -142,7 +140,18 @@ class _Leaf:
 
     def positions_of(self, docnum: int) -> list[int]:
         """Where the term is in ``docnum`` (a document :meth:`docs` found)."""
-        return self.format.decode_positions(self.values[bisect_left(self.ids, docnum)])
+        value = self.values[bisect_left(self.ids, docnum)]
+        if type(self.format) is not Characters:
+            return self.format.decode_positions(value)
+        # Characters.decode_positions without its Python loop: the value is the number of
+        # occurrences (4 bytes), then a pickled list of (position - the previous one,
+        # startchar - the previous endchar, length).
+        if not value.endswith(b"."):
+            value += b"."
+        codes = loads(value[4:])
+        if len(codes) == 1:
+            return [codes[0][0]]
+        return list(accumulate([code[0] for code in codes]))
 
     def covers(self, docnum: int) -> bool:
         """Whether the blocks read are all that may hold ``docnum``."""
@@ -183,6 +192,32 @@ class _Leaf:
             # whoosh.scoring.bm25, operation for operation, so the float is the same.
             out[docnum] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
         return out
+
+
+def _read_block(matcher: W3LeafMatcher, ids: list[int], weights: list[float],
+                values: list[Any]) -> None:
+    """Append the postings of ``matcher``'s current block to the lists: what its
+    ``_read_ids``, ``_read_weights`` and ``_read_values`` give, decoded in fewer steps
+    (``accumulate`` for its Python ``delta_decode``, no per-block attributes)."""
+    data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        data = zlib.decompress(data)
+    block_ids, block_weights, block_values = loads(data)
+    count = matcher._blocklength
+    ids.extend(accumulate(block_ids))
+    if block_weights is None:
+        weights.extend(array("f", [1.0]) * count)
+    elif isinstance(block_weights, float):
+        weights.extend(array("f", [block_weights]) * count)
+    else:
+        weights.extend(block_weights)
+    size = matcher._fixedsize
+    if size is None or size < 0:
+        values.extend(block_values)
+    elif size == 0:
+        values.extend([None] * count)
+    else:
+        values.extend(block_values[i:i + size] for i in range(0, len(block_values), size))
 
 
 class _Node:
