@@ -33,6 +33,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from itertools import accumulate
+from math import log
 from pickle import loads
 from typing import Any
 
@@ -64,8 +65,8 @@ class _Leaf:
         "postfile", "size", "term", "values", "wanted", "weights",
     )
 
-    def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, *,
-                 positions: bool = False) -> None:
+    def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, idf: float,
+                 *, positions: bool = False) -> None:
         if info.is_inlined():
             # Whoosh's default codec never inlines postings (inlinelimit=1: none below 1).
             raise Unsupported("inlined postings")
@@ -76,7 +77,7 @@ class _Leaf:
             raise Unsupported("phrase without positions")
         # BM25FScorer's statistics: idf and average length are the whole index's.
         top, weighting, sub = segment.top, segment.weighting, segment.sub
-        self.idf = top.idf(fieldname, btext)
+        self.idf = idf
         self.avgfl = top.avg_field_length(fieldname) or 1
         self.B = weighting._field_B.get(fieldname, weighting.B)
         self.K1 = weighting.K1
@@ -359,11 +360,36 @@ class _Segment:
             self._infos.clear()
         #: Every term's postings read for the query, by (fieldname, term bytes).
         self.leaves: dict[tuple[str, bytes], _Leaf] = {}
+        #: The index's segments (this one among them), for the index's document frequencies.
+        self.family: list[_Segment] = [self]
 
-    def leaf(self, fieldname: str, btext: bytes, info: Any, *, positions: bool = False) -> _Leaf:
-        leaf = _Leaf(self, fieldname, btext, info, positions=positions)
+    def leaf(self, fieldname: str, text: Any, *, positions: bool = False) -> _Leaf | None:
+        """The term's postings in this segment, or ``None`` where it has none."""
+        found = self.term(fieldname, text)
+        if found is None:
+            return None
+        btext, info = found
+        leaf = _Leaf(self, fieldname, btext, info, self.idf(fieldname, text, btext),
+                     positions=positions)
         self.leaves.setdefault((fieldname, btext), leaf)
         return leaf
+
+    def idf(self, fieldname: str, text: Any, btext: bytes) -> float:
+        """``top.idf(fieldname, btext)``, from the terms looked up in each segment instead of
+        looking them up again (``WeightingModel.idf`` over ``MultiReader.doc_frequency``'s sum,
+        kept in the searcher's own cache of them)."""
+        cache = self.top._idf_cache
+        key = (fieldname, btext)
+        idf = cache.get(key)
+        if idf is None:
+            frequency = 0
+            for segment in self.family:
+                found = segment.term(fieldname, text)
+                if found is not None:
+                    frequency += found[1].doc_frequency()
+            idf = log(self.top.doc_count_all() / (frequency + 1)) + 1
+            cache[key] = idf
+        return idf
 
     def term(self, fieldname: str, text: Any) -> tuple[bytes, Any] | None:
         """The term's bytes and ``TermInfo``, or ``None`` where Whoosh's ``Term`` matches
@@ -403,10 +429,10 @@ class _Segment:
         if kind is wq.Term:  # whoosh.query.Term.matcher
             if q.minquality:
                 raise Unsupported("minquality")
-            found = self.term(q.fieldname, q.text)
-            if found is None:
+            leaf = self.leaf(q.fieldname, q.text)
+            if leaf is None:
                 return _Nothing()
-            node: _Node = _Term(self.leaf(q.fieldname, *found))
+            node: _Node = _Term(leaf)
         elif kind is wq.Or or kind is wq.And:  # CompoundQuery.matcher, DefaultOr, And
             if kind is wq.Or and (q.scale or q.minmatch):
                 raise Unsupported("Or with scale or minmatch")
@@ -428,10 +454,10 @@ class _Segment:
                 return _Nothing()
             leaves = []
             for word in q.words:
-                found = self.term(q.fieldname, word)
-                if found is None:
+                leaf = self.leaf(q.fieldname, word, positions=True)
+                if leaf is None:
                     return _Nothing()
-                leaves.append(self.leaf(q.fieldname, *found, positions=True))
+                leaves.append(leaf)
             terms = make_binary_tree(_Intersection, [_Term(leaf) for leaf in leaves])
             node = _Phrase(leaves, terms)
         else:
@@ -493,13 +519,18 @@ def score_matches(searcher: Any, query: Any, allowed: Collection[int],
         if split is None:
             return None
     scored = Scored()
-    for sub, offset in searcher.leaf_searchers():
-        end = offset + sub.doc_count_all()
+    try:
+        segments = [(_Segment(searcher, sub), offset) for sub, offset in searcher.leaf_searchers()]
+    except Unsupported:
+        return None
+    family = [segment for segment, _offset in segments]
+    for segment, offset in segments:
+        segment.family = family
+        end = offset + segment.sub.doc_count_all()
         within = split[offset]
         if not within:
             continue
         try:
-            segment = _Segment(searcher, sub)
             root = segment.node(query)
         except Unsupported:
             return None
