@@ -31,7 +31,7 @@ from __future__ import annotations
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from itertools import accumulate
 from math import log
 from pickle import loads
@@ -44,6 +44,8 @@ from whoosh.formats import Characters
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
+
+from .search_codec import LIF_BLOCK, CharacterValues, read_block
 
 __all__ = ["Scored", "score_matches", "split_allowed"]
 
@@ -62,7 +64,7 @@ class _Leaf:
 
     __slots__ = (
         "B", "K1", "avgfl", "complete", "dfl", "extent", "format", "idf", "ids", "lengths",
-        "postfile", "size", "term", "values", "wanted", "weights",
+        "postfile", "size", "term", "value_blocks", "value_starts", "wanted", "weights",
     )
 
     def __init__(self, segment: _Segment, fieldname: str, btext: bytes, info: Any, idf: float,
@@ -91,7 +93,10 @@ class _Leaf:
         self.postfile = segment.postfile
         self.ids: list[int] = []
         self.weights: list[float] = []
-        self.values: list[Any] = []
+        #: The values (positions and characters) of the blocks read, block by block: a
+        #: block's sequence, and the index in :attr:`ids` of its first posting.
+        self.value_blocks: list[Sequence[Any]] = []
+        self.value_starts: list[int] = []
         self.complete = False
         self.wanted: list[int] = []
         self.extent = info.extent()
@@ -114,7 +119,7 @@ class _Leaf:
             BufferFile(self.postfile.get(offset, length)), 0, length, self.format,
             term=self.term,
         )
-        ids, weights, values = self.ids, self.weights, self.values
+        ids, weights = self.ids, self.weights
         below = -1  # every id in the current block is above this (the last block's max)
         while matcher.is_active():
             top = matcher._maxid
@@ -126,7 +131,13 @@ class _Leaf:
             else:
                 skip = False
             if not skip:
-                _read_block(matcher, ids, weights, values)
+                block_ids, block_weights, block_values = _read_block(matcher)
+                # The values (positions and characters) too: phrases check positions, and
+                # snippets mark the characters (search.py's _matched_chars).
+                self.value_starts.append(len(ids))
+                self.value_blocks.append(block_values)
+                ids.extend(block_ids)
+                weights.extend(block_weights)
             below = top
             matcher._next_block()
 
@@ -139,9 +150,22 @@ class _Leaf:
             self.read()
         return set(self.ids).intersection(within)
 
+    def _value(self, i: int) -> tuple[Sequence[Any], int]:
+        """The values of the block holding posting ``i``, and its index there."""
+        block = bisect_right(self.value_starts, i) - 1
+        return self.value_blocks[block], i - self.value_starts[block]
+
     def positions_of(self, docnum: int) -> list[int]:
         """Where the term is in ``docnum`` (a document :meth:`docs` found)."""
-        value = self.values[bisect_left(self.ids, docnum)]
+        # _value, inlined: a phrase asks this of every candidate.
+        i = bisect_left(self.ids, docnum)
+        starts = self.value_starts
+        block = bisect_right(starts, i) - 1
+        values = self.value_blocks[block]
+        i -= starts[block]
+        if type(values) is CharacterValues:
+            return values.positions(i)
+        value = values[i]
         if type(self.format) is not Characters:
             return self.format.decode_positions(value)
         # Characters.decode_positions without its Python loop: the value is the number of
@@ -165,7 +189,12 @@ class _Leaf:
         """``(position, startchar, endchar)`` of each occurrence in ``docnum`` (which
         :meth:`covers`), or none."""
         i = self.index(docnum)
-        return [] if i is None else self.format.decode_characters(self.values[i])
+        if i is None:
+            return []
+        values, i = self._value(i)
+        if type(values) is CharacterValues:
+            return values.characters(i)
+        return self.format.decode_characters(values[i])
 
     def index(self, docnum: int) -> int | None:
         """The index of ``docnum`` in :attr:`ids`, or ``None``."""
@@ -195,30 +224,34 @@ class _Leaf:
         return out
 
 
-def _read_block(matcher: W3LeafMatcher, ids: list[int], weights: list[float],
-                values: list[Any]) -> None:
-    """Append the postings of ``matcher``'s current block to the lists: what its
-    ``_read_ids``, ``_read_weights`` and ``_read_values`` give, decoded in fewer steps
-    (``accumulate`` for its Python ``delta_decode``, no per-block attributes)."""
+def _read_block(matcher: W3LeafMatcher) -> tuple[Iterable[int], Iterable[float],
+                                                  Sequence[Any]]:
+    """The ids, weights and values of ``matcher``'s current block: what its ``_read_ids``,
+    ``_read_weights`` and ``_read_values`` give, for a block of LIF's codec (arrays) or of
+    Whoosh's (decoded in fewer steps: ``accumulate`` for its Python ``delta_decode``, no
+    per-block attributes)."""
+    if matcher._compression == LIF_BLOCK:
+        return read_block(matcher)
     data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
     if matcher._compression:
         data = zlib.decompress(data)
     block_ids, block_weights, block_values = loads(data)
     count = matcher._blocklength
-    ids.extend(accumulate(block_ids))
+    ids = accumulate(block_ids)
     if block_weights is None:
-        weights.extend(array("f", [1.0]) * count)
+        weights = array("f", [1.0]) * count
     elif isinstance(block_weights, float):
-        weights.extend(array("f", [block_weights]) * count)
+        weights = array("f", [block_weights]) * count
     else:
-        weights.extend(block_weights)
+        weights = block_weights
     size = matcher._fixedsize
     if size is None or size < 0:
-        values.extend(block_values)
+        values = block_values
     elif size == 0:
-        values.extend([None] * count)
+        values = (None,) * count
     else:
-        values.extend(block_values[i:i + size] for i in range(0, len(block_values), size))
+        values = tuple(block_values[i:i + size] for i in range(0, len(block_values), size))
+    return ids, weights, values
 
 
 class _Node:
@@ -320,7 +353,20 @@ class _Phrase(_Node):
     def docs(self, within: Collection[int]) -> set[int]:
         first, rest = self.leaves[0], self.leaves[1:]
         found = set()
-        for docnum in self.terms.docs(within):
+        candidates = self.terms.docs(within)
+        if len(rest) == 1:  # two words, the usual phrase: the same test, in fewer steps
+            second = rest[0]
+            for docnum in candidates:
+                after = second.positions_of(docnum)
+                before = first.positions_of(docnum)
+                if len(after) == 1:
+                    if after[0] - 1 in before:
+                        found.add(docnum)
+                elif any(p - 1 in before for p in after):
+                    found.add(docnum)
+            self.found = found
+            return found
+        for docnum in candidates:
             following = [set(leaf.positions_of(docnum)) for leaf in rest]
             if any(
                 all(p + k in positions for k, positions in enumerate(following, 1))

@@ -19,6 +19,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 import lif.search
 from lif import search_postings
 from lif.search import SearchIndex
+from lif.search_codec import LIF_BLOCK
 
 from .test_search import make_doc
 
@@ -155,20 +156,54 @@ def _block_compression(index: SearchIndex) -> set[int]:
     return levels
 
 
-def test_compressed_blocks_of_older_indexes_rank_the_same(
+def test_blocks_of_older_indexes_rank_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Indexes written before posting blocks were left uncompressed (Whoosh's default
-    # codec: zlib), alone and beside a segment written now.
+    # Segments written by Whoosh's own codec, compressed (its default) and not, beside one
+    # of LIF's.
     index = SearchIndex(tmp_path / "index")
-    docs = _docs(400, seed=4)
+    docs = _docs(450, seed=4)
     monkeypatch.setattr(lif.search, "_codec", W3Codec)
     index.rebuild(docs[:300])
-    assert _block_compression(index) == {3}
+    monkeypatch.setattr(lif.search, "_codec", lambda: W3Codec(compression=0))
+    index.update(docs[300:400])
     monkeypatch.undo()
-    index.update(docs[300:])
-    assert _block_compression(index) == {0, 3}
+    index.update(docs[400:])
+    assert _block_compression(index) == {3, 0, LIF_BLOCK}
     _compare(index, monkeypatch, _rare_queries(docs))
+
+
+def _everything(index: SearchIndex, queries: list[str]) -> list[Any]:
+    out: list[Any] = [_all_hits(index, q) for q in queries]
+    out += [[(hit.id, hit.snippet) for hit in index.search(q, PRINCIPALS, sort="date").hits]
+            for q in queries[:20]]
+    out += [[(hit.id, hit.score) for hit in index.more_like_this(f"d{i}", PRINCIPALS)]
+            for i in range(0, 60, 7)]
+    return out
+
+
+def test_lif_blocks_answer_as_whoosh_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same documents written by LIF's codec and by Whoosh's: every query, through the
+    # fast path and through Whoosh's own matchers (which read LIF's blocks through
+    # lif.search_codec.LeafMatcher), answers the same. Whoosh's side is the reference.
+    docs = _docs(400, seed=5)
+    mine = SearchIndex(tmp_path / "lif")
+    mine.rebuild(docs)
+    monkeypatch.setattr(lif.search, "_codec", W3Codec)
+    theirs = SearchIndex(tmp_path / "whoosh")
+    theirs.rebuild(docs)
+    assert _block_compression(mine) == {LIF_BLOCK}
+    assert _block_compression(theirs) == {3}
+    queries = _queries(seed=6) + _rare_queries(docs) + [
+        "bab*", "baby NOT school", "title:baby", '"baby school"~3', "type:audit baby",
+        "school OR rare13", '"mother father" NOT fire', "interpret*", "",
+    ]
+    expected = _everything(theirs, queries)
+    assert _everything(mine, queries) == expected
+    monkeypatch.setattr(lif.search, "score_matches", lambda *args: None)
+    assert _everything(mine, queries) == expected
 
 
 def test_other_shapes_are_left_to_whoosh(tmp_path: Path) -> None:
@@ -195,3 +230,77 @@ def test_a_failure_of_the_fast_path_falls_back_to_whoosh(
     monkeypatch.setattr(search_postings._Leaf, "read", broken)
     assert _all_hits(index, "baby fire") == expected
     assert "asking Whoosh" in caplog.text
+
+
+def _postings(writer: Any, format_: Any, postings: list[tuple[int, float, bytes]]) -> list[Any]:
+    from io import BytesIO
+
+    from whoosh.codec.whoosh3 import W3TermInfo
+    from whoosh.filedb.structfile import BufferFile, StructFile
+
+    out = StructFile(BytesIO())
+    out.write(b"head")  # a posting list does not start at 0
+    postings_writer = writer.postings_writer(out)
+    postings_writer.start_postings(format_, W3TermInfo())
+    for docnum, weight, value in postings:
+        postings_writer.add_posting(docnum, weight, value, 7)
+    offset, length = postings_writer.finish_postings().extent()
+    data = out.file.getvalue()
+    matcher = writer.postings_reader(BufferFile(data), _Extent(offset, length), format_)
+    read = []
+    while matcher.is_active():
+        read.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return read
+
+
+class _Extent:
+    def __init__(self, offset: int, length: int) -> None:
+        self._extent = (offset, length)
+
+    def is_inlined(self) -> bool:
+        return False
+
+    def extent(self) -> tuple[int, int]:
+        return self._extent
+
+
+@pytest.mark.parametrize("kind", ["characters", "positions", "frequency", "existence"])
+def test_lif_blocks_give_whoosh_the_postings_it_wrote(kind: str) -> None:
+    from whoosh import formats
+    from whoosh.system import pack_uint
+
+    from lif.search_codec import LifCodec
+
+    rng = random.Random(kind)
+    format_ = {"characters": formats.Characters(), "positions": formats.Positions(),
+               "frequency": formats.Frequency(), "existence": formats.Existence()}[kind]
+    postings = []
+    for docnum in sorted(rng.sample(range(5000), 300)):
+        at = sorted(rng.sample(range(400), rng.randint(1, 4)))
+        if kind == "characters":
+            # Occurrences that overlap (a start before the previous end) included.
+            value = format_.encode([(p, p * 6 - rng.randint(0, 9) + 9, p * 6 + 14) for p in at])
+        elif kind == "positions":
+            value = format_.encode(at)
+        elif kind == "frequency":
+            value = pack_uint(len(at))
+        else:
+            value = b""
+        postings.append((docnum, rng.choice([1.0, 2.0, 0.5 * len(at)]), value))
+    mine = _postings(LifCodec(), format_, postings)
+    theirs = _postings(W3Codec(), format_, postings)
+    assert mine == theirs
+    # Whoosh gives None for a format without values.
+    assert [(d, v) for d, _w, v in mine] == [(d, v or None) for d, _w, v in postings]
+
+
+def test_lif_blocks_are_little_endian_whatever_the_machine() -> None:
+    import struct
+
+    from whoosh import formats
+
+    from lif.search_codec import encode_block
+
+    data = encode_block([1, 258], [1.0, 2.5], [], formats.Existence())
+    assert data[5:] == struct.pack("<II", 1, 258) + struct.pack("<ff", 1.0, 2.5)
