@@ -43,6 +43,7 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3LeafMatcher,
+    W3PerDocReader,
     W3PostingsWriter,
 )
 from whoosh.formats import Characters, Format
@@ -247,8 +248,26 @@ class LeafMatcher(W3LeafMatcher):
         self._values = self._data[2]
 
 
+class PerDocReader(W3PerDocReader):
+    """``W3PerDocReader`` that remembers which fields have no length column.
+
+    Whoosh asks for a field length for every posting it writes, and for a field without
+    lengths (IDs, keywords, the spelling fields) its reader looked for the column file again
+    each time: an ``os.stat`` per posting, a fifth of a build's time.
+    """
+
+    def _cached_reader(self, fieldname: str, column: Any) -> Any:
+        reader = super()._cached_reader(fieldname, column)
+        if reader is None:
+            self._readers[fieldname] = None  # a segment's files never change
+        return reader
+
+
 class LifCodec(W3Codec):
     """Whoosh's W3 codec with :class:`PostingsWriter`'s blocks (vectors keep Whoosh's)."""
+
+    def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
+        return PerDocReader(storage, segment)
 
     def __init__(self, blocklimit: int = 128, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=0, inlinelimit=inlinelimit)

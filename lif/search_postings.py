@@ -91,8 +91,8 @@ class _Leaf:
         self.format = field.format
         self.term = (fieldname, btext)
         self.postfile = segment.postfile
-        self.ids: list[int] = []
-        self.weights: list[float] = []
+        self.ids = array("I")  # arrays: a block of LIF's codec is added in one copy
+        self.weights = array("f")
         #: The values (positions and characters) of the blocks read, block by block: a
         #: block's sequence, and the index in :attr:`ids` of its first posting.
         self.value_blocks: list[Sequence[Any]] = []
