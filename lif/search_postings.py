@@ -556,6 +556,25 @@ class Scored:
                 return leaf.characters_of(docnum - offset)
         return None
 
+    def read_characters(
+        self, offset: int, fieldname: str, btext: bytes, docnums: list[int]
+    ) -> dict[int, list[tuple[int, int, int]]] | None:
+        """:meth:`characters` of ``docnums`` (the segment at ``offset``'s own numbers, sorted)
+        where the query's postings did not hold them: the blocks that may hold them are read
+        now (Whoosh's matcher would skip to each with many small reads). ``None`` if that
+        segment was not searched or the term is one this module does not read."""
+        segment = next((seg for start, _end, seg in self._segments if start == offset), None)
+        if segment is None:
+            return None
+        try:
+            leaf = segment.leaf(fieldname, btext.decode("utf-8"))
+        except (Unsupported, UnicodeDecodeError):
+            return None
+        if leaf is None:
+            return {docnum: [] for docnum in docnums}
+        leaf.read(docnums)
+        return {docnum: leaf.characters_of(docnum) for docnum in docnums}
+
 
 def split_allowed(searcher: Any, allowed: Collection[int]) -> dict[int, Collection[int]] | None:
     """``allowed`` (the top searcher's document numbers) as each segment's own numbers,

@@ -560,15 +560,20 @@ def test_plain_words_are_parsed_as_the_query_parser_would() -> None:
     ]
     rng = random.Random(7)
     built = 0
-    for _ in range(2000):
+    phrases = 0
+    for _ in range(3000):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 9)))
+        if rng.random() < 0.3:  # a phrase
+            text = f'"{text}"'
         direct = parser._words_only(text)
         if direct is None:  # operators, apostrophes or too many words: the parser's job
             continue
         built += 1
+        phrases += text.startswith('"')
         parsed = _tame(parser._parser.parse(text)).normalize()
         assert direct == parsed and repr(direct) == repr(parsed), text
-    assert built > 500
+    assert built > 700 and phrases > 300
     assert parser._words_only("bruising AND babies") is None
-    assert parser._words_only('"start again"') is None
+    assert parser._words_only('"start again" syndrome') is None
+    assert parser._words_only('"start again') is None
     assert parser._words_only("type:audit neglect") is None
