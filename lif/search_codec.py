@@ -17,7 +17,7 @@ matching itself is done with sets (``lif/search_postings.py``).
 
 All little-endian. :class:`LeafMatcher` gives Whoosh what its own matcher gives (a
 ``Characters`` value is pickled again, as ``Characters.encode`` would, when Whoosh asks for
-it), so every Whoosh feature works on these segments, and :func:`read_block` gives
+it), so every Whoosh feature works on these segments, and :func:`decode_block` gives
 ``lif/search_postings.py`` the arrays themselves.
 
 A block says which kind it is in the header's "compression" slot (:data:`LIF_BLOCK`): Whoosh's

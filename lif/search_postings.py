@@ -28,29 +28,31 @@ queries and compare every hit and score.
 
 from __future__ import annotations
 
+import pickle
+import struct
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from io import BytesIO
 from itertools import accumulate
 from math import log
-from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
-from whoosh.filedb.structfile import BufferFile
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.formats import Characters
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util import make_binary_tree, make_weighted_tree
 
-from .search_codec import LIF_BLOCK, CharacterValues, read_block
+from .search_codec import LIF_BLOCK, CharacterValues, decode_block
 
 __all__ = ["Scored", "score_matches", "split_allowed"]
 
 #: Terms kept per segment searcher (a few hundred bytes each) before they are forgotten.
 MAX_TERMS_KEPT = 50_000
+_BLOCK_SIZE = struct.Struct("!i")  # StructFile.write_int
 
 
 class Unsupported(Exception):
@@ -115,14 +117,11 @@ class _Leaf:
             (length,) = length
         # The whole posting list in one read: Whoosh reads each block's header with many
         # small reads of the segment file.
-        matcher = W3LeafMatcher(
-            BufferFile(self.postfile.get(offset, length)), 0, length, self.format,
-            term=self.term,
-        )
+        data = self.postfile.get(offset, length)
+        fixedsize = self.format.fixed_value_size()
         ids, weights = self.ids, self.weights
         below = -1  # every id in the current block is above this (the last block's max)
-        while matcher.is_active():
-            top = matcher._maxid
+        for count, top, compression, start, end in _blocks(data):
             if wanted is not None:
                 i = bisect_right(wanted, below)
                 if i == len(wanted):
@@ -131,7 +130,8 @@ class _Leaf:
             else:
                 skip = False
             if not skip:
-                block_ids, block_weights, block_values = _read_block(matcher)
+                block_ids, block_weights, block_values = _decode(
+                    data, start, end, count, compression, fixedsize)
                 # The values (positions and characters) too: phrases check positions, and
                 # snippets mark the characters (search.py's _matched_chars).
                 self.value_starts.append(len(ids))
@@ -139,7 +139,6 @@ class _Leaf:
                 ids.extend(block_ids)
                 weights.extend(block_weights)
             below = top
-            matcher._next_block()
 
     def docs(self, within: Collection[int]) -> set[int]:
         """The documents of ``within`` that have the term."""
@@ -173,7 +172,7 @@ class _Leaf:
         # startchar - the previous endchar, length).
         if not value.endswith(b"."):
             value += b"."
-        codes = loads(value[4:])
+        codes = pickle.loads(value[4:])
         if len(codes) == 1:
             return [codes[0][0]]
         return list(accumulate([code[0] for code in codes]))
@@ -249,19 +248,37 @@ class _Leaf:
         return out
 
 
-def _read_block(matcher: W3LeafMatcher) -> tuple[Iterable[int], Iterable[float],
-                                                  Sequence[Any]]:
-    """The ids, weights and values of ``matcher``'s current block: what its ``_read_ids``,
-    ``_read_weights`` and ``_read_values`` give, for a block of LIF's codec (arrays) or of
-    Whoosh's (decoded in fewer steps: ``accumulate`` for its Python ``delta_decode``, no
-    per-block attributes)."""
-    if matcher._compression == LIF_BLOCK:
-        return read_block(matcher)
-    data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
-    if matcher._compression:
-        data = zlib.decompress(data)
-    block_ids, block_weights, block_values = loads(data)
-    count = matcher._blocklength
+def _blocks(data: bytes) -> Iterator[tuple[int, int, int, int, int]]:
+    """``(postings, last id, compression, data start, data end)`` of each block of a posting
+    list (Whoosh's W3 layout: a magic number, then per block its length, negative for the
+    last, a pickled header and the data), as ``W3LeafMatcher._goto`` reads them."""
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise RuntimeError(f"not a posting list: {data[:4]!r}")
+    stream = BytesIO(data)
+    at = 4
+    while True:
+        (size,) = _BLOCK_SIZE.unpack_from(data, at)
+        stream.seek(at + 4)
+        count, top, _weight, compression, _shortest, _longest = pickle.load(stream)
+        end = at + 4 + abs(size)
+        yield count, top, compression, stream.tell(), end
+        if size < 0:
+            return
+        at = end
+
+
+def _decode(data: bytes, start: int, end: int, count: int, compression: int,
+            fixedsize: int | None) -> tuple[Iterable[int], Iterable[float], Sequence[Any]]:
+    """The ids, weights and values of the block at ``data[start:end]``: what
+    ``W3LeafMatcher``'s ``_read_ids``, ``_read_weights`` and ``_read_values`` give, for a
+    block of LIF's codec (arrays) or of Whoosh's (decoded in fewer steps: ``accumulate``
+    for its Python ``delta_decode``)."""
+    if compression == LIF_BLOCK:
+        return decode_block(memoryview(data)[start:end], count, fixedsize)
+    block = data[start:end]
+    if compression:
+        block = zlib.decompress(block)
+    block_ids, block_weights, block_values = pickle.loads(block)
     ids = accumulate(block_ids)
     if block_weights is None:
         weights = array("f", [1.0]) * count
@@ -269,13 +286,13 @@ def _read_block(matcher: W3LeafMatcher) -> tuple[Iterable[int], Iterable[float],
         weights = array("f", [block_weights]) * count
     else:
         weights = block_weights
-    size = matcher._fixedsize
-    if size is None or size < 0:
+    if fixedsize is None or fixedsize < 0:
         values = block_values
-    elif size == 0:
+    elif fixedsize == 0:
         values = (None,) * count
     else:
-        values = tuple(block_values[i:i + size] for i in range(0, len(block_values), size))
+        values = tuple(block_values[i:i + fixedsize]
+                       for i in range(0, len(block_values), fixedsize))
     return ids, weights, values
 
 
