@@ -183,20 +183,28 @@ class _Leaf:
         ids, starts, blocks = self.ids, self.value_starts, self.value_blocks
         last = len(starts) - 1
         block = 0
+        current = None  # the block's values, and (for Characters) their arrays
+        chars = False
+        base = 0
+        at: list[int] = []
+        counts = numbers = array("i")
         out = []
         for docnum in docnums:
             i = bisect_left(ids, docnum)
             while block < last and starts[block + 1] <= i:
                 block += 1
             values = blocks[block]
-            if type(values) is not CharacterValues:
+            if values is not current:
+                current, base = values, starts[block]
+                chars = type(values) is CharacterValues
+                if chars:
+                    at, counts, numbers = values.starts, values.counts, values.numbers
+            if not chars:
                 out.append(self.positions_of(docnum))
                 continue
-            i -= starts[block]
-            at = values.starts
+            i -= base
             start = 3 * at[i]
-            numbers = values.numbers
-            if values.counts[i] == 1:
+            if counts[i] == 1:
                 out.append([numbers[start]])
             else:
                 out.append(list(accumulate(numbers[start:3 * at[i + 1]:3])))
