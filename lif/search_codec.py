@@ -223,29 +223,29 @@ class LeafMatcher(W3LeafMatcher):
             return
         self._data = read_block(self)
 
-    def _read_ids(self) -> None:
-        if self._compression != LIF_BLOCK:
-            super()._read_ids()
-            return
+    def _part(self, index: int) -> Any:
+        """Part ``index`` (ids, weights, values) of the current block of this codec."""
         if self._data is None:
             self._read_data()
-        self._ids = self._data[0]
+        return self._data[index]
+
+    def _read_ids(self) -> None:
+        if self._compression == LIF_BLOCK:
+            self._ids = self._part(0)
+        else:
+            super()._read_ids()
 
     def _read_weights(self) -> None:
-        if self._compression != LIF_BLOCK:
+        if self._compression == LIF_BLOCK:
+            self._weights = self._part(1)
+        else:
             super()._read_weights()
-            return
-        if self._data is None:
-            self._read_data()
-        self._weights = self._data[1]
 
     def _read_values(self) -> None:
-        if self._compression != LIF_BLOCK:
+        if self._compression == LIF_BLOCK:
+            self._values = self._part(2)
+        else:
             super()._read_values()
-            return
-        if self._data is None:
-            self._read_data()
-        self._values = self._data[2]
 
 
 class PerDocReader(W3PerDocReader):
