@@ -10,6 +10,7 @@ deleted documents.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,23 @@ def test_blocks_of_older_indexes_rank_the_same(
     monkeypatch.undo()
     index.update(docs[400:])
     assert _block_compression(index) == {3, 0, LIF_BLOCK}
+    _compare(index, monkeypatch, _rare_queries(docs))
+    # Merged into one segment (as Whoosh merges small ones on a commit): every posting read
+    # through the codec's matcher and written again as LIF's blocks. The same documents
+    # match, with the same snippets (scores move: merged field lengths are re-summed, and
+    # with the order, which term is numbered first in the marks).
+    def matched(q: str) -> list[tuple[str, str]]:
+        return sorted((hit, re.sub(r" term\d+", "", snippet))
+                      for hit, _score, snippet in _all_hits(index, q)[1])
+
+    queries = _queries(seed=3)
+    before = [matched(q) for q in queries]
+    writer = lif.search._open_index(str(index.path)).writer(codec=lif.search._codec())
+    writer.commit(optimize=True)
+    index.update([])  # a new searcher
+    assert _block_compression(index) == {LIF_BLOCK}
+    assert len(index._current_searcher().leaf_searchers()) == 1
+    assert [matched(q) for q in queries] == before
     _compare(index, monkeypatch, _rare_queries(docs))
 
 
