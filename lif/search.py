@@ -1,7 +1,7 @@
 """Full-text search over LIF records, backed by Whoosh.
 
-This and its helper :mod:`lif.search_postings` are the only modules that
-import :mod:`whoosh`. Callers hand it plain
+This and its helpers :mod:`lif.search_postings` and :mod:`lif.search_codec`
+are the only modules that import :mod:`whoosh`. Callers hand it plain
 dicts (flattening model objects into those dicts happens elsewhere) and get
 plain dataclasses back, so the backend can be replaced without touching views.
 
@@ -637,46 +637,38 @@ def _matched_chars(
                 continue
             reader = sub.reader()
             for btext in by_field.get(fieldname, ()):
+                where = None if known is None else known.characters(
+                    offset, fieldname, btext, local)
+                if where is None:
+                    where = _characters_by_whoosh(reader, fieldname, btext, local)
                 word = btext.decode("utf-8")
-                unknown = local
-                if known is not None:
-                    unknown = []
-                    for docnum in local:
-                        chars = known.characters(docnum + offset, fieldname, btext)
-                        if chars is None:
-                            unknown.append(docnum)
-                        elif chars:
-                            found[docnum + offset].setdefault(fieldname, []).extend(
-                                Token(text=word, pos=pos, startchar=startchar, endchar=endchar)
-                                for pos, startchar, endchar in chars
-                            )
-                    if not unknown:
-                        continue
-                    more = known.read_characters(offset, fieldname, btext, unknown)
-                    if more is not None:
-                        for docnum in unknown:
-                            if more[docnum]:
-                                found[docnum + offset].setdefault(fieldname, []).extend(
-                                    Token(text=word, pos=pos, startchar=startchar,
-                                          endchar=endchar)
-                                    for pos, startchar, endchar in more[docnum]
-                                )
-                        continue
-                try:
-                    postings = reader.postings(fieldname, btext)
-                except TermNotFound:
-                    continue
-                for docnum in unknown:
-                    if not postings.is_active():
-                        break
-                    postings.skip_to(docnum)
-                    if postings.is_active() and postings.id() == docnum:
+                for docnum, chars in where.items():
+                    if chars:
                         found[docnum + offset].setdefault(fieldname, []).extend(
                             Token(text=word, pos=pos, startchar=startchar, endchar=endchar)
-                            for pos, startchar, endchar in postings.value_as("characters")
+                            for pos, startchar, endchar in chars
                         )
         pending = [docnum for docnum in pending if not found[docnum]]
     return found
+
+
+def _characters_by_whoosh(
+    reader: Any, fieldname: str, btext: bytes, docnums: list[int]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """``(position, startchar, endchar)`` of the term in those of ``docnums`` (sorted) that
+    have it, from Whoosh's matcher (one skip per document)."""
+    try:
+        postings = reader.postings(fieldname, btext)
+    except TermNotFound:
+        return {}
+    out = {}
+    for docnum in docnums:
+        if not postings.is_active():
+            break
+        postings.skip_to(docnum)
+        if postings.is_active() and postings.id() == docnum:
+            out[docnum] = postings.value_as("characters")
+    return out
 
 
 def _snippet(

@@ -156,12 +156,7 @@ class _Leaf:
 
     def positions_of(self, docnum: int) -> list[int]:
         """Where the term is in ``docnum`` (a document :meth:`docs` found)."""
-        # _value, inlined: a phrase asks this of every candidate.
-        i = bisect_left(self.ids, docnum)
-        starts = self.value_starts
-        block = bisect_right(starts, i) - 1
-        values = self.value_blocks[block]
-        i -= starts[block]
+        values, i = self._value(bisect_left(self.ids, docnum))
         if type(values) is CharacterValues:
             return values.positions(i)
         value = values[i]
@@ -569,36 +564,34 @@ class Scored:
         self._segments: list[tuple[int, int, _Segment]] = []
 
     def characters(
-        self, docnum: int, fieldname: str, btext: bytes
-    ) -> list[tuple[int, int, int]] | None:
-        """``(position, startchar, endchar)`` of each occurrence of the term in ``docnum``,
-        from the postings already read, or ``None`` where they were not read."""
-        for offset, end, segment in self._segments:
-            if offset <= docnum < end:
-                leaf = segment.leaves.get((fieldname, btext))
-                if leaf is None or not leaf.covers(docnum - offset):
-                    return None
-                return leaf.characters_of(docnum - offset)
-        return None
-
-    def read_characters(
         self, offset: int, fieldname: str, btext: bytes, docnums: list[int]
     ) -> dict[int, list[tuple[int, int, int]]] | None:
-        """:meth:`characters` of ``docnums`` (the segment at ``offset``'s own numbers, sorted)
-        where the query's postings did not hold them: the blocks that may hold them are read
+        """``(position, startchar, endchar)`` of each occurrence of the term in each of
+        ``docnums`` (the segment at ``offset``'s own numbers, sorted): from the postings the
+        query read where they hold the document, else from the blocks that may hold it, read
         now (Whoosh's matcher would skip to each with many small reads). ``None`` if that
         segment was not searched or the term is one this module does not read."""
         segment = next((seg for start, _end, seg in self._segments if start == offset), None)
         if segment is None:
             return None
-        try:
-            leaf = segment.leaf(fieldname, btext.decode("utf-8"))
-        except (Unsupported, UnicodeDecodeError):
-            return None
-        if leaf is None:
-            return {docnum: [] for docnum in docnums}
-        leaf.read(docnums)
-        return {docnum: leaf.characters_of(docnum) for docnum in docnums}
+        read = segment.leaves.get((fieldname, btext))
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        rest = []
+        for docnum in docnums:
+            if read is not None and read.covers(docnum):
+                out[docnum] = read.characters_of(docnum)
+            else:
+                rest.append(docnum)
+        if rest:
+            try:
+                leaf = segment.leaf(fieldname, btext.decode("utf-8"))
+            except (Unsupported, UnicodeDecodeError):
+                return None
+            if leaf is not None:
+                leaf.read(rest)
+            for docnum in rest:
+                out[docnum] = leaf.characters_of(docnum) if leaf is not None else []
+        return out
 
 
 def split_allowed(searcher: Any, allowed: Collection[int]) -> dict[int, Collection[int]] | None:
