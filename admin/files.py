@@ -33,7 +33,7 @@ def download(attachment_id):
     except NotFound:
         abort(404)
     except PermissionDenied:
-        abort(403)
+        raise  # the policy's reason, on a 403 page
     return _send(attachment, data)
 
 

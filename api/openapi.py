@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
+from lif import policy
+from lif.models import Referral
 from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
-from lif.models.referral import PERSONAL_FIELDS
 from lif.services import api_queries
 
 STRING = {"type": "string"}
@@ -242,7 +243,7 @@ def _schemas() -> dict:
             "significant_people": {"type": "array", "items": person,
                                    "description": "Personal: detail only, for those allowed."},
             "redacted": {"type": "array", "items": {"type": "string",
-                                                    "enum": list(PERSONAL_FIELDS)},
+                                                    "enum": list(policy.personal_fields(Referral))},
                          "description": "Personal fields left out of this answer."},
         }, "A referral (CIGSCR1). Children's and families' details are shown only in one "
            "referral's detail, to the Independent Chair, administrators and CIEC members of "

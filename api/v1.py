@@ -3,7 +3,7 @@
 Authentication is ``Authorization: Bearer <token>`` only (``flask --app app lif create-token
 EMAIL``); the session cookie of a signed-in browser is never looked at, which is why the
 blueprint is exempt from CSRF. Every list and item goes through the same permission rules as
-the admin (:mod:`lif.permissions`); every write goes through the same services, which record
+the admin (:mod:`lif.policy`); every write goes through the same services, which record
 it in the audit trail with the client's address. Items are serialised field by field here,
 never dumped: what a client sees is what this module names.
 
@@ -21,11 +21,11 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from config import taxonomy
 from documents.uploads import DocumentError, check_upload
-from lif import permissions, workflow
+from lif import policy, redact, workflow
 from lif.errors import Conflict, InvalidInput, LIFError
 from lif.models import Action, ActionPlan, Audit, Referral, Review
 from lif.models.action_plan import PDC_VERDICTS
-from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
+from lif.models.referral import CRITERIA, RECOMMENDATIONS
 from lif.search import SearchQueryError, SearchUnavailable
 from lif.services import api_queries, content, plans, reference, searching, users
 
@@ -447,10 +447,14 @@ def _personal(value):
 
 def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]:
     """Serialise referrals. Personal fields appear only in one referral's detail, and only
-    for those :func:`~lif.permissions.can_see_personal` allows; lists never carry them."""
+    for those the policy lets see them (``view_personal``); lists never carry them. Every
+    text passes the redactor."""
     user = _actor()
+    personal = policy.personal_fields(Referral)
     out = []
-    for referral in items:
+    for original in items:
+        redaction = redact.for_item(user, original)
+        referral = redaction.item(original)
         entry = {
             **_common(referral),
             "agency": _agency(referral.agency),
@@ -464,7 +468,7 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
             "decided_on": _iso(referral.decided_on),
             "links": _links(referral, "api_v1.get_referral", "referral"),
         }
-        shown = detail and permissions.can_see_personal(user, referral)
+        shown = detail and redaction.shows_personal
         if detail:
             entry.update({
                 "reasons": referral.reasons,
@@ -479,9 +483,9 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
                 "workflow_history": _history(referral),
             })
         if shown:
-            for name in PERSONAL_FIELDS:
+            for name in personal:
                 entry[name] = _personal(getattr(referral, name))
-        entry["redacted"] = [] if shown else list(PERSONAL_FIELDS)
+        entry["redacted"] = [] if shown else list(personal)
         out.append(entry)
     return out
 
@@ -636,7 +640,7 @@ def add_progress(item_id: str):
 def add_evidence(item_id: str):
     """Add evidence of impact, as JSON or as a multipart form with ``file`` parts."""
     action = content.get("action", item_id, _actor())
-    permissions.require_edit(_actor(), action)
+    policy.require(_actor(), "edit", action)  # before reading an upload the service refuses
     if request.mimetype == "multipart/form-data":
         unknown = sorted(set(request.form) - {"description", "measure"})
         unknown += sorted(set(request.files) - {"file"})

@@ -1,23 +1,28 @@
 """Workflows as data, in the shape of Plone's workflow definitions.
 
 Each workflow has an ``initial`` state; ``states`` name, for each state, the roles that may
-view and edit items in it; ``transitions`` name ``from`` states, the target ``to``, the
-``roles`` that may fire it, an optional ``guard`` (a named check in ``lif/guards.py``),
-``effects`` (named steps in ``lif/effects.py`` run after the change), a button ``label`` and
-whether a ``comment`` is required. ``worklists`` are Plone's review queues: the states in
-which an item waits for a role. ``admin`` may view and edit everything, but fires only the
-transitions that list it.
+``view`` and ``edit`` items in it, ``trash`` them (by default those who may edit) and, for a
+container such as a plan, ``add`` items to it. ``transitions`` name ``from`` states, the
+target ``to``, the ``roles`` that may fire it, an optional ``guard`` (a named check in
+``lif/guards.py``), ``effects`` (named steps in ``lif/effects.py`` run after the change), a
+button ``label``, whether a ``comment`` is required, and the fields the transition
+``records`` (a decision and its rationale are written with the state, by whoever may fire
+it, and by no other step). ``worklists`` are Plone's review queues: the states in which an
+item waits for a role. ``admin`` may view, edit and trash everything, but fires only the
+transitions that list it. Roles' scope (an agency, a committee) is in ``config/roles.py``.
 """
 
 ALL = ("admin", "lead", "pdc", "qaec", "ciec", "chair", "training", "viewer")
 STAFF = ("admin", "lead", "pdc", "qaec", "ciec", "chair", "training")
 
 
-def state(title, view=STAFF, edit=("admin",)):
-    return {"title": title, "view": tuple(view), "edit": tuple(edit)}
+def state(title, view=STAFF, edit=("admin",), *, trash=None, add=()):
+    return {"title": title, "view": tuple(view), "edit": tuple(edit),
+            "trash": tuple(edit if trash is None else trash), "add": tuple(add)}
 
 
-def transition(name, from_, to, roles, label, *, guard=None, effects=(), comment=False):
+def transition(name, from_, to, roles, label, *, guard=None, effects=(), comment=False,
+               records=()):
     return {
         "name": name,
         "from": tuple(from_) if isinstance(from_, list | tuple) else (from_,),
@@ -27,6 +32,7 @@ def transition(name, from_, to, roles, label, *, guard=None, effects=(), comment
         "guard": guard,
         "effects": tuple(effects),
         "comment_required": comment,
+        "records": tuple(records),
     }
 
 
@@ -94,9 +100,12 @@ ACTION_PLAN = {
     "title": "Action plan workflow",
     "initial": "draft",
     "states": {
-        "draft": state("Draft", edit=("admin", "training", "lead")),
-        "submitted": state("Submitted to Training Officer", edit=("admin", "training")),
-        "ratified": state("Ratified (PDC review every six months)", edit=("admin", "training")),
+        "draft": state("Draft", edit=("admin", "training", "lead"),
+                       add=("admin", "training", "lead", "qaec")),
+        "submitted": state("Submitted to Training Officer", edit=("admin", "training"),
+                           add=("admin", "training", "qaec")),
+        "ratified": state("Ratified (PDC review every six months)", edit=("admin", "training"),
+                          add=("admin", "training", "qaec")),
         "closed": state("Closed"),
     },
     "transitions": [
@@ -127,15 +136,21 @@ ACTION_PLAN = {
     },
 }
 
+# An action's named lead (its ``lead_email``; not necessarily a user) reads it whatever their
+# roles: they are told of it, and answer for it.
+ACTION_READERS = (*STAFF, "named_lead")
+
 ACTION = {
     "title": "Action workflow (status of one L&I action)",
     "initial": "not_started",
     "states": {
-        "not_started": state("Not started", edit=("admin", "training", "lead")),
-        "in_progress": state("In progress", edit=("admin", "training", "lead")),
-        "complete": state("Complete", edit=("admin", "training", "lead")),
-        "verified": state("Verified"),
-        "cancelled": state("Cancelled"),
+        "not_started": state("Not started", view=ACTION_READERS,
+                             edit=("admin", "training", "lead")),
+        "in_progress": state("In progress", view=ACTION_READERS,
+                             edit=("admin", "training", "lead")),
+        "complete": state("Complete", view=ACTION_READERS, edit=("admin", "training", "lead")),
+        "verified": state("Verified", view=ACTION_READERS),
+        "cancelled": state("Cancelled", view=ACTION_READERS),
     },
     "transitions": [
         transition(
@@ -203,40 +218,50 @@ AUDIT = {
     "worklists": {"qaec": ("planned", "sampling", "fieldwork", "findings")},
 }
 
-PERSONAL = ("admin", "ciec", "chair")
+PERSONAL = ("admin", "ciec", "ciec_chair", "chair")
+# The referrer follows their own referral and its outcome (not the child's details: those
+# are for the roles above, config/roles.py PERSONAL_DATA).
+REFERRAL_READERS = (*PERSONAL, "referrer")
 
 REFERRAL = {
     "title": "Referral workflow (CIEC process flowchart, steps 2-9)",
     "initial": "submitted",
     "states": {
-        "submitted": state("Submitted (CIGSCR1)", view=PERSONAL, edit=("admin", "ciec")),
-        "declined": state("Declined at intake", view=PERSONAL),
-        "accepted": state("Accepted for CIEC", view=PERSONAL, edit=("admin",)),
-        "considered": state("Considered by CIEC", view=PERSONAL, edit=("admin", "ciec")),
-        "decided": state("Decided by Independent Chair", view=PERSONAL),
-        "closed": state("Closed", view=PERSONAL),
+        "submitted": state("Submitted (CIGSCR1)", view=REFERRAL_READERS,
+                           edit=("admin", "ciec", "ciec_chair"), trash=("admin",)),
+        "declined": state("Declined at intake", view=REFERRAL_READERS),
+        "accepted": state("Accepted for CIEC", view=REFERRAL_READERS,
+                          edit=("admin", "ciec_chair"), trash=("admin",)),
+        "considered": state("Considered by CIEC", view=REFERRAL_READERS,
+                            edit=("admin", "ciec", "ciec_chair"), trash=("admin",)),
+        "decided": state("Decided by Independent Chair", view=REFERRAL_READERS),
+        "closed": state("Closed", view=REFERRAL_READERS),
     },
     "transitions": [
         transition(
-            "accept", "submitted", "accepted", ("admin", "ciec"), "Accept for next CIEC",
-            effects=("issue_information_requests", "notify_referrer"),
+            "accept", "submitted", "accepted", ("admin", "ciec_chair"),
+            "Accept for next CIEC", effects=("issue_information_requests", "notify_referrer"),
         ),
         transition(
-            "decline", "submitted", "declined", ("admin", "ciec"), "Decline", comment=True,
-            effects=("record_decline_reason", "notify_referrer"),
+            "decline", "submitted", "declined", ("admin", "ciec_chair"), "Decline",
+            comment=True, effects=("record_decline_reason", "notify_referrer"),
         ),
         transition(
-            "recommend", "accepted", "considered", ("admin", "ciec"), "Record recommendation",
-            guard="has_recommendation",
+            "recommend", "accepted", "considered", ("admin", "ciec", "ciec_chair"),
+            "Record recommendation", guard="has_recommendation",
+            records=("recommendation", "recommendation_rationale"),
         ),
         transition(
             "decide", "considered", "decided", ("admin", "chair"), "Record Chair's decision",
             guard="has_decision", effects=("record_decision", "notify_referrer"),
+            records=("chair_stance", "decision", "decision_rationale", "decided_on",
+                     "reviewers"),
         ),
         transition("close", "decided", "closed", ("admin",), "Close"),
     ],
     "worklists": {
-        "ciec": ("submitted", "accepted"),
+        "ciec_chair": ("submitted", "accepted"),
+        "ciec": ("accepted",),
         "chair": ("considered",),
         "admin": ("submitted", "decided"),
     },
@@ -246,7 +271,7 @@ INFORMATION_REQUEST = {
     "title": "Request for information (CIGINF1)",
     "initial": "issued",
     "states": {
-        "issued": state("Issued", view=PERSONAL, edit=("admin", "ciec")),
+        "issued": state("Issued", view=PERSONAL, edit=("admin", "ciec"), trash=("admin",)),
         "answered": state("Answered", view=PERSONAL, edit=("admin",)),
         "withdrawn": state("Withdrawn", view=PERSONAL),
     },
@@ -254,6 +279,7 @@ INFORMATION_REQUEST = {
         transition(
             "answer", "issued", "answered", ("admin", "ciec"), "Send response",
             guard="has_response",
+            records=("response", "key_practitioners", "responded_by", "responded_on"),
         ),
         transition("withdraw", "issued", "withdrawn", ("admin",), "Withdraw", comment=True),
     ],
@@ -285,13 +311,14 @@ MEETING = {
     "title": "Committee meeting",
     "initial": "planned",
     "states": {
-        "planned": state("Planned", edit=("admin", "ciec", "pdc", "qaec", "training", "chair")),
+        "planned": state("Planned",
+                         edit=("admin", "ciec", "ciec_chair", "pdc", "qaec", "training", "chair")),
         "held": state("Held", edit=("admin",)),
     },
     "transitions": [
         transition(
-            "hold", "planned", "held", ("admin", "ciec", "pdc", "qaec", "training", "chair"),
-            "Record as held",
+            "hold", "planned", "held",
+            ("admin", "ciec", "ciec_chair", "pdc", "qaec", "training", "chair"), "Record as held",
         ),
     ],
     "worklists": {},

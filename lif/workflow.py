@@ -15,9 +15,10 @@ from pymongo import ReturnDocument
 
 from config.workflows import WORKFLOWS
 
-from . import audit_trail, clock, effects, events, guards, permissions, versioning
+from . import audit_trail, clock, effects, events, guards, policy, versioning
 from .actors import actor_email
-from .errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
+from .edits import preview
+from .errors import Conflict, GuardFailed, InvalidInput
 from .models import WorkflowEntry
 from .models.base import Content
 
@@ -35,17 +36,6 @@ def state_title(item: Content) -> str:
     return workflow_of(item)["states"].get(item.state, {}).get("title", item.state)
 
 
-def _transition(item: Content, name: str) -> dict | None:
-    for spec in workflow_of(item)["transitions"]:
-        if spec["name"] == name:
-            return spec
-    return None
-
-
-def _may_fire(user, spec: dict, item: Content) -> bool:
-    return any(permissions.role_may_fire(user, role, item) for role in spec["roles"])
-
-
 def available_transitions(item: Content, user, now: dt.datetime | None = None) -> list[dict]:
     """The transitions ``user`` may fire on ``item`` now, each with ``blocked`` (a guard's
     reason, or ``None``) so a page can show why a button is disabled."""
@@ -53,7 +43,7 @@ def available_transitions(item: Content, user, now: dt.datetime | None = None) -
         return []
     result = []
     for spec in workflow_of(item)["transitions"]:
-        if item.state not in spec["from"] or not _may_fire(user, spec, item):
+        if not policy.allows(user, "fire", item, transition=spec["name"]):
             continue
         blocked = guards.check(spec["guard"], item, user, now or clock.now())
         result.append({**spec, "blocked": blocked})
@@ -69,29 +59,32 @@ def fire(
     now: dt.datetime | None = None,
     override: bool = False,
     base_version: int | None = None,
+    fields: dict | None = None,
 ) -> Content:
     """Fire transition ``name`` on ``item`` as ``actor`` and return the updated item.
 
     :param override: an administrator may pass a failing guard, with a comment as the
         recorded reason (e.g. retracting an SCR inside its 12-month publication window).
     :param base_version: the version the caller saw; a newer one is a conflict.
+    :param fields: values the transition records (its ``records`` in config/workflows.py,
+        such as a decision and its rationale), written with the new state in the same
+        update: both or neither.
     :raises PermissionDenied: the transition is not available to the actor from this state.
     :raises GuardFailed: the guard refuses; the message says why.
-    :raises InvalidInput: a comment is required and missing.
+    :raises InvalidInput: a comment is required and missing, or a recorded value is wrong.
     :raises Conflict: the item changed meanwhile.
     """
     now = now or clock.now()
-    spec = _transition(item, name)
-    if item.trashed or spec is None or item.state not in spec["from"]:
-        raise PermissionDenied(f"'{name}' is not possible from the state '{item.state}'.")
-    if not _may_fire(actor, spec, item):
-        raise PermissionDenied(f"You may not '{spec['label']}' this item.")
+    fields = dict(fields or {})
+    policy.require(actor, "fire", item, transition=name, fields=fields)
+    spec = policy.transition_spec(item.type_key, name)
     comment = (comment or "").strip()
     if spec["comment_required"] and not comment:
         raise InvalidInput("A comment is required for this step.", field="comment")
-    blocked = guards.check(spec["guard"], item, actor, now)
+    judged = preview(item, fields) if fields else item
+    blocked = guards.check(spec["guard"], judged, actor, now)
     if blocked:
-        if not (override and permissions.is_admin(actor)):
+        if not (override and policy.is_admin(actor)):
             raise GuardFailed(blocked)
         if not comment:
             raise InvalidInput("Give the reason for overriding the guard.", field="comment")
@@ -108,10 +101,15 @@ def fire(
         comment=comment + (f" [guard overridden: {blocked}]" if blocked else ""),
     )
     model = type(item)
+    recorded_changes = (versioning.changed_fields(versioning.snapshot(item),
+                                                  versioning.snapshot(judged)) if fields else {})
+    recorded = {model._fields[key].db_field: value
+                for key, value in judged.to_mongo().items() if key in _db_names(model, fields)}
     raw = model._get_collection().find_one_and_update(
         {"_id": item.pk, "state": item.state, "version": expected},
         {
-            "$set": {"state": spec["to"], "modified_at": now, "modified_by": actor_email(actor)},
+            "$set": {**recorded, "state": spec["to"], "modified_at": now,
+                     "modified_by": actor_email(actor)},
             "$push": {"workflow_history": entry.to_mongo()},
             "$inc": {"version": 1},
         },
@@ -130,7 +128,7 @@ def fire(
         "transition",
         actor,
         item,
-        changes={"state": [entry.from_state, entry.to_state]},
+        changes={**recorded_changes, "state": [entry.from_state, entry.to_state]},
         detail=f"{name}" + (f": {entry.comment}" if entry.comment else ""),
         at=now,
     )
@@ -138,6 +136,10 @@ def fire(
         effects.run(effect, item, actor, now)
     events.content_changed.send(item)
     return item
+
+
+def _db_names(model, fields: dict) -> set[str]:
+    return {model._fields[name].db_field for name in fields}
 
 
 def worklist_states(role: str) -> dict[str, tuple[str, ...]]:

@@ -34,8 +34,7 @@ def attach_review_pack(review: PDCReview) -> None:
     except Exception:  # noqa: BLE001 - the pack is ours; its text only feeds search
         text = ""
     media_type = getattr(writers, "DOCX_MEDIA_TYPE", DOCX)
-    attachment = attachments.add(review, name, data, media_type, text, SYSTEM,
-                                 check_permission=False)
+    attachment = attachments.add(review, name, data, media_type, text, SYSTEM)
     PDCReview.objects(pk=review.pk).update_one(set__pack_attachment=attachment.pk)
 
 

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import taxonomy
-from lif import permissions
+from lif import policy
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import PLAN_KINDS
 from lif.models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
@@ -250,7 +250,7 @@ class AuditWorkView(SecureView):
         return current_user.is_authenticated
 
     def is_visible(self) -> bool:
-        return current_user.is_authenticated and permissions.can_use_menu(current_user, AREA)
+        return current_user.is_authenticated and policy.can_use_menu(current_user, AREA)
 
     # --- helpers ----------------------------------------------------------------------
     def _audit(self, audit_id):
@@ -259,17 +259,17 @@ class AuditWorkView(SecureView):
         except NotFound:
             abort(404)
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
 
     def _workspace(self, audit_id):
         """The audit, for a page of the committee's workspace (not a lead auditor's form)."""
-        if not permissions.can_use_menu(current_user, AREA):
+        if not policy.can_use_menu(current_user, AREA):
             abort(403)
         return self._audit(audit_id)
 
     def _page(self, template: str, audit, tab: str, **context):
         return self.render(
-            template, audit=audit, tab=tab, can_edit=permissions.can_edit(current_user, audit),
+            template, audit=audit, tab=tab, can_edit=policy.allows(current_user, "edit", audit),
             agency_name=reference.agency_name,
             answering=audits.answering_agencies(current_user, audit), **context,
         )
@@ -283,7 +283,7 @@ class AuditWorkView(SecureView):
     def index(self):
         return self.render(
             "audits/index.html",
-            items=audits.audits_for(current_user) if permissions.can_use_menu(
+            items=audits.audits_for(current_user) if policy.can_use_menu(
                 current_user, AREA) else [],
             outstanding=audits.my_outstanding(current_user),
             agency_name=reference.agency_name,
@@ -336,7 +336,7 @@ class AuditWorkView(SecureView):
                     raise InvalidInput("The file is too large.", field="file")
                 result = audits.import_population(audit, upload.filename, data, client_actor())
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:
@@ -356,7 +356,7 @@ class AuditWorkView(SecureView):
             try:
                 audits.add_case(audit, data, client_actor())
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:
@@ -372,7 +372,7 @@ class AuditWorkView(SecureView):
         try:
             audits.remove_case(audit, form.case_ref.data, client_actor())
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except LIFError as error:
             flash(error.message, "error")
             return redirect(url_for(".population", audit_id=audit.pk))
@@ -436,7 +436,7 @@ class AuditWorkView(SecureView):
                 draw = audits.draw_sample(audit, rule, parameters, client_actor(), seed=seed,
                                           reason=reason or "")
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:
@@ -456,7 +456,7 @@ class AuditWorkView(SecureView):
         except ValueError:
             abort(400)
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except LIFError as error:
             flash(error.message, "error")
             return redirect(url_for(".sample", audit_id=audit.pk))
@@ -472,7 +472,7 @@ class AuditWorkView(SecureView):
                 try:
                     tool = audits.create_tool(audit, form.name.data, client_actor())
                 except PermissionDenied:
-                    abort(403)
+                    raise  # the policy's reason, on a 403 page
                 except LIFError as error:
                     apply_errors(form, error)
                 else:
@@ -490,7 +490,7 @@ class AuditWorkView(SecureView):
         try:
             tool = audits.create_section11_tool(audit, client_actor())
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except LIFError as error:
             flash(error.message, "error")
             return redirect(url_for(".tools", audit_id=audit.pk))
@@ -541,7 +541,7 @@ class AuditWorkView(SecureView):
             try:
                 draft = audits.add_question(tool, self._question_data(form), client_actor())
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:
@@ -562,7 +562,7 @@ class AuditWorkView(SecureView):
                 draft = audits.update_question(tool, uid, self._question_data(form),
                                                client_actor())
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except NotFound:
                 abort(404)
             except LIFError as error:
@@ -586,7 +586,7 @@ class AuditWorkView(SecureView):
             else:
                 draft = audits.remove_question(tool, form.uid.data, client_actor())
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except NotFound:
             abort(404)
         except LIFError as error:
@@ -603,7 +603,7 @@ class AuditWorkView(SecureView):
         try:
             audits.publish_tool(tool, client_actor())
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except LIFError as error:
             flash(error.message, "error")
         else:
@@ -636,7 +636,7 @@ class AuditWorkView(SecureView):
                 tool = audits.get_tool(audit, form.tool.data)
                 created = audits.assign_tool(audit, tool, client_actor(), to=form.to.data)
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:
@@ -653,7 +653,7 @@ class AuditWorkView(SecureView):
                 assignment = audits.get_assignment(audit, form.assignment.data)
                 audits.reopen_return(assignment, client_actor(), form.reason.data)
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 flash(error.message, "error")
             else:
@@ -679,8 +679,7 @@ class AuditWorkView(SecureView):
             assignment = audits.get_assignment(audit, assignment_id)
         except NotFound:
             abort(404)
-        if not audits.may_answer_for(current_user, audit, assignment.agency):
-            abort(403)
+        policy.require(current_user, "answer_for", audit, agency=assignment.agency)
         tool = assignment.tool
         form = answer_form(tool, assignment)
         if request.method == "POST":
@@ -690,7 +689,7 @@ class AuditWorkView(SecureView):
                     audits.save_answers(assignment, answers_from(form, tool), client_actor(),
                                         submit=submit, base_version=form.base_version.data)
                 except PermissionDenied:
-                    abort(403)
+                    raise  # the policy's reason, on a 403 page
                 except LIFError as error:
                     apply_errors(form, error)
                 else:
@@ -760,7 +759,7 @@ class AuditWorkView(SecureView):
                         title=form.title.data or "",
                     )
                 except PermissionDenied:
-                    abort(403)
+                    raise  # the policy's reason, on a 403 page
                 except LIFError as error:
                     apply_errors(form, error)
                 else:
@@ -800,7 +799,7 @@ class AuditWorkView(SecureView):
             try:
                 audits.record_section11_outcome(audit, form.agency.data, data, client_actor())
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 apply_errors(form, error)
             else:

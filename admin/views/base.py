@@ -2,8 +2,11 @@
 
 Flask-Admin's mongoengine ``ModelView`` would copy every form field onto the model and save
 it; ours never does. Creation, edits, deletion (to the trash) and workflow transitions go
-through ``lif.services.content`` and ``lif.workflow``, which check permissions, take the
-optimistic lock, store versions and write the audit trail.
+through ``lif.services.content`` and ``lif.workflow``, which ask the policy, take the
+optimistic lock, store versions and write the audit trail. A refusal comes back as the
+policy's words on a 403 page (``admin/__init__.py`` renders every ``LIFError``); the views
+ask :mod:`lif.policy` only to decide which buttons and fields to show. Every value shown,
+diffed or exported passes :mod:`lif.redact` first.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     request,
     send_file,
@@ -29,13 +33,14 @@ from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload
-from lif import audit_trail, dated_pages, permissions, versioning, workflow
+from lif import audit_trail, dated_pages, policy, redact, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from lif.services import attachments, content, reference, searching
@@ -56,7 +61,7 @@ class SecureMixin:
     menu_area = "Administration"
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and permissions.can_use_menu(
+        return current_user.is_authenticated and policy.can_use_menu(
             current_user, self.menu_area
         )
 
@@ -100,6 +105,30 @@ class SecureView(SecureMixin, BaseView):
     pass
 
 
+class InheritedEndpointsClosed:
+    """Flask-Admin's model views bring endpoints that bypass LIF's services: bulk actions,
+    AJAX look-ups of references, inline list edits, and a raw GridFS file server that would
+    hand any stored file (a referral's attachment) to anyone who can open some list. LIF uses
+    none of them; each answers 404 (the url_map test in tests/integration/test_policy_doors.py
+    keeps the list complete)."""
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        abort(404)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        abort(404)
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        abort(404)
+
+    @expose("/api/file/")
+    def api_file_view(self):
+        abort(404)
+
+
 def apply_errors(form, error: LIFError) -> None:
     """Put an error's field messages next to the fields; flash what has no field."""
     placed = False
@@ -125,7 +154,7 @@ def agency_formatter(view, context, model, name):
     return names.get(value, value or "")
 
 
-class ContentView(SecureMixin, ModelView):
+class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     """A content type in the admin, with workflow, versions and the trash."""
 
     form_base_class = FlaskForm
@@ -189,9 +218,7 @@ class ContentView(SecureMixin, ModelView):
     # --- access ----------------------------------------------------------------------
     @property
     def can_create(self):  # type: ignore[override]
-        return current_user.is_authenticated and permissions.can_create(
-            current_user, self.type_key, getattr(current_user, "agency", None)
-        )
+        return policy.allows(current_user, "create", type_key=self.type_key)
 
     @property
     def can_edit(self):  # type: ignore[override]
@@ -202,7 +229,7 @@ class ContentView(SecureMixin, ModelView):
         return current_user.is_authenticated
 
     def get_query(self):
-        flt = permissions.view_filter(current_user, self.type_key)
+        flt = policy.view_filter(current_user, self.type_key)
         if flt is None:
             return self.model.objects(pk=None)
         return self.model.objects(__raw__=flt)
@@ -226,10 +253,40 @@ class ContentView(SecureMixin, ModelView):
             return content.get(self.type_key, id, current_user)
         except NotFound:
             return None
-        except PermissionDenied:
-            abort(403)
+
+    # --- what leaves: every value through the redactor ----------------------------------
+    def shown(self, model):
+        """``model`` as the signed-in person may see it (personal data withheld); made once
+        per request, however many cells of a list or an export ask."""
+        if model is None or getattr(model, "_redaction", None) is not None:
+            return model
+        made = g.setdefault("lif_shown", {})
+        key = id(model)
+        if key not in made:
+            made[key] = (model, redact.for_item(current_user, model).item(model))
+        return made[key][1]
+
+    @pass_context
+    def get_list_value(self, context, model, name):
+        return super().get_list_value(context, self.shown(model), name)
+
+    @pass_context
+    def get_detail_value(self, context, model, name):
+        return super().get_detail_value(context, self.shown(model), name)
+
+    def get_export_value(self, model, name):
+        return super().get_export_value(self.shown(model), name)
+
+    def redaction(self, item):
+        return redact.for_item(current_user, item)
 
     # --- forms -----------------------------------------------------------------------
+    def _hide_fields(self, form, item_or_type) -> None:
+        """Leave out the fields this person may not set (the policy would refuse them)."""
+        for name in policy.settable_fields(current_user, item_or_type) or ():
+            if name in form._fields:
+                delattr(form, name)
+
     def _fill_choices(self, form) -> None:
         if "agency" in form._fields:
             form.agency.choices = [("", "—")] + reference.agency_choices()
@@ -241,7 +298,7 @@ class ContentView(SecureMixin, ModelView):
             queryset = getattr(field, "queryset", None)
             document = getattr(queryset, "_document", None)
             if document is not None and issubclass(document, Content):
-                flt = permissions.view_filter(current_user, document.type_key)
+                flt = policy.view_filter(current_user, document.type_key)
                 field.queryset = (
                     document.objects(__raw__=flt) if flt is not None else document.objects(pk=None)
                 )
@@ -254,11 +311,20 @@ class ContentView(SecureMixin, ModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
+        self._hide_fields(form, self.type_key)
         self._fill_choices(form)
         return form
 
     def edit_form(self, obj=None):
+        # Who may edit an item holding personal data may read it (the policy), so the form
+        # holds the real values: a redacted form saved would overwrite them.
         form = super().edit_form(obj)
+        if obj is not None:
+            self._hide_fields(form, obj)
+            if not redact.for_item(current_user, obj).shows_personal:
+                for name in policy.personal_fields(self.model):
+                    if name in form._fields:
+                        delattr(form, name)
         self._fill_choices(form)
         if request.method == "GET" and obj is not None:
             form.base_version.data = obj.version
@@ -281,7 +347,7 @@ class ContentView(SecureMixin, ModelView):
         try:
             return content.create(self.model, data, client_actor())
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except LIFError as error:
             apply_errors(form, error)
             return False
@@ -292,7 +358,7 @@ class ContentView(SecureMixin, ModelView):
         try:
             content.update(model, data, client_actor(), base_version=form.base_version.data)
         except PermissionDenied:
-            abort(403)
+            raise
         except Conflict as error:
             link = url_for(".diff_view", id=model.pk)
             flash(Markup(f"{escape(error.message)} <a href=\"{link}\">See what changed</a>."),
@@ -304,17 +370,43 @@ class ContentView(SecureMixin, ModelView):
         return True
 
     def delete_model(self, model):
-        try:
-            content.trash(model, client_actor())
-        except PermissionDenied:
-            abort(403)
-        flash(f"'{model}' was moved to the trash; an administrator can restore it.", "info")
+        content.trash(model, client_actor())  # a refusal: the policy's reason, 403
+        flash(f"'{self.shown(model)}' was moved to the trash; an administrator can restore it.",
+              "info")
         return True
+
+    def handle_view_exception(self, exc):
+        # Flask-Admin shows any exception from a model change as a flash message and carries
+        # on ("Record was successfully deleted"): a refusal must stay a refusal.
+        if isinstance(exc, LIFError):
+            raise exc
+        return super().handle_view_exception(exc)
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        form = self.delete_form()
+        if not self.validate_form(form):
+            abort(400)
+        item = self.get_one(form.id.data)
+        if item is None:
+            abort(404)
+        self.delete_model(item)
+        return redirect(get_redirect_target() or self.get_url(".index_view"))
+
+    @expose("/details/")
+    def details_view(self):
+        item = self.get_one(request.args.get("id"))
+        if item is None:
+            flash("That item does not exist.", "error")
+            return redirect(get_redirect_target() or self.get_url(".index_view"))
+        return self.render(self.details_template, model=self.shown(item),
+                           details_columns=self._details_columns,
+                           get_value=self.get_detail_value,
+                           return_url=get_redirect_target() or self.get_url(".index_view"))
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
-        if not self.can_create:
-            abort(403)
+        policy.require(current_user, "create", type_key=self.type_key)
         return super().create_view()
 
     @expose("/edit/", methods=("GET", "POST"))
@@ -323,12 +415,13 @@ class ContentView(SecureMixin, ModelView):
         if item is None:
             flash("That item does not exist.", "error")
             return redirect(self.get_url(".index_view"))
-        if not permissions.can_edit(current_user, item):
-            if request.method == "POST":
-                abort(403)
-            flash(f"'{item}' cannot be changed by you in its state "
+        decision = policy.decide(current_user, "edit", item)
+        if not decision and request.method == "GET":
+            flash(f"'{self.shown(item)}' cannot be changed by you in its state "
                   f"'{workflow.state_title(item)}'.", "info")
             return redirect(self.get_url(".details_view", id=item.pk))
+        if not decision:
+            raise PermissionDenied(decision.reason)
         return super().edit_view()
 
     # --- workflow, versions ---------------------------------------------------------
@@ -342,7 +435,10 @@ class ContentView(SecureMixin, ModelView):
         return list(versioning.versions_of(item)[:limit])
 
     def can_edit_item(self, item):
-        return permissions.can_edit(current_user, item)
+        return policy.allows(current_user, "edit", item)
+
+    def can_trash_item(self, item):
+        return policy.allows(current_user, "trash", item)
 
     @expose("/transition/", methods=("POST",))
     def transition_view(self):
@@ -360,7 +456,7 @@ class ContentView(SecureMixin, ModelView):
                 override=request.form.get("override") == "1", base_version=base,
             )
         except PermissionDenied:
-            abort(403)
+            raise
         except (GuardFailed, InvalidInput, Conflict) as error:
             flash(error.message, "error")
         else:
@@ -381,8 +477,10 @@ class ContentView(SecureMixin, ModelView):
         va, vb = versioning.get_version(item, a), versioning.get_version(item, b)
         if va is None or vb is None:
             abort(404)
-        rows = versioning.diff(va.snapshot, vb.snapshot)
-        return self.render("lif/diff.html", item=item, a=va, b=vb, rows=rows, numbers=numbers,
+        shown = self.redaction(item)
+        rows = versioning.diff(shown.snapshot(va.snapshot), shown.snapshot(vb.snapshot))
+        return self.render("lif/diff.html", item=self.shown(item), a=va, b=vb, rows=rows,
+                           numbers=numbers, redaction=shown,
                            return_url=get_redirect_target() or self.get_url(".index_view"))
 
     @expose("/revert/", methods=("POST",))
@@ -397,7 +495,7 @@ class ContentView(SecureMixin, ModelView):
         except ValueError:
             abort(400)
         except PermissionDenied:
-            abort(403)
+            raise
         except LIFError as error:
             flash(error.message, "error")
         else:
@@ -407,6 +505,7 @@ class ContentView(SecureMixin, ModelView):
 
     # --- exports (the list as filtered) ------------------------------------------------
     def _export_csv(self, return_url):
+        policy.require(current_user, "export", type_key=self.type_key)
         audit_trail.record("export", client_actor(), object_type=self.type_key,
                            detail=f"{self.type_key} list as CSV: {request.query_string.decode()}")
         return super()._export_csv(return_url)  # SecureMixin's: safe cells
@@ -414,6 +513,7 @@ class ContentView(SecureMixin, ModelView):
     def _export_tablib(self, export_type, return_url):
         if export_type != "xlsx":
             abort(404)
+        policy.require(current_user, "export", type_key=self.type_key)
         _, data = self._export_data()
         columns = self._export_columns
         rows = [[self.get_export_value(row, name) for name, _ in columns] for row in data]
@@ -439,8 +539,6 @@ class ContentView(SecureMixin, ModelView):
         item = self.get_one(request.form.get("id"))
         if item is None:
             abort(404)
-        if not permissions.can_edit(current_user, item):
-            abort(403)
         upload = request.files.get("file")
         limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
         try:
@@ -457,7 +555,7 @@ class ContentView(SecureMixin, ModelView):
         except DocumentError as error:
             flash(f"Not attached: {error}", "error")
         except PermissionDenied:
-            abort(403)
+            raise
         except LIFError as error:
             flash(f"Not attached: {error.message}", "error")
         else:

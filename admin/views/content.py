@@ -14,7 +14,7 @@ from wtforms import HiddenField, TextAreaField
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
-from lif import permissions, workflow
+from lif import policy, workflow
 from lif.errors import LIFError, PermissionDenied
 from lif.models import (
     Action,
@@ -27,7 +27,7 @@ from lif.models import (
     Review,
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
-from lif.models.referral import CRITERIA, PERSONAL_FIELDS, RECOMMENDATIONS
+from lif.models.referral import CRITERIA, RECOMMENDATIONS
 from lif.services import content, pdc, plans, reference
 
 from .base import ContentView, agency_formatter, client_actor
@@ -106,11 +106,11 @@ class SourceMixin:
     details_template = "plans/source_details.html"
 
     def can_build_plan(self, item):
-        return bool(item.findings) and permissions.can_create(
-            current_user, "action_plan", getattr(current_user, "agency", None))
+        return bool(item.findings) and policy.allows(current_user, "create",
+                                                     type_key="action_plan")
 
     def plans_from(self, item):
-        flt = permissions.view_filter(current_user, "action_plan")
+        flt = policy.view_filter(current_user, "action_plan")
         if flt is None:
             return []
         return list(ActionPlan.objects(__raw__={"$and": [flt, {item.type_key: item.pk}]})
@@ -193,7 +193,7 @@ class ActionPlanView(ContentView):
     }
 
     def actions_of(self, plan):
-        flt = permissions.view_filter(current_user, "action")
+        flt = policy.view_filter(current_user, "action")
         if flt is None:
             return []
         return list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
@@ -218,11 +218,14 @@ class ActionPlanView(ContentView):
     form_columns = ("title", "kind", "agency", "source_kind", "review", "audit", "source_other",
                     "summary", "themes", "agencies", "owner")
 
-    def prepare_create(self, data):
-        if not permissions.is_admin(current_user) and "lead" in current_user.roles:
-            data["kind"] = "single_agency"
-            data["agency"] = current_user.agency
-        return data
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        # A sensible start for someone whose plans are their agency's own (the policy decides
+        # what may be saved).
+        if request.method == "GET" and plans.own_agency_plans_only(current_user):
+            form.kind.data = "single_agency"
+            form.agency.data = current_user.agency
+        return form
 
 
 class ActionView(ContentView):
@@ -252,6 +255,8 @@ class ActionView(ContentView):
             plan = form.plan.queryset.filter(pk=plan_id).first()
             if plan is not None:
                 form.plan.data = plan
+        if request.method == "GET" and getattr(current_user, "agency", None):
+            form.agency.data = current_user.agency
         return form
     column_list = ("title", "plan", "agency", "lead_name", "due_date", "state", "rag")
     column_sortable_list = ("title", "agency", "lead_name", "due_date", "state")
@@ -271,10 +276,6 @@ class ActionView(ContentView):
     form_columns = ("title", "plan", "finding_text", "description", "lead_name", "lead_email",
                     "agency", "due_date", "themes", "cancel_reason")
 
-    def prepare_create(self, data):
-        if not permissions.is_admin(current_user) and "lead" in current_user.roles:
-            data["agency"] = data.get("agency") or current_user.agency
-        return data
 
 
 class PDCReviewView(ContentView):
@@ -303,9 +304,9 @@ class PDCReviewView(ContentView):
             action = content.get("action", request.form.get("action"), current_user)
             pdc.record_verdict(review, action, request.form.get("verdict", ""),
                                request.form.get("comment", ""), client_actor())
-        except PermissionDenied:
-            abort(403)
         except LIFError as error:
+            if isinstance(error, PermissionDenied):
+                raise
             flash(f"Verdict not recorded: {error.message}", "error")
         else:
             flash(f"Verdict recorded for '{action.title}'.", "success")
@@ -320,7 +321,7 @@ class PDCReviewView(ContentView):
 
 
 def personal_formatter(view, context, model, name):
-    if not permissions.can_see_personal(current_user, model):
+    if not view.redaction(model).shows_personal:
         return Markup('<em class="text-muted">Restricted</em>')
     value = getattr(model, name)
     people = value if isinstance(value, list) else ([value] if value else [])
@@ -345,7 +346,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
     column_filters = (AgencyFilter("agency"),
                       ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
                       "notified_on")
-    column_export_exclude_list = PERSONAL_FIELDS
+    column_export_exclude_list = policy.personal_fields(Referral)
     column_details_list = (
         "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
         "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
@@ -368,13 +369,6 @@ class ReferralView(ReferralPagesMixin, ContentView):
                     "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
                     "decided_on", "reviewers")
 
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        if obj is not None and not permissions.can_see_personal(current_user, obj):
-            for name in PERSONAL_FIELDS:
-                if name in form._fields:
-                    delattr(form, name)
-        return form
 
 
 class InformationRequestView(ContentView):

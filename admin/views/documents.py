@@ -21,7 +21,7 @@ from wtforms import BooleanField
 from documents.errors import DocumentError
 from documents.index_import import iter_index
 from documents.writers import DOCX_MEDIA_TYPE, KINDS, kinds_for, load_item, render
-from lif import audit_trail, permissions
+from lif import audit_trail, policy
 from lif.errors import LIFError
 from lif.services import learning_index
 
@@ -41,7 +41,8 @@ class ImportForm(FlaskForm):
 
 def may_import(user) -> bool:
     """Whether ``user`` may load index entries (they create reviews or audits)."""
-    return permissions.can_create(user, "review") or permissions.can_create(user, "audit")
+    return policy.allows(user, "create", type_key="review") or policy.allows(
+        user, "create", type_key="audit")
 
 
 class DocumentsView(SecureMixin, BaseView):

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from documents.tables import read_table
 from documents.uploads import DocumentError, check_upload
-from lif import permissions, workflow
+from lif import policy, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import ACTION_STATUSES
 from lif.services import content, plans, reference
@@ -71,11 +71,8 @@ class MyActionsView(SecureView):
 
     menu_area = "Action plans"
 
-    def is_accessible(self):
-        return current_user.is_authenticated and (
-            permissions.is_admin(current_user) or "lead" in current_user.roles
-            or "training" in current_user.roles
-        )
+    # Anyone may lead an action (and read the actions they lead): the page is every
+    # signed-in person's, with their agency's actions or those they lead.
 
     @expose("/")
     def index(self):
@@ -103,7 +100,7 @@ class MyActionsView(SecureView):
         except NotFound:
             abort(404)
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         back = request.form.get("next") or url_for(".index")
         if not back.startswith("/"):
             back = url_for(".index")
@@ -113,7 +110,7 @@ class MyActionsView(SecureView):
             if request.form.get("status") and request.form.get("status") != action.state:
                 flash(f"'{action.title}': {error.message}", "error")
                 return redirect(f"{back}#action-{action.pk}")
-            abort(403)
+            raise
         except (LIFError, DocumentError) as error:
             message = getattr(error, "message", str(error))
             flash(Markup(f"<strong>{escape(action.title)}</strong>: not saved — "
@@ -135,9 +132,7 @@ class PlanBuilderView(SecureView):
         return False
 
     def is_accessible(self):
-        return current_user.is_authenticated and bool(
-            permissions.can_create(current_user, "action_plan", current_user.agency)
-        )
+        return policy.allows(current_user, "create", type_key="action_plan")
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
@@ -147,9 +142,11 @@ class PlanBuilderView(SecureView):
         except NotFound:
             abort(404)
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         except InvalidInput:
             abort(400)
+        own_only = plans.own_agency_plans_only(current_user)
+        policy.require(current_user, "create", plans.plan_probe(current_user, source, own_only))
         drafts = plans.draft_actions(source)
         errors: dict = {}
         values = request.form
@@ -168,10 +165,8 @@ class PlanBuilderView(SecureView):
                     "agency": values.get(f"agency-{index}", ""),
                     "due_date": values.get(f"due_date-{index}", ""),
                 })
-            plan_kind = values.get("kind", "multi_agency")
-            agency = values.get("agency") or None
-            if "lead" in current_user.roles and not permissions.is_admin(current_user):
-                plan_kind, agency = "single_agency", current_user.agency
+            plan_kind = values.get("kind") or ("single_agency" if own_only else "multi_agency")
+            agency = values.get("agency") or (current_user.agency if own_only else None)
             try:
                 if not chosen:
                     raise InvalidInput("Choose at least one finding to act on.", field="findings")
@@ -181,7 +176,7 @@ class PlanBuilderView(SecureView):
                     summary=values.get("summary", ""),
                 )
             except PermissionDenied:
-                abort(403)
+                raise  # the policy's reason, on a 403 page
             except LIFError as error:
                 errors = dict(error.errors)
                 # Map action errors back from the chosen list to the finding rows.
@@ -196,8 +191,7 @@ class PlanBuilderView(SecureView):
                 return redirect(url_for("action_plan.details_view", id=plan.pk))
         return self.render("plans/builder.html", source=source, drafts=drafts, errors=errors,
                            values=values, agencies=reference.agency_choices(),
-                           lead_only="lead" in current_user.roles
-                           and not permissions.is_admin(current_user))
+                           lead_only=own_only)
 
 
 class ImportActionsView(SecureView):
@@ -215,9 +209,8 @@ class ImportActionsView(SecureView):
         except NotFound:
             abort(404)
         except PermissionDenied:
-            abort(403)
-        if not permissions.can_edit(current_user, plan):
-            abort(403)
+            raise  # the policy's reason, on a 403 page
+        policy.require(current_user, "import_into", plan)
         report = None
         if request.method == "POST":
             upload = request.files.get("file")

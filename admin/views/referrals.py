@@ -10,7 +10,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from documents import spreadsheets
-from lif import audit_trail
+from lif import audit_trail, policy
 from lif.errors import LIFError, NotFound, PermissionDenied
 from lif.models.referral import CHAIR_STANCES, RECOMMENDATIONS
 from lif.services import content, reference, referrals
@@ -55,6 +55,7 @@ class ReferralRegisterView(SecureView):
 
     @expose("/export/<kind>")
     def export(self, kind):
+        policy.require(current_user, "export", type_key="referral")
         rows = self._rows()
         header = [label for _, label in REGISTER_COLUMNS]
         table = [[_cell(row, key) for key, _ in REGISTER_COLUMNS] for row in rows]
@@ -86,8 +87,6 @@ class ReferralPagesMixin:
             return content.get("referral", request.form.get("id"), current_user)
         except NotFound:
             abort(404)
-        except PermissionDenied:
-            abort(403)
 
     def _back(self, item):
         return redirect(url_for(".details_view", id=item.pk))
@@ -99,7 +98,7 @@ class ReferralPagesMixin:
             referrals.recommend(item, request.form.get("recommendation", ""),
                                 request.form.get("rationale", ""), client_actor())
         except PermissionDenied:
-            abort(403)
+            raise
         except LIFError as error:
             flash(f"Not recorded: {error.message}", "error")
         else:
@@ -117,7 +116,7 @@ class ReferralPagesMixin:
                              request.form.get("rationale", ""), client_actor(),
                              reviewers=reviewers)
         except PermissionDenied:
-            abort(403)
+            raise
         except LIFError as error:
             flash(f"Not recorded: {error.message}", "error")
         else:
@@ -130,10 +129,33 @@ class ReferralPagesMixin:
         try:
             referrals.mark_notice_sent(item, request.form.get("kind", ""), client_actor())
         except PermissionDenied:
-            abort(403)
+            raise
         except LIFError as error:
             flash(error.message, "error")
         return self._back(item)
+
+    @expose("/involved/", methods=("POST",))
+    def involved_view(self):
+        item = self._load()
+        try:
+            referrals.set_involved(item, request.form.getlist("agencies"), client_actor(),
+                                   request.form.get("reason", ""))
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not changed: {error.message}", "error")
+        else:
+            flash("The involved agencies are recorded.", "success")
+        return self._back(item)
+
+    def may_set_involved(self, item):
+        return referrals.may_set_involved(item, current_user)
+
+    def involved_names(self, item):
+        return ", ".join(reference.agency_name(a) for a in sorted(policy.involved_agencies(item)))
+
+    def agency_choices(self):
+        return reference.agency_choices()
 
     def decision_clock(self, item):
         return referrals.decision_clock(item)

@@ -45,5 +45,5 @@ class SavedSearchView(SecureView):
         except NotFound:
             abort(404)
         except PermissionDenied:
-            abort(403)
+            raise  # the policy's reason, on a 403 page
         return redirect(self.get_url(".index"))

@@ -13,15 +13,15 @@ from wtforms import StringField as WTFStringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from config.roles import ROLES
-from lif import audit_trail, permissions
+from lif import audit_trail
 from lif.errors import LIFError
 from lif.models import CONTENT_TYPES, Agency, AuditEvent, Notification, User
 from lif.services import content, notifications, reference, users
 
-from .base import SecureMixin, SecureView, apply_errors, client_actor
+from .base import InheritedEndpointsClosed, SecureMixin, SecureView, apply_errors, client_actor
 
 
-class AdminOnlyModelView(SecureMixin, ModelView):
+class AdminOnlyModelView(InheritedEndpointsClosed, SecureMixin, ModelView):
     menu_area = "Administration"
     form_base_class = FlaskForm
     simple_list_pager = True
@@ -136,7 +136,7 @@ class AuditEventView(AdminOnlyModelView):
         return super()._export_csv(return_url)
 
 
-class NotificationView(SecureMixin, ModelView):
+class NotificationView(InheritedEndpointsClosed, SecureMixin, ModelView):
     """Each person's own messages (the in-app half of the outbox)."""
 
     menu_area = "Messages"
@@ -179,8 +179,6 @@ class TrashView(SecureView):
 
     @expose("/restore/", methods=("POST",))
     def restore(self):
-        if not permissions.is_admin(current_user):
-            abort(403)
         key = request.form.get("type", "")
         model = CONTENT_TYPES.get(key)
         if model is None:

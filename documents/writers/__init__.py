@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lif import clock, permissions
+from lif import clock, policy
 from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
@@ -202,6 +202,6 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
         raise InvalidInput(f"The {kind.key} document is written for "
                            f"{_a(CONTENT_TYPES[kind.type_key].type_label.lower())}.")
     else:
-        permissions.require_view(actor, item)
+        policy.require(actor, "view", item)
     data = WRITERS[kind.key](item, actor, progress=progress)
     return filename_for(kind.key, item), data

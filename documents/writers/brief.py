@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from config import taxonomy
-from lif import permissions
+from lif import policy
 from lif.errors import InvalidInput
 from lif.models import Action, ActionPlan, Review
 
@@ -25,8 +25,8 @@ _THEMES = dict(taxonomy.THEMES)
 
 def _learning(review: Review, actor) -> list[str]:
     """Return the actions agreed in the plans answering ``review``, as practice learning."""
-    plan_filter = permissions.view_filter(actor, "action_plan")
-    action_filter = permissions.view_filter(actor, "action")
+    plan_filter = policy.view_filter(actor, "action_plan")
+    action_filter = policy.view_filter(actor, "action")
     if plan_filter is None or action_filter is None:
         return []
     plans = [p.pk for p in ActionPlan.objects(__raw__={"$and": [plan_filter,

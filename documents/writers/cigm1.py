@@ -13,7 +13,7 @@ those referrals are scrubbed from everything written.
 
 from __future__ import annotations
 
-from lif import permissions
+from lif import policy
 from lif.models import InformationRequest, Meeting, Referral
 
 from .common import (
@@ -39,7 +39,7 @@ OPTIONS = (
 
 
 def _referrals(meeting: Meeting, actor) -> list[Referral]:
-    flt = permissions.view_filter(actor, "referral")
+    flt = policy.view_filter(actor, "referral")
     if flt is None:
         return []
     return list(Referral.objects(__raw__={"$and": [flt, {"meeting": meeting.pk}]})

@@ -34,10 +34,12 @@ from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.table import Table
 from lxml.etree import SubElement
 
-from lif import clock, permissions
+from lif import clock, redact
 from lif.actors import actor_email
 from lif.models import Referral
 from lif.models.referral import CRITERIA, RECOMMENDATIONS
+from lif.redact import REDACTED, Redaction, Redactor, referral_people
+from lif.redact import publication as publication_redactor
 from lif.services import reference
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -47,7 +49,6 @@ MARKING_PUBLIC = "OFFICIAL"
 #: Header text of the CIEC forms that may carry children's and families' details.
 MARKING_RESTRICTED = "OFFICIAL-SENSITIVE: personal data - do not forward or publish"
 
-REDACTED = "[redacted]"
 NOT_SHOWN = "[restricted: not shown to you]"
 
 RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
@@ -97,102 +98,13 @@ def actor_name(actor) -> str:
     return getattr(actor, "name", "") or actor_email(actor)
 
 
-def _date_forms(day: dt.date) -> set[str]:
-    """Return the ways a date of birth is commonly written."""
-    return {
-        day.isoformat(),
-        f"{day:%d/%m/%Y}",
-        f"{day.day}/{day.month}/{day.year}",
-        f"{day:%d/%m/%y}",
-        f"{day:%d.%m.%Y}",
-        f"{day.day}.{day.month}.{day.year}",
-        f"{day:%d-%m-%Y}",
-        f"{day.day} {day:%B} {day.year}",
-        f"{day:%d %B %Y}",
-        f"{day.day} {day:%b} {day.year}",
-        f"{day:%d %b %Y}",
-        f"{day:%B} {day.day}, {day.year}",
-        f"{day.day}{_ordinal(day.day)} {day:%B} {day.year}",
-    }
-
-
-def _ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-
-
-class Redactor:
-    """Remove restricted personal data (names, dates of birth and death) from text.
-
-    Built from the :class:`~lif.models.Person` records of referrals. Names match whole
-    words, case-insensitively, with any run of whitespace between their parts; dates match
-    in the usual written forms (ISO, ``07/03/2014``, ``7 March 2014``, ...), never inside a
-    longer number.
-    """
-
-    def __init__(self, people: Iterable = ()) -> None:
-        names: set[str] = set()
-        dates: set[str] = set()
-        for person in people:
-            if person is None:
-                continue
-            name = " ".join((getattr(person, "name", "") or "").split())
-            if len(name) >= 3:
-                names.add(name)
-            for day in (getattr(person, "date_of_birth", None),
-                        getattr(person, "date_of_death", None)):
-                if day is not None:
-                    dates.update(_date_forms(clock.as_date(day)))
-        parts = [
-            r"(?<!\w)" + r"\s+".join(re.escape(word) for word in name.split()) + r"(?!\w)"
-            for name in sorted(names, key=len, reverse=True)
-        ]
-        parts += [
-            r"(?<![\w/.-])" + re.escape(text) + r"(?![\w/-]|\.\d)"
-            for text in sorted(dates, key=len, reverse=True)
-        ]
-        self._pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
-
-    def __bool__(self) -> bool:
-        return self._pattern is not None
-
-    def __call__(self, text: str | None) -> str:
-        """Return ``text`` with every restricted name and date replaced by "[redacted]"."""
-        if not text:
-            return ""
-        text = str(text)
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(REDACTED, text)
-
-
-def referral_people(referrals: Iterable[Referral] | None = None) -> list:
-    """Return the child and significant people of ``referrals`` (default: every referral)."""
-    if referrals is None:
-        referrals = Referral.objects.only("child", "significant_people")
-    people: list = []
-    for referral in referrals:
-        if referral.child is not None:
-            people.append(referral.child)
-        people.extend(referral.significant_people or [])
-    return people
-
-
-def publication_redactor() -> Redactor:
-    """Return the redactor for a publishable document: everyone named in any referral."""
-    return Redactor(referral_people())
-
-
-def personal_view(referral: Referral, actor) -> tuple[bool, Redactor]:
+def personal_view(referral: Referral, actor) -> tuple[bool, Redaction]:
     """Decide what a restricted form shows ``actor`` of ``referral``'s people.
 
-    :return: Whether the actor may see personal data, and the redactor to write with: a
-        no-op when they may, else one removing this referral's names and dates.
+    :return: Whether the actor may see personal data, and the redaction to write with.
     """
-    if permissions.can_see_personal(actor, referral):
-        return True, Redactor()
-    return False, Redactor(referral_people([referral]))
+    redaction = redact.for_item(actor, referral)
+    return redaction.shows_personal, redaction
 
 
 def person_rows(people: Iterable, *, role: bool = True) -> list[tuple[str, ...]]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from config import taxonomy
-from lif import clock, permissions
+from lif import clock, policy
 from lif.models import Audit, Review
 from lif.services import reference
 
@@ -126,7 +126,7 @@ def items_for(actor) -> list[IndexEntry]:
     """Return the Review and Audit entries ``actor`` may view, without restricted reviews."""
     items: list[IndexEntry] = []
     for model, extra in ((Review, {"restricted": {"$ne": True}}), (Audit, None)):
-        flt = permissions.view_filter(actor, model.type_key)
+        flt = policy.view_filter(actor, model.type_key)
         if flt is None:
             continue
         query = {"$and": [flt, extra]} if extra else flt

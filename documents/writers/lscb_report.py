@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from config import taxonomy
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
-from lif import clock, permissions
+from lif import clock, policy
 from lif.models import Action, ActionPlan, Audit, PDCReview, Referral, Review
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS
 from lif.services.plans import rag
@@ -36,7 +36,7 @@ _THEMES = dict(taxonomy.THEMES)
 
 
 def _visible(model, actor, *fields: str) -> list:
-    flt = permissions.view_filter(actor, model.type_key)
+    flt = policy.view_filter(actor, model.type_key)
     if flt is None:
         return []
     return list(model.objects(__raw__=flt).only(*fields))

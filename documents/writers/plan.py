@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lif import permissions, workflow
+from lif import policy, workflow
 from lif.models import Action, ActionPlan
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
 from lif.services.plans import rag
@@ -29,7 +29,7 @@ _KIND = dict(PLAN_KINDS)
 
 def actions_of(plan: ActionPlan, actor) -> list[Action]:
     """Return the actions of ``plan`` that ``actor`` may view, by due date."""
-    flt = permissions.view_filter(actor, "action")
+    flt = policy.view_filter(actor, "action")
     if flt is None:
         return []
     return list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})

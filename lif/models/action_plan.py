@@ -155,6 +155,12 @@ class Action(Content):
     def clean(self) -> None:
         super().clean()
         plan = self.plan
+        if (plan is not None and getattr(plan, "kind", None) == "single_agency"
+                and plan.agency and self.agency and self.agency != plan.agency):
+            raise ValidationError(
+                "A single-agency plan's actions belong to its agency.",
+                errors={"agency": "A single-agency plan's actions belong to its agency."},
+            )
         if plan is not None and getattr(plan, "created_at", None):
             date_not_before(
                 self.due_date,

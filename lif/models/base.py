@@ -47,6 +47,9 @@ class Content(Document):
     type_label: str = ""
     # A field that names the person responsible, filled with the creator when left empty.
     creator_field: str | None = None
+    # The reference to the item whose children and families this item's text is about, when
+    # the item holds no personal fields of its own (lif/policy.py personal_subject).
+    personal_via: str | None = None
 
     title = StringField(required=True, max_length=300)
     summary = StringField(default="", max_length=20000)
@@ -100,7 +103,7 @@ class Content(Document):
 def content_indexes(*extra):
     """The indexes every content collection has, plus ``extra``.
 
-    Every list query starts with ``trashed: false`` (see ``lif.permissions.view_filter``), so
+    Every list query starts with ``trashed: false`` (see ``lif.policy.view_filter``), so
     compound indexes lead with it: a planner uses an index only for a prefix of its fields.
     """
     return [("trashed", "state", "modified_at"), ("trashed", "modified_at"), "themes",

@@ -67,10 +67,6 @@ class Notice(EmbeddedDocument):
     sent_on = DateField()
 
 
-# Fields of a referral that hold personal data, redacted for everyone without the right.
-PERSONAL_FIELDS = ("child", "significant_people")
-
-
 class Referral(Content):
     type_key = "referral"
     type_label = "Referral"
@@ -78,8 +74,10 @@ class Referral(Content):
 
     reasons = StringField(required=True, max_length=20000)
     case_summary = StringField(default="", max_length=100000)
-    child = EmbeddedDocumentField(Person)
-    significant_people = ListField(EmbeddedDocumentField(Person))
+    # Children's and families' details: ``personal=True`` is the one marker the policy and
+    # the redactor read (lif/policy.py personal_fields, lif/redact.py).
+    child = EmbeddedDocumentField(Person, personal=True)
+    significant_people = ListField(EmbeddedDocumentField(Person), personal=True)
     agency = StringField(required=True, max_length=64)
     named_lead = StringField(default="", max_length=200)
     referred_by = StringField(default="", max_length=254)
@@ -126,6 +124,8 @@ class Referral(Content):
 class InformationRequest(Content):
     type_key = "information_request"
     type_label = "Request for information"
+    # Its text is about the referral's child and family.
+    personal_via = "referral"
 
     referral = ReferenceField(Referral, required=True)
     agency = StringField(required=True, max_length=64)

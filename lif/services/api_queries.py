@@ -1,6 +1,6 @@
 """What the JSON API asks of the domain: checked filters, permission-scoped pages, action edits.
 
-Every list is the user's :func:`~lif.permissions.view_filter` AND the filters asked for. Each
+Every list is the user's :func:`~lif.policy.view_filter` AND the filters asked for. Each
 filter value is checked against what its field can hold (a choice, a known agency, an id, a
 date) before it becomes part of a query, so no client text ever reaches the database as an
 operator. Pages fetch one item more than asked to know whether a next page exists instead of
@@ -19,7 +19,7 @@ from bson import ObjectId
 from config import taxonomy
 from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, permissions
+from .. import clock, dated_pages, policy
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
 from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
@@ -242,7 +242,7 @@ def list_query(
         names the parameter.
     """
     spec = LISTS[type_key]
-    base = permissions.view_filter(user, type_key)
+    base = policy.view_filter(user, type_key)
     if base is None:
         raise PermissionDenied(f"You may not see any {spec.model.type_label.lower()}.")
     unknown = sorted(set(args) - set(spec.filters) - set(PAGING))
@@ -450,19 +450,11 @@ def edit_action(
     comment = (comment or "").strip()
     data = _clean_changes(action, changes)
     if data:
-        permissions.require_edit(actor, action)
+        policy.require(actor, "edit", action)
     if base_version != action.version:
         content._raise_conflict(action, base_version)
     if data:
-        scratch = Action._from_son(action.to_mongo())
-        for name, value in data.items():
-            setattr(scratch, name, value)
-        content.validate(scratch)
-        if not permissions.can_edit(actor, scratch):
-            raise PermissionDenied(
-                "After this change you could no longer edit the action (another agency).",
-                field="agency",
-            )
+        policy.require(actor, "edit", action, after=content.preview(action, data))
     moving = bool(status) and status != action.state
     if moving:
         _check_status(action, status, actor, comment)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import audit_trail, clock, events, faults, permissions
+from .. import audit_trail, clock, events, faults, policy
 from ..errors import InvalidInput, NotFound
 from ..models import CONTENT_TYPES, Attachment
 from ..models.base import Content
@@ -19,15 +19,13 @@ def add(
     actor,
     *,
     published: bool = False,
-    check_permission: bool = True,
 ) -> Attachment:
     """Attach a checked file to ``item`` (the check and text extraction are ``documents/``'s).
 
     The file goes to GridFS first and the record after; if the record cannot be written the
     file is removed again, so no orphan stays behind.
     """
-    if check_permission:
-        permissions.require_edit(actor, item)
+    policy.require(actor, "edit", item)
     if not data:
         raise InvalidInput("The file is empty.", field="file")
     attachment = Attachment(
@@ -82,7 +80,7 @@ def open_for(attachment_id, actor, *, address: str = "") -> tuple[Attachment, by
     item = item_of(attachment) if attachment else None
     if attachment is None or item is None or attachment.trashed:
         raise NotFound("No such file.")
-    permissions.require_view(actor, item)
+    policy.require(actor, "view", item)
     data = attachment.file.read()
     audit_trail.record("download", actor, item, detail=attachment.name, address=address)
     return attachment, data
@@ -93,7 +91,7 @@ def remove(attachment_id, actor) -> None:
     item = item_of(attachment) if attachment else None
     if attachment is None or item is None:
         raise NotFound("No such file.")
-    permissions.require_edit(actor, item)
+    policy.require(actor, "edit", item)
     attachment.file.delete()
     attachment.delete()
     audit_trail.record("detach", actor, item, detail=attachment.name)

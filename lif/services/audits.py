@@ -32,7 +32,7 @@ from mongoengine.errors import NotUniqueError, SaveConditionError
 
 from config import taxonomy
 
-from .. import audit_trail, clock, permissions, workflow
+from .. import audit_trail, clock, policy, workflow
 from ..actors import SYSTEM, actor_email
 from ..errors import Conflict, InvalidInput, LIFError, NotFound, PermissionDenied
 from ..models import (
@@ -62,7 +62,6 @@ ANSWER_STATES = ("fieldwork",)
 # Besides the participant's named lead auditor (by email), users with one of these roles whose
 # agency is the assignment's agency answer for it. An administrator may enter any return
 # (paper returns sent to the LSCB office).
-ANSWERING_ROLES = ("lead", "qaec")
 
 REQUIRED_COLUMNS = ("case_ref", "agency")
 KNOWN_COLUMNS = (
@@ -205,9 +204,8 @@ def _agency_lookup() -> dict[str, str]:
 
 
 def _require_setup(actor, audit: Audit) -> None:
-    if not permissions.can_edit(actor, audit):
-        raise PermissionDenied("You may not change this audit in its current state.")
-    if audit.state not in SETUP_STATES and not permissions.is_admin(actor):
+    policy.require(actor, "edit", audit)
+    if audit.state not in SETUP_STATES and not policy.is_admin(actor):
         raise PermissionDenied(
             "The audit is past fieldwork: its population, sample and tools are fixed."
         )
@@ -1197,17 +1195,7 @@ def may_answer_for(user, audit: Audit, agency: str) -> bool:
     The participant's named lead auditor (by email), or a ``lead``/``qaec`` user of that
     agency; an administrator may enter any agency's return.
     """
-    if permissions.is_admin(user):
-        return True
-    if not permissions.roles_of(user):
-        return False
-    email = actor_email(user).lower()
-    named = participant(audit, agency)
-    if named is not None and named.lead_auditor and named.lead_auditor.lower() == email:
-        return True
-    return getattr(user, "agency", None) == agency and any(
-        role in ANSWERING_ROLES for role in permissions.roles_of(user)
-    )
+    return policy.allows(user, "answer_for", audit, agency=agency)
 
 
 def answering_agencies(user, audit: Audit) -> list[str]:
@@ -1457,8 +1445,7 @@ def reopen_return(assignment: ToolAssignment, actor, reason: str, *,
     :raises InvalidInput: no reason, or the return is not returned.
     """
     now = _now(now)
-    if not permissions.can_edit(actor, assignment.audit):
-        raise PermissionDenied("You may not change this audit in its current state.")
+    policy.require(actor, "edit", assignment.audit)
     if not (reason or "").strip():
         raise InvalidInput("Say why the return is reopened.", field="reason")
     updated = ToolAssignment.objects(pk=assignment.pk, state="returned").update_one(
@@ -1709,16 +1696,14 @@ def recommendation_to_action(
         nothing is stored.
     """
     now = _now(now)
-    permissions.require_view(actor, audit)
+    policy.require(actor, "view", audit)
     recommendation = next(
         (r for r in audit.recommendations if r.uid == recommendation_uid), None)
     if recommendation is None:
         raise NotFound("No such recommendation in this audit.")
     if (plan is None) == (new_plan is None):
         raise InvalidInput("Choose an existing plan or describe a new one.", field="target")
-    if not (permissions.can_edit(actor, audit)
-            or permissions.can_create(actor, "action", agency or None)):
-        raise PermissionDenied("You may not turn this audit's recommendations into actions.")
+    policy.require(actor, "create", type_key="action")
 
     finding_uid = recommendation.finding_uid or ""
     text = recommendation.text.strip()
@@ -1747,7 +1732,7 @@ def recommendation_to_action(
                 plan = None
         if plan is None or plan.trashed:
             raise InvalidInput("Choose an existing plan.", field="plan")
-        permissions.require_view(actor, plan)
+        policy.require(actor, "view", plan)
         if plan.state == "closed":
             errors["plan"] = "That plan is closed; choose another or start a new one."
         if plan.kind == "single_agency" and agency and agency != plan.agency:
@@ -1755,7 +1740,6 @@ def recommendation_to_action(
                 f"'{plan.title}' is {reference.agency_name(plan.agency)}'s own plan: the "
                 "action's agency must be the same."
             )
-        created_at = plan.created_at
     else:
         plan_data = {
             "title": (new_plan.get("title") or "").strip(),
@@ -1773,32 +1757,35 @@ def recommendation_to_action(
             errors["agency"] = "A single-agency plan's actions belong to that agency."
         if not plan_data["title"]:
             errors["plan_title"] = "Give the new plan a title."
-        draft = ActionPlan(**plan_data, state=workflow.initial_state("action_plan"))
+        # An id lets the draft action below refer to the plan before it exists.
+        draft = ActionPlan(id=ObjectId(), **plan_data,
+                           state=workflow.initial_state("action_plan"), created_at=now)
         try:
             content.validate(draft)
         except InvalidInput as error:
             errors.update({f"plan_{k}" if k in ("title", "kind", "agency") else k: v
                            for k, v in error.errors.items()})
-        created_at = now
-    # Check the action as it will be stored (its due date against its plan's creation); the
-    # new plan does not exist yet, so a stand-in with an id lets the action validate alone.
-    stand_in = ActionPlan(id=ObjectId(), created_at=created_at)
+        policy.require(actor, "create", draft)
+    # Check the action as it will be stored (its due date against its plan's creation, the
+    # plan taking it from this person); a new plan is checked as the draft it will be.
+    probe = Action(**action_data, plan=plan if plan is not None else draft,
+                   state=workflow.initial_state("action"))
     try:
-        content.validate(Action(**action_data, plan=stand_in,
-                                state=workflow.initial_state("action")))
+        content.validate(probe)
     except InvalidInput as error:
         errors.update(error.errors)
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
+    policy.require(actor, "create", probe)
 
     source = f"From recommendation of audit '{audit.title}'"
     created_plan = None
     if plan is None:
         plan = created_plan = content.create(ActionPlan, plan_data, actor, note=source,
-                                             now=now, check_permission=False)
+                                             now=now)
     try:
         action = content.create(Action, {**action_data, "plan": plan}, actor, note=source,
-                                now=now, check_permission=False)
+                                now=now)
     except LIFError:
         if created_plan is not None:
             content.purge("action_plan", str(created_plan.pk), SYSTEM,
@@ -1825,7 +1812,7 @@ def recommendation_links(audit: Audit) -> dict[str, list[RecommendationLink]]:
 
 def plans_for_actions(user, audit: Audit) -> list[ActionPlan]:
     """Return the open plans ``user`` can see that an action could join (this audit's first)."""
-    flt = permissions.view_filter(user, "action_plan")
+    flt = policy.view_filter(user, "action_plan")
     if flt is None:
         return []
     plans = list(ActionPlan.objects(__raw__=flt, state__ne="closed")
@@ -1867,8 +1854,7 @@ def record_section11_outcome(
         challenge without its reason.
     """
     now = _now(now)
-    if not permissions.can_edit(actor, audit):
-        raise PermissionDenied("You may not change this audit in its current state.")
+    policy.require(actor, "edit", audit)
     if audit.audit_type != "section_11":
         raise InvalidInput("Only a Section 11 self-assessment has panel outcomes.")
     if participant(audit, agency) is None:
@@ -1964,7 +1950,7 @@ def overview(audit: Audit) -> Overview:
 
 def audits_for(user, *, limit: int = 200) -> list[Audit]:
     """Return the audits ``user`` may see that are not closed, most recently changed first."""
-    flt = permissions.view_filter(user, "audit")
+    flt = policy.view_filter(user, "audit")
     if flt is None:
         return []
     return list(Audit.objects(__raw__=flt, state__ne="closed").order_by("-modified_at")
@@ -1973,7 +1959,7 @@ def audits_for(user, *, limit: int = 200) -> list[Audit]:
 
 def my_outstanding(user, *, limit: int = 200) -> list[ToolAssignment]:
     """Return the returns ``user`` answers for that are not yet returned, in open audits."""
-    flt = permissions.view_filter(user, "audit")
+    flt = policy.view_filter(user, "audit")
     if flt is None:
         return []
     audits = {a.pk: a for a in Audit.objects(__raw__=flt, state__in=list(ANSWER_STATES))
@@ -1981,7 +1967,7 @@ def my_outstanding(user, *, limit: int = 200) -> list[ToolAssignment]:
     out = []
     for audit in audits.values():
         agencies = answering_agencies(user, audit)
-        if not agencies or permissions.is_admin(user):
+        if not agencies or policy.is_admin(user):
             continue
         out.extend(ToolAssignment.objects(audit=audit, agency__in=agencies,
                                           state__ne="returned").limit(limit))

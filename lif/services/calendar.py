@@ -29,7 +29,7 @@ import icalendar
 
 from config.deadlines import CALENDAR_PAST_DAYS, DONE_STATUSES
 
-from .. import audit_trail, clock
+from .. import audit_trail, clock, policy
 from ..models import Action, ActionPlan, InformationRequest, Meeting, PDCReview, Referral, User
 from . import reference
 from .sweeps import AWAITING_DECISION, link_to, scr_decision_deadline
@@ -90,14 +90,22 @@ def _day(value: dt.date) -> dt.datetime:
     return dt.datetime.combine(value, dt.time())
 
 
+def _visible(user: User, model, **query):
+    """``model``'s items matching ``query`` that ``user`` may see (the policy's own filter)."""
+    flt = policy.view_filter(user, model.type_key)
+    if flt is None:
+        return model.objects(pk=None)
+    return model.objects(__raw__=flt, **query)
+
+
 def _pdc_entries(user: User, since: dt.date) -> list[Entry]:
-    plans = ActionPlan.objects(state="ratified", trashed__ne=True)
+    plans = _visible(user, ActionPlan, state="ratified")
     if not user.has_role("pdc"):
         plans = plans.filter(owner=user.email)
     plans = list(plans.only("id", "title", "next_pdc_review"))
     by_id = {plan.pk: plan for plan in plans}
     entries: dict[str, Entry] = {}
-    reviews = PDCReview.objects(plan__in=list(by_id), trashed__ne=True).no_dereference()
+    reviews = _visible(user, PDCReview, plan__in=list(by_id)).no_dereference()
     for review in reviews:
         plan = by_id.get(review.plan.id)
         if plan is None or (review.state == "closed" and review.scheduled_for < since):
@@ -121,7 +129,7 @@ def _meeting_entries(user: User, since: dt.date) -> list[Entry]:
     committees = sorted({c for role, c in ROLE_COMMITTEES.items() if role in user.roles})
     if not committees:
         return []
-    meetings = Meeting.objects(committee__in=committees, trashed__ne=True, date__gte=_day(since))
+    meetings = _visible(user, Meeting, committee__in=committees, date__gte=_day(since))
     return [
         Entry(f"meeting-{m.pk}@lif", m.date, m.title, m.location or "", link_to(m))
         for m in meetings.only("id", "title", "date", "location")
@@ -133,8 +141,12 @@ def _action_entries(user: User) -> list[Entry]:
     if user.has_role("lead") and user.agency:
         scope.append({"agency": user.agency})
     live = list(ActionPlan.objects(state__ne="closed", trashed__ne=True).scalar("pk"))
+    flt = policy.view_filter(user, "action")
+    if flt is None:
+        return []
     actions = Action.objects(
-        __raw__={"$or": scope}, plan__in=live, trashed__ne=True, state__nin=list(DONE_STATUSES)
+        __raw__=policy.and_query(flt, {"$or": scope}), plan__in=live,
+        state__nin=list(DONE_STATUSES),
     ).only("id", "title", "due_date", "lead_name", "agency")
     return [
         Entry(f"action-{a.pk}@lif", a.due_date, f"Action due: {a.title}",
@@ -147,17 +159,15 @@ def _ciec_entries(user: User) -> list[Entry]:
     entries = []
     if user.has_role("ciec") and user.agency:
         agency = reference.agency_name(user.agency)
-        for request in InformationRequest.objects(
-            agency=user.agency, state="issued", trashed__ne=True
-        ).only("id", "due_on"):
+        for request in _visible(user, InformationRequest, agency=user.agency,
+                                state="issued").only("id", "due_on"):
             entries.append(Entry(f"information-request-{request.pk}@lif", request.due_on,
                                  f"Request for information due ({agency})",
                                  "CIEC request for information: respond in LIF.",
                                  link_to(request)))
     if user.has_role("chair"):
-        for referral in Referral.objects(
-            trashed__ne=True, notified_on__ne=None, decision=None, state__in=AWAITING_DECISION
-        ).only("id", "notified_on"):
+        for referral in _visible(user, Referral, notified_on__ne=None, decision=None,
+                                 state__in=AWAITING_DECISION).only("id", "notified_on"):
             entries.append(Entry(f"scr-decision-{referral.pk}@lif",
                                  scr_decision_deadline(referral), "SCR decision due",
                                  "Decide whether to initiate a Serious Case Review.",

@@ -1,7 +1,9 @@
 """Create, change, trash, restore and purge content items: the only code that writes them.
 
-Every write checks permissions, validates, takes the optimistic lock, stores a version,
-appends to the audit trail and announces the change (the search index listens).
+Every write asks the policy (on the item before and as it will be after the change),
+validates, takes the optimistic lock, stores a version, appends to the audit trail and
+announces the change (the search index listens). No call switches the policy off: the system
+acts as :data:`~lif.actors.SYSTEM`, whom the policy lets do everything.
 """
 
 from __future__ import annotations
@@ -13,67 +15,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bson import ObjectId
-from mongoengine import StringField, ValidationError
+from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from .. import audit_trail, clock, events, permissions, versioning, workflow
+from .. import audit_trail, clock, events, policy, versioning, workflow
 from ..actors import actor_email
-from ..errors import Conflict, InvalidInput, LIFError, NotFound, PermissionDenied
+from ..edits import apply_data as _apply
+from ..edits import preview, validate
+from ..errors import Conflict, InvalidInput, LIFError, NotFound
 from ..models import CONTENT_TYPES, Attachment, AuditEvent, Version
 from ..models.base import Content, WorkflowEntry
-from ..models.learning import new_uid, renumber
-
-
-def flatten_errors(error: ValidationError) -> dict[str, str]:
-    """Turn mongoengine's nested validation errors into ``{field: message}``."""
-    out: dict[str, str] = {}
-
-    def walk(prefix: str, value) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                # Errors raised from clean() arrive under "__all__"; they name real fields.
-                walk(f"{prefix}.{key}" if prefix and prefix != "__all__" else str(key), inner)
-        else:
-            out[prefix or "__all__"] = _friendly(str(value))
-
-    walk("", error.to_dict() if error.errors else {})
-    if not out:
-        out["__all__"] = _friendly(error.message or str(error))
-    return out
-
-
-def _friendly(message: str) -> str:
-    replacements = {
-        "Field is required": "This field is required.",
-        "Invalid email address": "Enter a valid email address.",
-        "Value must be one of": "Choose one of the listed values:",
-    }
-    for raw, nice in replacements.items():
-        if message.startswith(raw):
-            return nice + message[len(raw) :] if nice.endswith(":") else nice
-    return message
-
-
-def validate(item: Content) -> None:
-    """Validate ``item`` and raise :class:`InvalidInput` with field messages.
-
-    A required text field holding only spaces counts as empty (mongoengine lets "" pass).
-    """
-    blank = {
-        name: "This field is required."
-        for name, field in item._fields.items()
-        if field.required and isinstance(field, StringField)
-        and isinstance(getattr(item, name), str) and not getattr(item, name).strip()
-    }
-    try:
-        item.validate()
-    except ValidationError as error:
-        errors = {**blank, **flatten_errors(error)}
-        raise InvalidInput(next(iter(errors.values())), errors=errors) from None
-    if blank:
-        raise InvalidInput(next(iter(blank.values())), errors=blank)
 
 
 def get(type_key: str, item_id, user, *, include_trashed: bool = False) -> Content:
@@ -89,30 +42,10 @@ def get(type_key: str, item_id, user, *, include_trashed: bool = False) -> Conte
         item = model.objects(pk=item_id).first()
     except (ValidationError, TypeError):
         item = None
-    if item is None or (item.trashed and not include_trashed):
+    if item is None or (item.trashed and not (include_trashed and policy.is_admin(user))):
         raise NotFound(f"No {model.type_label.lower()} with id {item_id}.")
-    if item.trashed and not permissions.is_admin(user):
-        raise NotFound(f"No {model.type_label.lower()} with id {item_id}.")
-    permissions.require_view(user, item)
+    policy.require(user, "view", item)
     return item
-
-
-def _apply(item: Content, data: dict) -> None:
-    for field, value in data.items():
-        if field in Content.SYSTEM_FIELDS or field == "id" or field not in item._fields:
-            continue
-        setattr(item, field, value)
-    _normalise(item)
-
-
-def _normalise(item: Content) -> None:
-    """Give new findings and activities their stable ids, and number findings 1..n."""
-    for name in ("findings", "activities", "recommendations"):
-        for entry in getattr(item, name, None) or []:
-            if not entry.uid:
-                entry.uid = new_uid()
-    if getattr(item, "findings", None):
-        renumber(item.findings)
 
 
 def _new_item(
@@ -121,14 +54,16 @@ def _new_item(
     actor,
     now: dt.datetime,
     *,
-    check_permission: bool,
     pk=None,
     placed_in: str | None = None,
     placed_how: str = "",
 ) -> Content:
-    """Build and validate a new item as :func:`create` stores it; nothing is written."""
-    if check_permission and not permissions.can_create(actor, model.type_key, data.get("agency")):
-        raise PermissionDenied(f"You may not create a {model.type_label.lower()} here.")
+    """Build and validate a new item as :func:`create` stores it; nothing is written.
+
+    :raises PermissionDenied: the policy refuses the item as built (its type, its agency,
+        the plan it goes into).
+    """
+    policy.require(actor, "create", type_key=model.type_key)
     item = model()
     if pk is not None:
         item.pk = pk
@@ -146,6 +81,7 @@ def _new_item(
     if model.creator_field and not getattr(item, model.creator_field):
         setattr(item, model.creator_field, actor_email(actor))
     validate(item)
+    policy.require(actor, "create", item)
     return item
 
 
@@ -156,18 +92,17 @@ def create(
     *,
     note: str = "",
     now: dt.datetime | None = None,
-    check_permission: bool = True,
     pk=None,
 ) -> Content:
     """Create an item of ``model`` from ``data`` as ``actor``; version 1 is its first snapshot.
 
     :param pk: the new item's id, when the caller must know it before the item exists (to
         note an operation of several steps before its first write).
-    :raises PermissionDenied: the actor may not create this type (for this agency).
+    :raises PermissionDenied: the actor may not create this item (its type, agency, plan).
     :raises InvalidInput: a field is missing or wrong; nothing is stored.
     """
     now = now or clock.now()
-    item = _new_item(model, data, actor, now, check_permission=check_permission, pk=pk)
+    item = _new_item(model, data, actor, now, pk=pk)
     try:
         item.save(force_insert=True, validate=False)
     except NotUniqueError as error:
@@ -199,7 +134,6 @@ def create_many(
     note: str,
     placed_how: str = "",
     now: dt.datetime | None = None,
-    check_permission: bool = True,
     on_stored: Callable[[list[Content | LIFError]], None] | None = None,
 ) -> list[Content | LIFError]:
     """Create many items at once, as :func:`create` would one by one, in a few round trips.
@@ -245,7 +179,6 @@ def create_many(
                 for row in itertools.islice(source, CHUNK):
                     try:
                         built.append(_new_item(row.model, row.data, actor, now,
-                                               check_permission=check_permission,
                                                placed_in=row.placed_in, placed_how=placed_how))
                     except LIFError as error:
                         built.append(error)
@@ -320,27 +253,30 @@ def update(
     base_version: int | None,
     note: str = "",
     now: dt.datetime | None = None,
-    check_permission: bool = True,
 ) -> Content:
     """Apply ``data`` to ``item`` if nobody saved a newer version since ``base_version``.
 
+    The policy judges the item before the change and as it will be after it (its agency,
+    its plan, the fields changed), so nothing a person could not do is stored.
+
+    :raises PermissionDenied: the actor may not make this change; nothing is stored.
     :raises Conflict: the item is at a newer version; the message says who changed it, when.
     :raises InvalidInput: validation failed; nothing is stored.
     """
     now = now or clock.now()
-    if check_permission:
-        permissions.require_edit(actor, item)
+    policy.require(actor, "edit", item)
     if base_version is None:
         raise InvalidInput("The form did not say which version it was based on.", field="version")
     if int(base_version) != item.version:
         _raise_conflict(item, int(base_version))
     before = versioning.snapshot(item)
-    _apply(item, data)
-    validate(item)
-    after = versioning.snapshot(item)
-    changes = versioning.changed_fields(before, after)
+    proposed = preview(item, data)
+    changes = versioning.changed_fields(before, versioning.snapshot(proposed))
     if not changes:
         return item
+    policy.require(actor, "edit", item, after=proposed, changed=field_names(item, changes))
+    _apply(item, data)
+    validate(item)
     item.version = int(base_version) + 1
     item.modified_at = now
     item.modified_by = actor_email(actor)
@@ -355,6 +291,12 @@ def update(
     return item
 
 
+def field_names(item: Content, changes: dict) -> set[str]:
+    """The model's names of the stored fields in ``changes`` (a snapshot diff)."""
+    reverse = type(item)._reverse_db_field_map
+    return {reverse.get(name, name) for name in changes}
+
+
 def append(
     item: Content,
     field: str,
@@ -364,7 +306,6 @@ def append(
     note: str = "",
     extra_set: dict | None = None,
     now: dt.datetime | None = None,
-    check_permission: bool = True,
 ) -> Content:
     """Append ``entry`` to the list ``field`` of ``item`` in one atomic update.
 
@@ -372,8 +313,7 @@ def append(
     need no base version; they still make a new version and an audit event.
     """
     now = now or clock.now()
-    if check_permission:
-        permissions.require_edit(actor, item)
+    policy.require(actor, "edit", item)
     entry.validate()
     model = type(item)
     sets = {"modified_at": now, "modified_by": actor_email(actor)}
@@ -410,7 +350,7 @@ def _raise_conflict(current: Content, base_version: int):
 def trash(item: Content, actor, *, now: dt.datetime | None = None) -> Content:
     """Move ``item`` to the trash, from which an administrator can restore it."""
     now = now or clock.now()
-    permissions.require_edit(actor, item)
+    policy.require(actor, "trash", item)
     type(item).objects(pk=item.pk).update_one(
         set__trashed=True, set__trashed_at=now, set__trashed_by=actor_email(actor)
     )
@@ -423,8 +363,7 @@ def trash(item: Content, actor, *, now: dt.datetime | None = None) -> Content:
 
 def restore(item: Content, actor, *, now: dt.datetime | None = None) -> Content:
     now = now or clock.now()
-    if not permissions.is_admin(actor):
-        raise PermissionDenied("Only an administrator can restore from the trash.")
+    policy.require(actor, "restore", item)
     type(item).objects(pk=item.pk).update_one(
         set__trashed=False, unset__trashed_at=True, unset__trashed_by=True
     )
@@ -440,8 +379,7 @@ def purge(type_key: str, item_id: str, actor, reason: str) -> str:
 
     :return: the purged item's title.
     """
-    if not permissions.is_admin(actor):
-        raise PermissionDenied("Only an administrator can purge.")
+    policy.require(actor, "purge", type_key=type_key)
     if not reason or not reason.strip():
         raise InvalidInput("Give the reason for purging.", field="reason")
     model = CONTENT_TYPES.get(type_key)

@@ -23,7 +23,7 @@ from config.deadlines import (
     PDC_DUE_SOON_DAYS,
 )
 
-from .. import clock, permissions
+from .. import clock, policy
 from ..db import database
 from ..models import Action, ActionPlan, Audit, Review
 from . import plans, reference
@@ -45,7 +45,7 @@ def _rag_expression(today: dt.date) -> dict:
 
 
 def _action_match(user) -> dict | None:
-    return permissions.view_filter(user, "action")
+    return policy.view_filter(user, "action")
 
 
 GENERATION_ID = "dashboard"
@@ -63,7 +63,7 @@ def _generation() -> int:
 
 def _scope(user) -> str:
     """What ``user``'s figures depend on: the actions and plans they may see."""
-    scope = [permissions.view_filter(user, "action"), permissions.view_filter(user, "action_plan")]
+    scope = [policy.view_filter(user, "action"), policy.view_filter(user, "action_plan")]
     return hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -205,7 +205,7 @@ def _shape(facets: dict, user, today: dt.date, match: dict) -> dict:
         "by_source": _by_source(facets["by_plan"]),
         "quarters": _quarters(facets["completed_by_quarter"], facets["due_by_quarter"]),
         "overdue_ids": list(
-            Action.objects(__raw__=permissions.and_query(match, plans.overdue_query(today)))
+            Action.objects(__raw__=policy.and_query(match, plans.overdue_query(today)))
             .order_by("due_date").limit(50).scalar("pk")
         ),
         "pdc_due_ids": [p.pk for p in _pdc_due(user, today)],
@@ -256,10 +256,10 @@ def _quarters(completed: list[dict], due: list[dict]) -> list[dict]:
 
 
 def _pdc_due(user, today: dt.date) -> list[ActionPlan]:
-    match = permissions.view_filter(user, "action_plan")
+    match = policy.view_filter(user, "action_plan")
     if match is None:
         return []
     soon = dt.datetime.combine(today + dt.timedelta(days=PDC_DUE_SOON_DAYS), dt.time())
-    query = permissions.and_query(match, {"state": "ratified", "next_pdc_review": {"$lte": soon}})
+    query = policy.and_query(match, {"state": "ratified", "next_pdc_review": {"$lte": soon}})
     return list(ActionPlan.objects(__raw__=query).order_by("next_pdc_review").limit(50)
                 .only("id"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from ..actors import SYSTEM
 from ..errors import LIFError
 from ..models import Attachment, Audit, Review
 from . import attachments, content
@@ -41,8 +42,8 @@ def ingest_file(
         data_fields["methodology"] = text[:100000]
     item = content.create(model, data_fields, actor, note=f"Ingested from {name}")
     try:
-        attachments.add(item, name, data, media_type, text, actor, check_permission=False)
+        attachments.add(item, name, data, media_type, text, actor)
     except Exception:
-        content.purge(item.type_key, str(item.pk), actor, f"ingest of {name} failed")
+        content.purge(item.type_key, str(item.pk), SYSTEM, f"ingest of {name} failed")
         raise
     return item

@@ -32,7 +32,7 @@ from mongoengine.errors import NotUniqueError
 
 from config.deadlines import EMAIL_DIGEST_HOUR, EMAIL_MAX_ATTEMPTS, EMAIL_RETRY_BASE_MINUTES
 
-from .. import audit_trail, clock
+from .. import audit_trail, clock, redact
 from ..errors import InvalidInput
 from ..models import Notification, User
 
@@ -101,16 +101,23 @@ def notify(
     key: str,
     link: str = "",
     now: dt.datetime | None = None,
+    *,
+    about=None,
 ) -> bool:
     """Store one message for ``recipient_email`` unless a message with ``key`` exists.
 
     :param key: what makes the message unique, e.g. ``action:<id>:due-30:<email>``.
     :param link: a path in LIF the message is about.
+    :param about: the item the message is about: its subject and body pass the redactor as
+        the recipient may read that item (no account: no right to personal data).
     :return: ``True`` when stored now, ``False`` when the key existed (another run sent it).
     """
     recipient = (recipient_email or "").strip().lower()
     if not recipient:
         return False
+    if about is not None:
+        shown = redact.for_recipient(recipient, about)
+        subject, body = shown(subject), shown(body)
     wants_email = _mail is not None and email_mode_for(recipient) == "immediate"
     message = Notification(
         recipient=recipient,

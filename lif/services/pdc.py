@@ -8,7 +8,7 @@ open and are listed again at the plan's next review.
 
 from __future__ import annotations
 
-from .. import permissions
+from .. import policy
 from ..errors import InvalidInput, PermissionDenied
 from ..models import Action, PDCReview, User, Verdict
 from ..models.action_plan import PDC_VERDICTS
@@ -48,7 +48,7 @@ def record_verdict(review: PDCReview, action: Action, verdict: str, comment: str
         raise InvalidInput("Say what the committee challenges.", field="comment")
     if action.plan.pk != review.plan.pk:
         raise InvalidInput("That action is not part of the plan under review.", field="action")
-    if not permissions.can_edit(actor, review):
+    if not policy.allows(actor, "edit", review):
         raise PermissionDenied("Only PDC members record verdicts, while the review is open.")
     verdicts = [v for v in review.verdicts if v.action != action.pk]
     verdicts.append(Verdict(action=action.pk, verdict=verdict, comment=comment))
@@ -76,4 +76,5 @@ def _tell_lead(review: PDCReview, action: Action, comment: str) -> None:
             f"{review.scheduled_for:%d %B %Y}: {comment}",
             key=notifications.personal_key(f"pdc:{review.pk}:{action.pk}:challenged", email),
             link=f"/admin/action/details/?id={action.pk}",
+            about=action,
         )

@@ -12,7 +12,7 @@ from bson import ObjectId
 from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, faults, permissions, workflow
+from .. import clock, dated_pages, faults, policy, workflow
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
@@ -77,6 +77,20 @@ def source_of(kind: str, source_id: str, user):
     return content.get(model.type_key, source_id, user)
 
 
+def own_agency_plans_only(user) -> bool:
+    """Whether every plan ``user`` may create is their agency's own (a workforce lead's):
+    forms then start there instead of offering a multi-agency plan the policy would refuse."""
+    shared = ActionPlan(kind="multi_agency", state=workflow.initial_state("action_plan"))
+    return bool(getattr(user, "agency", None)) and not policy.allows(user, "create", shared)
+
+
+def plan_probe(user, source, own_only: bool) -> ActionPlan:
+    """The plan ``user`` would make from ``source`` by default, for the policy to judge."""
+    return ActionPlan(kind="single_agency" if own_only else "multi_agency",
+                      agency=user.agency if own_only else None, source_kind=source.type_key,
+                      state=workflow.initial_state("action_plan"))
+
+
 def draft_actions(source) -> list[dict]:
     """One draft action per finding of ``source``, pre-filled from the finding."""
     drafts = []
@@ -116,23 +130,28 @@ def create_plan_from_source(
         "themes": list(source.themes), "agencies": [agency] if agency else list(source.agencies),
         "finding_uids": [a["finding_uid"] for a in actions if a.get("finding_uid")],
     }
-    if not permissions.can_create(actor, "action_plan", plan_data["agency"]):
-        raise PermissionDenied("You may not create this plan.")
-    content.validate(ActionPlan(**plan_data, state="draft"))
     now = clock.now()
+    plan_id = ObjectId()
+    # The plan as it will be stored; the draft actions refer to it before it exists.
+    draft = ActionPlan(id=plan_id, **plan_data, state=workflow.initial_state("action_plan"),
+                       created_at=now)
+    content.validate(draft)
+    policy.require(actor, "create", draft)
     errors = {}
+    probes = []
     for index, spec in enumerate(actions):
         try:
-            fields = _action_fields(spec)
-            # The plan does not exist yet: a stand-in with an id lets the action validate alone.
-            stand_in = ActionPlan(id=ObjectId(), created_at=now)
-            content.validate(Action(plan=stand_in, state="not_started", **fields))
+            probe = Action(plan=draft, state=workflow.initial_state("action"),
+                           **_action_fields(spec))
+            content.validate(probe)
+            probes.append(probe)
         except InvalidInput as error:
             for field, message in error.errors.items():
                 errors[f"actions.{index}.{field}"] = message
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
-    plan_id = ObjectId()
+    for probe in probes:
+        policy.require(actor, "create", probe)
     _note_unfinished(plan_id, actor, now)
     try:
         plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now,
@@ -140,7 +159,7 @@ def create_plan_from_source(
         faults.maybe_crash("plan_created")
         for spec in actions:
             content.create(Action, {**_action_fields(spec), "plan": plan}, actor,
-                           note="Draft action from a finding", now=now, check_permission=False)
+                           note="Draft action from a finding", now=now)
             faults.maybe_crash("action_created")
     except Exception:
         # Validation passed above, so this is rare (the database went away): leave no half
@@ -239,7 +258,7 @@ def add_evidence(
     ``files`` are already-checked uploads (``name, data, media_type, text``); they are stored
     first, then the evidence that lists them.
     """
-    permissions.require_edit(actor, action)
+    policy.require(actor, "edit", action)
     description = (description or "").strip()
     if not description:
         raise InvalidInput("Say what changed for practice or for children.", field="evidence")
@@ -316,12 +335,12 @@ def change_status(action: Action, status: str, actor, comment: str = "") -> Acti
 
 def my_actions_query(user) -> dict | None:
     """The actions a workforce lead works on: their agency's, across all plans they may see."""
-    flt = permissions.view_filter(user, "action")
+    flt = policy.view_filter(user, "action")
     if flt is None:
         return None
     agency = getattr(user, "agency", None)
     mine = {"agency": agency} if agency else {"lead_email": user.email}
-    return permissions.and_query(flt, mine)
+    return policy.and_query(flt, mine)
 
 
 MY_ACTIONS_PAGE = 25
@@ -337,7 +356,7 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
     if query is None:
         return []
     if not include_done:
-        query = permissions.and_query(query, {"state": {"$in": OPEN_STATUSES}})
+        query = policy.and_query(query, {"state": {"$in": OPEN_STATUSES}})
     skip = (max(page, 1) - 1) * MY_ACTIONS_PAGE
     ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=MY_ACTIONS_PAGE)
     if ids is not None:
@@ -357,7 +376,7 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
     :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``.
     :raises InvalidInput: when any row has errors and ``dry_run`` is false (nothing stored).
     """
-    permissions.require_edit(actor, plan)
+    policy.require(actor, "import_into", plan)
     agencies = {a.key: a.key for a in Agency.objects.only("key")}
     agencies.update({a.name.lower(): a.key for a in Agency.objects.only("key", "name")})
     report = []
@@ -382,14 +401,16 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
                 "description": str(row.get("description") or row.get("title") or "").strip(),
                 "lead_name": str(row.get("lead_name") or "").strip(), "lead_email": email,
                 "agency": agency or "", "due_date": due}
-        if plan.kind == "single_agency" and agency and agency != plan.agency:
-            errors["agency"] = "A single-agency plan's actions belong to its agency."
         if not errors:
             probe = Action(plan=plan, state="not_started", **_action_fields(spec))
             try:
                 content.validate(probe)
             except InvalidInput as error:
                 errors.update(error.errors)
+            else:
+                decision = policy.decide(actor, "create", probe)
+                if not decision:
+                    errors["agency"] = decision.reason
         report.append({"row": number, "title": spec["title"], "errors": errors, "spec": spec})
     bad = [r for r in report if r["errors"]]
     if dry_run:
@@ -404,9 +425,9 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
     try:
         for r in report:
             created.append(content.create(Action, {**_action_fields(r["spec"]), "plan": plan},
-                                          actor, note="Imported", check_permission=False))
+                                          actor, note="Imported"))
     except LIFError:
         for action in created:
-            content.purge("action", str(action.pk), actor, "import did not complete")
+            content.purge("action", str(action.pk), SYSTEM, "import did not complete")
         raise
     return report

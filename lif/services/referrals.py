@@ -20,10 +20,11 @@ from config.deadlines import (
     SCR_DECISION_MONTHS,
 )
 
-from .. import clock, permissions, workflow
+from .. import clock, policy, workflow
 from ..actors import SYSTEM
-from ..errors import InvalidInput, PermissionDenied
+from ..errors import InvalidInput
 from ..models import (
+    Agency,
     AgendaItem,
     InformationRequest,
     Meeting,
@@ -85,7 +86,7 @@ def next_ciec_meeting(today: dt.date) -> Meeting:
             meeting = content.create(Meeting, {
                 "title": f"CIEC meeting {month:%B %Y}", "committee": "ciec",
                 "date": month.replace(day=CIEC_MEETING_DAY), "slot": slot,
-            }, SYSTEM, check_permission=False)
+            }, SYSTEM)
         except Exception:  # noqa: BLE001 - another request made it at the same moment
             meeting = Meeting.objects(slot=slot).first()
     return meeting
@@ -121,11 +122,17 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
     today = now.date()
     meeting = next_ciec_meeting(today)
     due = min(today + dt.timedelta(days=INFORMATION_REQUEST_DAYS), meeting.date)
-    agencies = sorted(set(ciec_member_agencies()) | {referral.agency})
-    Referral.objects(pk=referral.pk).update_one(
-        set__meeting=meeting, set__agencies=agencies,
-        set__notified_on=referral.notified_on or today,
-    )
+    # Every agency already named stays involved; those with CIEC members join them.
+    named = [a for a in referral.agencies if a]
+    agencies = sorted(set(ciec_member_agencies()) | set(named) | {referral.agency})
+    added = [a for a in agencies if a not in named]
+    content.update(referral, {
+        "meeting": meeting, "agencies": agencies,
+        "notified_on": referral.notified_on or today,
+    }, SYSTEM, base_version=referral.version, now=now,
+        note="Accepted for CIEC: on the agenda of "
+             f"{meeting.date:%d %B %Y}" + (f"; agencies with CIEC members involved: "
+                                            f"{', '.join(added)}" if added else ""))
     Meeting.objects(pk=meeting.pk, agenda__item_ref__ne=str(referral.pk)).update_one(
         push_all__agenda=[
             AgendaItem(part="Part A", title=f"Practitioner review: {referral.title}",
@@ -141,7 +148,7 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
         created.append(content.create(InformationRequest, {
             "title": f"CIGINF1 {referral.title} — {agency}", "referral": referral,
             "agency": agency, "issued_on": today, "due_on": due, "agencies": [agency],
-        }, SYSTEM, check_permission=False, now=now))
+        }, SYSTEM, now=now))
         for user in User.objects(roles="ciec", agency=agency, active=True):
             notifications.notify(
                 user.email, "Request for information (CIGINF1)",
@@ -150,22 +157,53 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
                 "practitioners.",
                 key=notifications.personal_key(f"rfi:{referral.pk}:{agency}:issued", user.email),
                 link=f"/admin/information_request/details/?id={created[-1].pk}",
+                about=created[-1],
             )
     referral.reload()
     return created
 
 
-def answer_request(request: InformationRequest, response: str, key_practitioners: str, actor):
-    """An agency's CIEC member answers their own agency's request, and only that."""
-    if not permissions.can_edit(actor, request):
-        raise PermissionDenied("Only a CIEC member of that agency can answer this request.")
+def answer_request(request: InformationRequest, response: str, key_practitioners: str, actor,
+                   now: dt.datetime | None = None):
+    """An agency's CIEC member answers their own agency's request, and only that: the
+    response, who sent it and when are recorded with the "answered" state in one step."""
+    now = now or clock.now()
     if not (response or "").strip():
         raise InvalidInput("Write the agency's response.", field="response")
-    content.update(request, {"response": response.strip(),
-                             "key_practitioners": (key_practitioners or "").strip(),
-                             "responded_by": actor.email, "responded_on": clock.today()},
-                   actor, base_version=request.version, note="Response")
-    return workflow.fire(request, "answer", actor)
+    return workflow.fire(request, "answer", actor, now=now, fields={
+        "response": response.strip(), "key_practitioners": (key_practitioners or "").strip(),
+        "responded_by": actor.email, "responded_on": now.date()})
+
+
+def set_involved(referral: Referral, agencies: list[str], actor, reason: str,
+                 now: dt.datetime | None = None) -> Referral:
+    """Change which agencies a referral involves (the referring agency always is).
+
+    Involvement decides whose CIEC members read the child's details, so only the CIEC chair
+    or the business manager changes it (the policy's field rule), never the people it
+    grants access to; each change is a version with an audit event naming who and why.
+
+    :raises InvalidInput: no reason, or an unknown agency.
+    :raises PermissionDenied: the actor may not change involvement.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the involved agencies change.", field="reason")
+    known = {a.key for a in Agency.objects.only("key")}
+    unknown = sorted(set(agencies) - known)
+    if unknown:
+        raise InvalidInput(f"Unknown agency '{unknown[0]}'.", field="agencies")
+    wanted = sorted(set(agencies) | {referral.agency})
+    before = set(referral.agencies)
+    added = [a for a in wanted if a not in before]
+    removed = sorted(before - set(wanted))
+    if not added and not removed:
+        return referral
+    what = "; ".join(part for part in (
+        f"added {', '.join(added)}" if added else "",
+        f"removed {', '.join(removed)}" if removed else "") if part)
+    return content.update(referral, {"agencies": wanted}, actor, base_version=referral.version,
+                          note=f"Involved agencies {what}: {reason}", now=now)
 
 
 def requests_of(referral: Referral) -> list[InformationRequest]:
@@ -173,13 +211,16 @@ def requests_of(referral: Referral) -> list[InformationRequest]:
 
 
 def may_recommend(referral: Referral, user) -> bool:
-    return referral.state == "accepted" and any(
-        permissions.role_may_fire(user, role, referral) for role in ("admin", "ciec"))
+    return policy.allows(user, "fire", referral, transition="recommend")
 
 
 def may_decide(referral: Referral, user) -> bool:
-    return referral.state == "considered" and any(
-        permissions.role_may_fire(user, role, referral) for role in ("admin", "chair"))
+    return policy.allows(user, "fire", referral, transition="decide")
+
+
+def may_set_involved(referral: Referral, user) -> bool:
+    return policy.allows(user, "edit", referral) and "agencies" not in (
+        policy.settable_fields(user, referral) or ())
 
 
 def outstanding_requests(referral: Referral) -> list[InformationRequest]:
@@ -200,11 +241,8 @@ def recommend(referral: Referral, recommendation: str, rationale: str, actor,
     if not (rationale or "").strip():
         raise InvalidInput("Give the rationale for the recommendation.",
                            field="recommendation_rationale")
-    content.update(referral, {"recommendation": recommendation,
-                              "recommendation_rationale": rationale.strip()},
-                   actor, base_version=referral.version, note="CIEC recommendation",
-                   check_permission=False)
-    return workflow.fire(referral, "recommend", actor, now=now)
+    return workflow.fire(referral, "recommend", actor, now=now, fields={
+        "recommendation": recommendation, "recommendation_rationale": rationale.strip()})
 
 
 def decide(referral: Referral, stance: str, decision: str, rationale: str, actor, *,
@@ -221,14 +259,10 @@ def decide(referral: Referral, stance: str, decision: str, rationale: str, actor
         )
     if not (rationale or "").strip():
         raise InvalidInput("A decision needs its rationale.", field="decision_rationale")
-    if not permissions.role_may_fire(actor, "chair", referral) and not permissions.is_admin(
-            actor):
-        raise PermissionDenied("Only the Independent Chair records the decision.")
-    content.update(referral, {
+    return workflow.fire(referral, "decide", actor, now=now, fields={
         "chair_stance": stance, "decision": decision, "decision_rationale": rationale.strip(),
         "decided_on": now.date(), "reviewers": [r.strip() for r in reviewers or [] if r.strip()],
-    }, actor, base_version=referral.version, note="Chair's decision", check_permission=False)
-    return workflow.fire(referral, "decide", actor, now=now)
+    })
 
 
 def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None:
@@ -265,7 +299,7 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
             "independent_reviewer": ", ".join(referral.reviewers), "restricted": True,
             "summary": f"Initiated on {decided:%d %B %Y} following referral {referral.title}.",
             "date": decided,
-        }, SYSTEM, check_permission=False, now=now)
+        }, SYSTEM, now=now)
         Referral.objects(pk=referral.pk).update_one(set__review=review)
     referral.reload()
 
@@ -289,18 +323,19 @@ def notify_referrer(referral: Referral, actor, now: dt.datetime) -> None:
         key=notifications.personal_key(f"referral:{referral.pk}:{referral.state}",
                                        referral.referred_by),
         link=f"/admin/referral/details/?id={referral.pk}",
+        about=referral,
     )
 
 
 def mark_notice_sent(referral: Referral, kind: str, actor, sent_on: dt.date | None = None):
-    if not permissions.is_admin(actor):
-        raise PermissionDenied("Only the LSCB business manager records notices as sent.")
-    updated = Referral.objects(pk=referral.pk, notices__kind=kind).update_one(
-        set__notices__S__sent_on=sent_on or clock.today())
-    if not updated:
+    """Record that the ``kind`` notice was sent (a versioned change, in the audit trail)."""
+    notices = [Notice(**n.to_mongo().to_dict()) for n in referral.notices]
+    notice = next((n for n in notices if n.kind == kind), None)
+    if notice is None:
         raise InvalidInput(f"No '{kind}' notice on this referral.", field="kind")
-    referral.reload()
-    return referral
+    notice.sent_on = sent_on or clock.today()
+    return content.update(referral, {"notices": notices}, actor, base_version=referral.version,
+                          note=f"Notice to {notice.to} marked sent")
 
 
 # --- the register ----------------------------------------------------------------------------
@@ -324,7 +359,7 @@ HOLDERS = {
 def register(user, *, state: str | None = None, agency: str | None = None,
              today: dt.date | None = None) -> list[dict]:
     """The "LSCB CIEC/SCR spreadsheet" as rows: every case, its stage, clocks and holder."""
-    flt = permissions.view_filter(user, "referral")
+    flt = policy.view_filter(user, "referral")
     if flt is None:
         return []
     extra = {}
@@ -333,7 +368,7 @@ def register(user, *, state: str | None = None, agency: str | None = None,
     if agency:
         extra["agency"] = agency
     rows = []
-    referrals = Referral.objects(__raw__=permissions.and_query(flt, extra)).order_by(
+    referrals = Referral.objects(__raw__=policy.and_query(flt, extra)).order_by(
         "-notified_on")
     for referral in referrals:
         requests = list(InformationRequest.objects(referral=referral).only("agency", "state"))

@@ -9,7 +9,7 @@ from mongoengine import Q
 
 from config.roles import ROLES
 
-from .. import audit_trail, clock, permissions
+from .. import audit_trail, clock, policy
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..models.saved_search import SavedSearch
 
@@ -42,7 +42,7 @@ def save(user, name: str, path: str, query: str, shared_with: list[str]) -> Save
 
 
 def visible_to(user) -> list[SavedSearch]:
-    roles = list(permissions.roles_of(user))
+    roles = list(policy.roles_of(user))
     return list(SavedSearch.objects(Q(owner=user.email) | Q(shared_with__in=roles))
                 .order_by("name")[:50])
 
@@ -51,7 +51,7 @@ def delete(user, saved_id) -> None:
     saved = SavedSearch.objects(pk=saved_id).first()
     if saved is None:
         raise NotFound("No such saved search.")
-    if saved.owner != user.email and not permissions.is_admin(user):
+    if saved.owner != user.email and not policy.is_admin(user):
         raise PermissionDenied("Only its owner can delete a saved search.")
     saved.delete()
 

@@ -1,12 +1,13 @@
 """Keep the search index current and search it as a user: the glue between models and
 ``lif.search`` (which knows Whoosh, and nothing of models or permissions).
 
-Who may see a document is written into it as *principals* computed from the same rules as
-``lif.permissions``: ``role:R`` for a role that sees the item unscoped, ``role:R@AGENCY`` for
-an agency-scoped role, so the permission filter runs inside the search (totals and facets
-never count what the user may not see). Referrals and their requests for information are
-indexed for administrators, the Chair and the CIEC members of the agencies involved only,
-and never with the children's or families' details.
+Who may see a document is written into it as *principals* computed by the policy
+(:func:`lif.policy.item_principals`): ``role:R`` for a role that sees the item unscoped,
+``role:R@AGENCY`` for an agency-scoped role, ``role:R=EMAIL`` for one's own items, so the
+permission filter runs inside the search (totals and facets never count what the user may not
+see). The index is shared by everyone, so what it holds of an item passes the redactor as for
+someone without the right to personal data: no child's or family's details, and their names
+and dates removed from every text.
 """
 
 from __future__ import annotations
@@ -18,10 +19,7 @@ from pathlib import Path
 
 from bson import ObjectId
 
-from config.roles import AGENCY_SCOPE
-from config.workflows import WORKFLOWS
-
-from .. import clock, events, permissions
+from .. import clock, events, policy, redact
 from ..db import database
 from ..models import CONTENT_TYPES, Attachment, InformationRequest, Referral
 from ..models.base import Content
@@ -31,8 +29,6 @@ from . import reference
 log = logging.getLogger(__name__)
 _index: SearchIndex | None = None
 _problem: str | None = None
-
-PERSONAL_TYPES = ("referral", "information_request")
 
 
 def configure(path: Path) -> SearchIndex:
@@ -74,36 +70,8 @@ def _mark_problem(message: str | None) -> None:
 
 # --- principals ------------------------------------------------------------------------------
 
-
-def user_principals(user) -> list[str]:
-    roles = permissions.roles_of(user)
-    agency = getattr(user, "agency", None)
-    result = [f"role:{r}" for r in roles]
-    if agency:
-        result += [f"role:{r}@{agency}" for r in roles]
-    return result
-
-
-def item_principals(item: Content) -> list[str]:
-    if item.trashed:
-        return []
-    if item.type_key in PERSONAL_TYPES:
-        referral = item if isinstance(item, Referral) else item.referral
-        involved = {referral.agency, *(referral.agencies or [])}
-        return ["role:admin", "role:chair"] + [f"role:ciec@{a}" for a in sorted(involved) if a]
-    result = {"role:admin"}
-    view_roles = WORKFLOWS[item.type_key]["states"].get(item.state, {}).get("view", ())
-    for role in view_roles:
-        scope = AGENCY_SCOPE.get((role, item.type_key))
-        if scope is None:
-            result.add(f"role:{role}")
-            continue
-        value = getattr(item, scope["field"], None)
-        if value:
-            result.add(f"role:{role}@{value}")
-        elif scope["shared_when_empty"]:
-            result.add(f"role:{role}")
-    return sorted(result)
+user_principals = policy.user_principals
+item_principals = policy.item_principals
 
 
 # --- flattening ------------------------------------------------------------------------------
@@ -117,8 +85,9 @@ def _lines(values) -> str:
     return "\n".join(str(v) for v in values if v)
 
 
-def item_document(item: Content) -> dict:
+def item_document(original: Content) -> dict:
     """One index document for a content item: its own text, never personal details."""
+    item = redact.for_anyone(original).item(original)
     findings = getattr(item, "findings", None) or []
     body_parts = []
     for field in ("overview", "methodology", "scope", "question", "sample_description",
@@ -156,19 +125,20 @@ def item_document(item: Content) -> dict:
         "date": date,
         "url": _url(item),
         "parent_id": "",
-        "principals": item_principals(item),
+        "principals": item_principals(original),
     }
 
 
 def attachment_document(attachment: Attachment, parent: Content) -> dict:
+    shown = redact.for_anyone(parent)
     return {
         "id": f"file:{attachment.pk}",
         "type": "attachment",
-        "title": attachment.name,
-        "summary": f"{parent.type_label}: {parent.title}",
+        "title": shown(attachment.name),
+        "summary": f"{parent.type_label}: {shown(parent.title)}",
         "findings": "",
         "body": "",
-        "attachments": attachment.text or "",
+        "attachments": shown(attachment.text or ""),
         "themes": list(parent.themes or []),
         "agencies": sorted(set(parent.agencies or [])),
         "state": parent.state,

@@ -93,8 +93,9 @@ class _Run:
             self.counts[name] = self.counts.get(name, 0) + n
 
     def tell(self, recipients: Iterable[str], base_key: str, subject: str, body: str,
-             link: str = "") -> int:
-        """Send the message ``base_key`` to each recipient who has not had it yet."""
+             about) -> int:
+        """Send the message ``base_key`` about item ``about`` to each recipient who has not had
+        it yet (its text as that recipient may read it)."""
         keys = {
             notifications.personal_key(base_key, email): email.strip().lower()
             for email in recipients
@@ -105,7 +106,8 @@ class _Run:
         for key, email in keys.items():
             if key in already:
                 continue
-            if self.dry_run or notifications.notify(email, subject, body, key, link, self.now):
+            if self.dry_run or notifications.notify(email, subject, body, key, link_to(about),
+                                                    self.now, about=about):
                 sent += 1
         self.count("messages", sent)
         return sent
@@ -125,7 +127,7 @@ def _schedule_review(plan: ActionPlan, when: dt.date, now: dt.datetime) -> tuple
     }
     try:
         review = content.create(
-            PDCReview, data, SYSTEM, now=now, check_permission=False,
+            PDCReview, data, SYSTEM, now=now,
             note="Scheduled six-month PDC review",
         )
         return review, True
@@ -178,7 +180,7 @@ def create_due_pdc_reviews(
             f"Professional Development Committee on {_long(when)}. The review record and its "
             "pack are in LIF: record a verdict for each action (impact evidenced, challenged, "
             "not yet due) and the minutes.",
-            link_to(review),
+            review,
         )
     return run.counts
 
@@ -239,7 +241,7 @@ def send_action_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[st
                     f"{days} days overdue. Update it in LIF: record progress, evidence of "
                     "impact, or completion. You will be reminded weekly while it is overdue.")
         if run.tell([action.lead_email, *leads[action.agency]], f"action:{action.pk}:{step}",
-                    subject, body, link_to(action)):
+                    subject, body, action):
             run.count("overdue" if step.startswith("overdue") else "reminders")
     return run.counts
 
@@ -270,8 +272,7 @@ def send_information_request_reminders(
             step, subject = "chase", f"Request for information overdue since {due} ({agency})"
             body = (f"A CIEC request for information to {agency} was due on {due} and has no "
                     "response yet. The CIEC needs it to consider the case: respond in LIF now.")
-        if run.tell(recipients, f"information_request:{request.pk}:{step}", subject, body,
-                    link_to(request)):
+        if run.tell(recipients, f"information_request:{request.pk}:{step}", subject, body, request):
             run.count("chases" if step == "chase" else "reminders")
     return run.counts
 
@@ -304,7 +305,7 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
                 "decision whether to initiate a Serious Case Review is due within "
                 f"{SCR_DECISION_MONTHS} month(s), by {_long(deadline)}. Open the referral in LIF.")
         if run.tell(recipients, f"referral:{referral.pk}:decision-{colour}", subject, body,
-                    link_to(referral)):
+                    referral):
             run.count(colour)
     return run.counts
 
@@ -334,8 +335,7 @@ def send_national_panel_notices(now: dt.datetime, *, dry_run: bool = False) -> d
                 f"{NATIONAL_PANEL_NOTICE_DAYS} days, by {_long(by)}, with the Serious Incident "
                 "Notification (or brief anonymised details) and why the case does not meet the "
                 "SCR criteria (CIGSUM1).")
-        if run.tell(recipients, f"referral:{referral.pk}:national-panel", subject, body,
-                    link_to(referral)):
+        if run.tell(recipients, f"referral:{referral.pk}:national-panel", subject, body, referral):
             run.count("notices")
     return run.counts
 
@@ -368,7 +368,7 @@ def create_ciec_meetings(now: dt.datetime, *, dry_run: bool = False) -> dict[str
                 Meeting,
                 {"title": f"CIEC meeting {when:%B %Y}", "committee": "ciec", "date": when,
                  "slot": slot},
-                SYSTEM, now=now, check_permission=False, note="Monthly CIEC meeting",
+                SYSTEM, now=now, note="Monthly CIEC meeting",
             )
         except Conflict:
             continue  # another sweep created it
@@ -400,7 +400,7 @@ def send_publication_window_notices(
                 f"least {SCR_PUBLICATION_MONTHS} months. It may now move to 'available on "
                 "request' (or stay published).")
         if run.tell(recipients, f"review:{review.pk}:published-since:{review.effective}",
-                    subject, body, link_to(review)):
+                    subject, body, review):
             run.count("notices")
     return run.counts
 
@@ -423,7 +423,7 @@ def send_audit_return_reminders(now: dt.datetime, *, dry_run: bool = False) -> d
                     f"{reference.agency_name(pending.agency)} are not returned yet "
                     f"({', '.join(pending.case_refs[:10])}). Answer them in LIF.")
             key = f"audit:{audit.pk}:{pending.agency}:returns:{year}-{week:02d}"
-            if run.tell(recipients, key, subject, body, link_to(audit)):
+            if run.tell(recipients, key, subject, body, audit):
                 run.count("reminders")
     return run.counts
 

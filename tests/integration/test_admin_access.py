@@ -20,6 +20,8 @@ OPEN = {
     "qaec": {"action_plan", "action", "review", "audit", "pdc_review", "meeting"},
     "ciec": {"action_plan", "action", "review", "referral", "information_request",
              "pdc_review", "meeting"},
+    "ciec_chair": {"action_plan", "action", "review", "referral", "information_request",
+                   "pdc_review", "meeting"},
     "chair": set(CONTENT),
     "training": {"action_plan", "action", "review", "audit", "pdc_review", "meeting"},
     "viewer": {"action_plan", "action", "review"},

@@ -36,8 +36,7 @@ def test_every_kind_of_action_leaves_an_event_with_actor_and_address(client):
     auth.login(password="wrong password entirely")
     auth.login()
     review = f.make_review()
-    attachment = attachments.add(review, "r.pdf", b"%PDF-1.4 r", "application/pdf", "", SYSTEM,
-                                 check_permission=False)
+    attachment = attachments.add(review, "r.pdf", b"%PDF-1.4 r", "application/pdf", "", SYSTEM)
     token = auth.csrf("/admin/")
     client.post(f"/admin/review/edit/?id={review.pk}", data={
         "csrf_token": token, "base_version": "1", "title": "Child T", "review_type": "scr",

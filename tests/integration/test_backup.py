@@ -68,10 +68,9 @@ def populated(clean_db):
     good = (DATA / "good.docx").read_bytes()
     checked = check_upload("good.docx", good)
     attachments.add(review, checked.name, checked.data, checked.media_type, checked.text,
-                    SYSTEM, check_permission=False)
+                    SYSTEM)
     big = secrets.token_bytes(700 * 1024)  # 255 KB chunks: three of them
-    attachments.add(review, "scan.bin", big, "application/octet-stream", "", SYSTEM,
-                    check_permission=False, published=True)
+    attachments.add(review, "scan.bin", big, "application/octet-stream", "", SYSTEM, published=True)
     content.update(review, {"summary": "Restored summary ✓ – with accents: é"}, SYSTEM,
                    base_version=review.version, note="Edited before the backup")
     action = Action.objects.first()

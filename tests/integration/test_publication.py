@@ -55,9 +55,9 @@ def test_public_page_lists_only_items_in_their_window(client):
     expired = published_scr(on=dt.date.today() - dt.timedelta(days=30))
     expired.update(set__title="Expired one", set__expires=dt.date.today() - dt.timedelta(days=1))
     attachments.add(live, "report.pdf", b"%PDF-1.4 report", "application/pdf", "", SYSTEM,
-                    published=True, check_permission=False)
+                    published=True)
     secret = attachments.add(live, "panel notes.pdf", b"%PDF-1.4 notes", "application/pdf", "",
-                             SYSTEM, check_permission=False)
+                             SYSTEM)
     page = client.get("/published").get_data(as_text=True)
     assert "Child P" in page and "report.pdf" in page
     assert "Draft review" not in page and "Restricted one" not in page

@@ -76,7 +76,7 @@ def test_attachment_text_is_found_and_links_to_the_file(clean_db):
     attachment = attachments.add(review, "brief.docx", word_file("Safer sleeping campaign"),
                                  "application/vnd.openxmlformats-officedocument."
                                  "wordprocessingml.document", "Safer sleeping campaign",
-                                 SYSTEM, check_permission=False)
+                                 SYSTEM)
     [hit] = searching.search(SYSTEM, "sleeping campaign").hits
     assert hit.type == "attachment" and hit.url == f"/admin/file/{attachment.pk}"
     assert hit.parent_id == str(review.pk) and "<mark" in hit.snippet

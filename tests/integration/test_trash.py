@@ -15,8 +15,7 @@ from ..conftest import AuthActions, make_user
 
 def test_delete_moves_to_trash_and_admin_restores_with_versions_and_files(client):
     review = f.make_review()
-    attachments.add(review, "a.pdf", b"%PDF-1.4 x", "application/pdf", "", SYSTEM,
-                    check_permission=False)
+    attachments.add(review, "a.pdf", b"%PDF-1.4 x", "application/pdf", "", SYSTEM)
     content.update(review, {"summary": "changed"}, SYSTEM, base_version=1)
     AuthActions(client).login()
     token = AuthActions(client).csrf("/admin/")
@@ -46,8 +45,7 @@ def test_only_admin_restores(clean_db):
 
 def test_purge_cli_deletes_for_good_and_leaves_an_audit_event(runner, clean_db):
     review = f.make_review()
-    attachments.add(review, "a.pdf", b"%PDF-1.4 x", "application/pdf", "", SYSTEM,
-                    check_permission=False)
+    attachments.add(review, "a.pdf", b"%PDF-1.4 x", "application/pdf", "", SYSTEM)
     result = runner.invoke(args=["lif", "purge", f"review:{review.pk}", "--reason",
                                  "Entered in error"])
     assert result.exit_code == 0, result.output
