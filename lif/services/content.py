@@ -80,6 +80,9 @@ def _new_item(
     item.created_by = item.modified_by = actor_email(actor)
     if model.creator_field and not getattr(item, model.creator_field):
         setattr(item, model.creator_field, actor_email(actor))
+    # Asked before validation, so a refusal does not tell what the item would have broken
+    # (another agency's plan), and after it, on the item as validation leaves it.
+    policy.require(actor, "create", item)
     validate(item)
     policy.require(actor, "create", item)
     return item
