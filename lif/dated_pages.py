@@ -12,9 +12,11 @@ Windows start from the field's known lower bound (kept in the ``date_bounds`` co
 widened on every write, recomputed once a day by a sweep). The bound only makes the walk
 short; it is never trusted for correctness: the first window is open below the bound and
 the walk ends with one query open above the last window, so a stale bound costs time, not
-rows (and a missing one means the plain way). A query of another shape (a text search, an
-``$or``, a date range of its own) is answered the plain way, as is every query on a MongoDB
-server (``MONGODB_URI``), which sorts by walking the index.
+rows (and a missing one means the plain way). An ``$or`` (a lead reads their agency's
+actions *or* those they are named to lead) is read branch by branch: the branches an index
+serves by windows, the others (a few rows: one person's) plainly, and the pages merged. A
+query of another shape (a text search, a date range of its own) is answered the plain way, as
+is every query on a MongoDB server (``MONGODB_URI``), which sorts by walking the index.
 """
 
 from __future__ import annotations
@@ -133,6 +135,41 @@ def _split(query: Mapping, field: str, prefixes: set[frozenset[str]]) -> list[di
     return [{**query, key: value} for value in values]
 
 
+def _branches(query: Mapping) -> list[dict] | None:
+    """The queries whose union is ``query`` with its top-level ``$or`` spread over the rest
+    (``[query]`` when it has none); ``None`` when a branch cannot be written that way."""
+    if "$or" not in query:
+        return [dict(query)]
+    rest = {key: value for key, value in query.items() if key != "$or"}
+    if any(key.startswith("$") for key in rest):
+        return None
+    out = []
+    for branch in query["$or"]:
+        if not isinstance(branch, Mapping) or any(key.startswith("$") for key in branch):
+            return None
+        merged = dict(rest)
+        for key, value in branch.items():
+            if key in merged and merged[key] != value:
+                if isinstance(value, dict) or isinstance(merged[key], dict):
+                    return None
+                merged = None  # two different equalities: this branch matches nothing
+                break
+            merged[key] = value
+        if merged is not None and merged not in out:
+            out.append(merged)
+    return out
+
+
+def _plain(model, queries: list[dict], field: str, direction: int, limit: int) -> list[tuple]:
+    """``(date, _id)`` of the first ``limit`` rows of each query, sorted (few rows each)."""
+    rows = []
+    for query in queries:
+        cursor = model._get_collection().find(query, {field: 1}).sort(
+            [(field, direction), ("_id", direction)]).limit(limit)
+        rows += [(doc.get(field), doc["_id"]) for doc in cursor]
+    return rows
+
+
 def _read(model, queries: list[dict], field: str, condition, direction: int,
           limit: int | None = None) -> list[tuple]:
     """``(date, _id)`` of the rows matching any of ``queries`` and ``condition``, sorted."""
@@ -144,6 +181,8 @@ def _read(model, queries: list[dict], field: str, condition, direction: int,
         if limit is not None:
             cursor = cursor.limit(limit)
         rows += [(doc.get(field), doc["_id"]) for doc in cursor]
+    if len(queries) > 1:  # branches of an $or may overlap
+        rows = list({row[1]: row for row in rows}.values())
     rows.sort(key=_key, reverse=direction < 0)
     return rows
 
@@ -164,8 +203,19 @@ def page_ids(model: type[Document], query: Mapping, field: str, *, skip: int, li
         return None
     if db.embedded_server() is None:  # MongoDB walks the index in order: the plain way is best
         return None
-    queries = _split(query, field, _index_prefixes(model, field))
-    if queries is None:
+    branches = _branches(query)
+    if branches is None:
+        return None
+    prefixes = _index_prefixes(model, field)
+    queries: list[dict] = []
+    plain: list[dict] = []
+    for branch in branches:
+        split = _split(branch, field, prefixes)
+        if split is None and len(branches) == 1:
+            return None
+        queries += split or []
+        plain += [] if split else [branch]
+    if not queries:
         return None
     bounds = _bounds(model, field)
     if bounds is None:
@@ -198,6 +248,11 @@ def page_ids(model: type[Document], query: Mapping, field: str, *, skip: int, li
         # Rows without the date sort first ascending, last descending (as in MongoDB).
         nulls = _read(model, queries, field, None, direction, limit=want)
         rows = rows + nulls if descending else nulls + rows
+    if plain:
+        seen: set = set()
+        rows = [row for row in sorted(rows + _plain(model, plain, field, direction, want),
+                                      key=_key, reverse=descending)
+                if not (row[1] in seen or seen.add(row[1]))]
     return [row[1] for row in itertools.islice(rows, skip, want)]
 
 

@@ -84,7 +84,7 @@ def fire(
     judged = preview(item, fields) if fields else item
     blocked = guards.check(spec["guard"], judged, actor, now)
     if blocked:
-        if not (override and policy.is_admin(actor)):
+        if not (override and policy.may_override_guards(actor)):
             raise GuardFailed(blocked)
         if not comment:
             raise InvalidInput("Give the reason for overriding the guard.", field="comment")

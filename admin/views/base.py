@@ -437,6 +437,9 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     def can_edit_item(self, item):
         return policy.allows(current_user, "edit", item)
 
+    def may_override_guards(self):
+        return policy.may_override_guards(current_user)
+
     def can_trash_item(self, item):
         return policy.allows(current_user, "trash", item)
 

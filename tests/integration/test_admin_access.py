@@ -15,15 +15,20 @@ ADMIN_ONLY = ["users", "agencies", "audit_trail", "trash"]
 # change there shows up here).
 OPEN = {
     "admin": set(CONTENT),
-    "lead": {"action_plan", "action", "review", "audit"},
-    "pdc": {"action_plan", "action", "review", "audit", "pdc_review", "meeting"},
-    "qaec": {"action_plan", "action", "review", "audit", "pdc_review", "meeting"},
+    # Every member of staff may refer a case (CIGSCR1) and follow it: the CIEC lists show
+    # them what the policy lets them read (their own referrals).
+    "lead": {"action_plan", "action", "review", "audit", "referral", "information_request"},
+    "pdc": {"action_plan", "action", "review", "audit", "pdc_review", "meeting", "referral",
+            "information_request"},
+    "qaec": {"action_plan", "action", "review", "audit", "pdc_review", "meeting", "referral",
+             "information_request"},
     "ciec": {"action_plan", "action", "review", "referral", "information_request",
              "pdc_review", "meeting"},
     "ciec_chair": {"action_plan", "action", "review", "referral", "information_request",
                    "pdc_review", "meeting"},
     "chair": set(CONTENT),
-    "training": {"action_plan", "action", "review", "audit", "pdc_review", "meeting"},
+    "training": {"action_plan", "action", "review", "audit", "pdc_review", "meeting",
+                 "referral", "information_request"},
     "viewer": {"action_plan", "action", "review"},
 }
 AGENCY = {"lead": "police", "ciec": "police"}
@@ -54,7 +59,7 @@ def test_view_requires_login(client, view):
 
 
 def test_menu_hides_what_a_role_cannot_open(client):
-    user = make_user("lead", "police")
+    user = make_user("viewer")
     AuthActions(client).login(user.email)
     page = client.get("/admin/").get_data(as_text=True)
     assert "/admin/action/" in page

@@ -32,7 +32,9 @@ def actions(clean_db, monkeypatch):
     days = ([rng.randrange(0, 10) for _ in range(60)] + [rng.randrange(300, 303) for _ in range(50)]
             + [rng.randrange(0, 730) for _ in range(38)] + [5, 5])  # and a tie
     rows = [NewItem(Action, {"title": f"Action {n}", "plan": plan, "description": "Do it.",
-                             "lead_name": "Lead", "lead_email": "lead@example.org",
+                             "lead_name": "Lead",
+                             "lead_email": f"lead.{n % 7}@example.org" if n % 7 == 3
+                             else "lead@example.org",
                              "agency": rng.choice(["police", "police", "csc", "education"]),
                              "due_date": today + dt.timedelta(days=day)})
             for n, day in enumerate(days)]
@@ -97,12 +99,25 @@ def test_short_lists_are_read_the_plain_way(actions, monkeypatch):
 
 def test_other_shapes_and_deep_pages_are_left_to_the_plain_query(actions):
     for query in ({"trashed": False, "title": {"$regex": "1"}},
-                  {"trashed": False, "$or": [{"agency": "csc"}, {"agency": "police"}]},
+                  {"trashed": False, "$or": [{"lead_name": "Lead"}, {"title": "T"}]},
                   {"trashed": False, "due_date": {"$lt": dt.datetime(2030, 1, 1)}},
                   {"trashed": False, "lead_name": "Lead"}):  # no index leads with it
         assert dated_pages.page_ids(Action, query, "due_date", skip=0, limit=20) is None
     assert dated_pages.page_ids(Action, {"trashed": False}, "due_date",
                                 skip=dated_pages.MAX_ROWS, limit=20) is None
+
+
+@pytest.mark.parametrize("query", [
+    {"trashed": False, "$or": [{"agency": "csc"}, {"agency": "police"}]},
+    # a lead's: their agency's actions or those they lead (one branch read plainly)
+    {"trashed": False, "$or": [{"agency": "police"}, {"lead_email": "lead.3@example.org"}]},
+    {"trashed": False, "agency": "police",
+     "$or": [{"agency": "police"}, {"lead_email": "lead.3@example.org"}]},
+])
+def test_an_or_is_read_branch_by_branch_in_the_plain_order(actions, query):
+    for skip in (0, 20, 40):
+        ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=20)
+        assert ids is not None and ids == plain(query, skip, 20)
 
 
 def test_bounds_follow_saves_and_the_daily_sweep(clean_db):

@@ -28,6 +28,7 @@ from lif.models import (
     Finding,
     Person,
     ProgressUpdate,
+    Referral,
     Review,
 )
 from lif.services import learning_index, users
@@ -187,12 +188,18 @@ def test_restricted_forms_show_personal_data_only_to_those_allowed(world):
     admin = make_user("admin", email=ADMIN_EMAIL)
     allowed = make_user("ciec", "police")  # CIEC member of the referring agency
     other = make_user("ciec", "nspcc")  # asked for information, not involved in the case
-    for kind, item in (("cigscr1", world["referral"]), ("cigsum1", world["referral"]),
-                       ("ciginf1", world["request"])):
+    referrer = make_user("lead", "police", "referrer@police.test")  # follows their referral
+    Referral.objects(pk=world["referral"].pk).update_one(set__referred_by=referrer.email)
+    world["referral"].reload()
+    with pytest.raises(PermissionDenied):  # not involved: not even the referral
+        render("cigscr1", world["referral"], other)
+    for kind, item, reader in (("cigscr1", world["referral"], referrer),
+                               ("cigsum1", world["referral"], referrer),
+                               ("ciginf1", world["request"], other)):
         assert CHILD in all_xml(render(kind, item, admin)[1])
         if kind != "ciginf1":  # the request is the NSPCC's: the police member may not view it
             assert CHILD in all_xml(render(kind, item, allowed)[1])
-        withheld = all_xml(render(kind, item, other)[1])
+        withheld = all_xml(render(kind, item, reader)[1])
         assert CHILD not in withheld and "Quartermaine" not in withheld
         assert DOB.isoformat() not in withheld and f"{DOB:%d/%m/%Y}" not in withheld
         assert "not shown to you" in withheld

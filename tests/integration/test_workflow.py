@@ -41,9 +41,12 @@ TABLE = [
     ("audit", "planned", "start_sampling", "qaec", None, "ok"),
     ("audit", "planned", "start_sampling", "pdc", None, "denied"),
     ("audit", "findings", "report", "qaec", None, "guard"),  # no findings
-    ("referral", "submitted", "accept", "ciec", "police", "ok"),
+    # Intake is the CIEC chair's and the business manager's (the source's CIEC flowchart).
+    ("referral", "submitted", "accept", "ciec_chair", None, "ok"),
+    ("referral", "submitted", "accept", "ciec", "police", "denied"),
     ("referral", "submitted", "accept", "lead", "police", "denied"),
-    ("referral", "submitted", "decline", "ciec", "police", "comment"),
+    ("referral", "submitted", "decline", "ciec_chair", None, "comment"),
+    ("referral", "submitted", "decline", "ciec", "police", "denied"),
     ("referral", "considered", "decide", "chair", None, "guard"),  # no decision recorded
     ("referral", "considered", "decide", "ciec", "police", "denied"),
     ("information_request", "issued", "answer", "ciec", "police", "guard"),  # no response
