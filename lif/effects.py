@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from config.deadlines import PDC_REVIEW_EVERY_MONTHS
-
-from . import clock
+from . import clocks
 from .services import referrals
 
 
@@ -20,7 +18,7 @@ def schedule_first_pdc_review(item, actor, now):
     ratified = now.date()
     type(item).objects(pk=item.pk).update_one(
         set__ratified_on=ratified,
-        set__next_pdc_review=clock.add_months(ratified, PDC_REVIEW_EVERY_MONTHS),
+        set__next_pdc_review=clocks.next_pdc_review(ratified),
     )
     item.reload()
 
@@ -35,7 +33,7 @@ def schedule_next_pdc_review(item, actor, now):
     if plan.state == "ratified":
         base = item.scheduled_for
         type(plan).objects(pk=plan.pk).update_one(
-            set__next_pdc_review=clock.add_months(base, PDC_REVIEW_EVERY_MONTHS)
+            set__next_pdc_review=clocks.next_pdc_review(base)
         )
 
 

@@ -3,9 +3,7 @@ it may not, in words a person can act on."""
 
 from __future__ import annotations
 
-from config.deadlines import SCR_PUBLICATION_MONTHS
-
-from . import clock
+from . import clocks
 from .models import Action, InformationRequest
 
 
@@ -19,12 +17,12 @@ def publication_window_over(item, actor, now):
     """An SCR stays published at least 12 months (Working Together 2015, p79)."""
     if getattr(item, "review_type", None) != "scr" or not item.effective:
         return None
-    until = clock.add_months(item.effective, SCR_PUBLICATION_MONTHS)
-    if now.date() < until:
+    if not clocks.publication_window_over(item.effective, now.date()):
+        until = clocks.publication_window_end(item.effective)
         return (
-            f"A Serious Case Review must stay published for at least {SCR_PUBLICATION_MONTHS} "
-            f"months: published on {item.effective:%d %B %Y}, it can be withdrawn from "
-            f"{until:%d %B %Y}."
+            "A Serious Case Review must stay published for at least "
+            f"{clocks.describe('scr_publication')}: published on {item.effective:%d %B %Y}, "
+            f"it can be withdrawn from {until:%d %B %Y}."
         )
     return None
 

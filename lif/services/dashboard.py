@@ -15,15 +15,13 @@ import time
 import pymongo
 
 from config.deadlines import (
-    ACTION_AMBER_DAYS,
     DASHBOARD_MIN_REFRESH_SECONDS,
     DASHBOARD_SLOW_MS,
     DASHBOARD_TIMEOUT_SECONDS,
     DONE_STATUSES,
-    PDC_DUE_SOON_DAYS,
 )
 
-from .. import clock, permissions
+from .. import clock, clocks, permissions
 from ..db import database
 from ..models import Action, ActionPlan, Audit, Review
 from . import plans, reference
@@ -37,11 +35,15 @@ def _rag_expression(today: dt.date) -> dict:
                                {"$ne": ["$state", "verified"]}]}, "then": "red"},
             {"case": {"$in": ["$state", list(DONE_STATUSES)]}, "then": "green"},
             {"case": {"$lt": ["$due_date", start]}, "then": "red"},
-            {"case": {"$lte": ["$due_date", start + dt.timedelta(days=ACTION_AMBER_DAYS)]},
+            {"case": {"$lte": ["$due_date", _midnight(clocks.action_amber_until(today))]},
              "then": "amber"},
         ],
         "default": "green",
     }}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
 
 
 def _action_match(user) -> dict | None:
@@ -259,7 +261,7 @@ def _pdc_due(user, today: dt.date) -> list[ActionPlan]:
     match = permissions.view_filter(user, "action_plan")
     if match is None:
         return []
-    soon = dt.datetime.combine(today + dt.timedelta(days=PDC_DUE_SOON_DAYS), dt.time())
+    soon = _midnight(clocks.pdc_due_soon_until(today))
     query = permissions.and_query(match, {"state": "ratified", "next_pdc_review": {"$lte": soon}})
     return list(ActionPlan.objects(__raw__=query).order_by("next_pdc_review").limit(50)
                 .only("id"))

@@ -9,10 +9,10 @@ import secrets
 
 from bson import ObjectId
 
-from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
+from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, faults, permissions, workflow
+from .. import clock, clocks, dated_pages, faults, permissions, workflow
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
@@ -38,7 +38,7 @@ def rag(action, today: dt.date | None = None) -> str:
         return "green"
     if action.due_date and action.due_date < today:
         return "red"
-    if action.due_date and action.due_date <= today + dt.timedelta(days=ACTION_AMBER_DAYS):
+    if action.due_date and action.due_date <= clocks.action_amber_until(today):
         return "amber"
     return "green"
 
@@ -47,7 +47,7 @@ def rag_query(colour: str, today: dt.date | None = None) -> dict:
     """The same rule as :func:`rag`, as a raw query over the actions collection."""
     today = today or clock.today()
     start = dt.datetime.combine(today, dt.time())
-    soon = start + dt.timedelta(days=ACTION_AMBER_DAYS)
+    soon = dt.datetime.combine(clocks.action_amber_until(today), dt.time())
     open_ = {"state": {"$in": OPEN_STATUSES}}
     challenged = {"last_pdc_verdict": "challenged", "state": {"$ne": "verified"}}
     red = {"$or": [challenged, {**open_, "due_date": {"$lt": start}}]}

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from config.deadlines import (
-    CIEC_MEETING_DAY,
-    INFORMATION_REQUEST_DAYS,
-    NATIONAL_PANEL_NOTICE_DAYS,
-    SCR_DECISION_AMBER_DAYS,
-    SCR_DECISION_MONTHS,
-)
-
-from .. import clock, permissions, workflow
+from .. import clock, clocks, permissions, workflow
 from ..actors import SYSTEM
 from ..errors import InvalidInput, PermissionDenied
 from ..models import (
@@ -48,43 +40,27 @@ REVIEW_TYPE_FOR = {
 # --- clocks --------------------------------------------------------------------------------
 
 
-def decision_due(referral: Referral) -> dt.date | None:
-    """The Chair's decision is due one month after the LSCB was notified."""
-    if not referral.notified_on:
-        return None
-    return clock.add_months(referral.notified_on, SCR_DECISION_MONTHS)
-
-
 def decision_clock(referral: Referral, today: dt.date | None = None) -> dict:
-    """``{"due": date, "days_left": n, "rag": red|amber|green|done}`` for the decision."""
-    due = decision_due(referral)
-    if due is None:
-        return {"due": None, "days_left": None, "rag": "none"}
-    if referral.decided_on:
-        late = referral.decided_on > due
-        return {"due": due, "days_left": None, "rag": "late" if late else "done"}
-    days_left = (due - (today or clock.today())).days
-    if days_left < 0:
-        rag = "red"
-    elif days_left <= SCR_DECISION_AMBER_DAYS:
-        rag = "amber"
-    else:
-        rag = "green"
-    return {"due": due, "days_left": days_left, "rag": rag}
+    """``{"due": date, "days_left": n, "rag": red|amber|green|done|late|none}`` for the
+    decision (``clocks.decision_due`` and ``clocks.decision_rag``)."""
+    today = today or clock.today()
+    due = clocks.decision_due(referral.notified_on)
+    rag = clocks.decision_rag(referral.notified_on, referral.decided_on, today)
+    days_left = (due - today).days if due and not referral.decided_on else None
+    return {"due": due, "days_left": days_left, "rag": rag,
+            "period": clocks.describe("scr_decision")}
 
 
 def next_ciec_meeting(today: dt.date) -> Meeting:
     """The next monthly CIEC meeting on or after ``today`` (its record is made if missing)."""
-    month = today.replace(day=1)
-    if today.day > CIEC_MEETING_DAY:
-        month = clock.add_months(month, 1)
-    slot = f"ciec:{month:%Y-%m}"
+    day = clocks.next_ciec_meeting_on(today)
+    slot = f"ciec:{day:%Y-%m}"
     meeting = Meeting.objects(slot=slot).first()
     if meeting is None:
         try:
             meeting = content.create(Meeting, {
-                "title": f"CIEC meeting {month:%B %Y}", "committee": "ciec",
-                "date": month.replace(day=CIEC_MEETING_DAY), "slot": slot,
+                "title": f"CIEC meeting {day:%B %Y}", "committee": "ciec",
+                "date": day, "slot": slot,
             }, SYSTEM, check_permission=False)
         except Exception:  # noqa: BLE001 - another request made it at the same moment
             meeting = Meeting.objects(slot=slot).first()
@@ -120,7 +96,7 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
     """
     today = now.date()
     meeting = next_ciec_meeting(today)
-    due = min(today + dt.timedelta(days=INFORMATION_REQUEST_DAYS), meeting.date)
+    due = clocks.information_request_due(today, meeting.date)
     agencies = sorted(set(ciec_member_agencies()) | {referral.agency})
     Referral.objects(pk=referral.pk).update_one(
         set__meeting=meeting, set__agencies=agencies,
@@ -248,7 +224,7 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
     else:
         notices.append(Notice(
             kind="national_panel", to="National Panel of Independent Experts on SCRs",
-            due_on=decided + dt.timedelta(days=NATIONAL_PANEL_NOTICE_DAYS),
+            due_on=clocks.national_panel_notice_due(decided),
             text=("The LSCB Chair decided not to initiate an SCR. Attach the local authority's "
                   "Serious Incident Notification or an anonymised summary (nature of the "
                   "incident, ages of the children, relationship with any alleged "
