@@ -58,14 +58,15 @@ DONE_STATUSES = ("complete", "verified", "cancelled")
 ACTION_CONDITIONS = {
     "challenged": {"last_pdc_verdict": ("is", "challenged"), "state": ("is not", "verified")},
     "done": {"state": ("in", DONE_STATUSES)},
+    "past due": {"due_date": ("before", "today")},
+    "due soon": {"due_date": ("on or before", "amber until")},
+    # Not a rule of its own: the overdue lists and counts (open, and past its due date).
     "overdue": {"state": ("not in", DONE_STATUSES), "due_date": ("before", "today")},
-    "due soon": {"state": ("not in", DONE_STATUSES),
-                 "due_date": ("on or before", "amber until")},
 }
 ACTION_RAG = (
     ("challenged", "red"),  # challenged at the last PDC review, until verified
-    ("done", "green"),
-    ("overdue", "red"),
+    ("done", "green"),  # done, however late
+    ("past due", "red"),
     ("due soon", "amber"),
 )
 ACTION_RAG_OTHERWISE = "green"

@@ -1,7 +1,7 @@
 """Dashboard figures, computed in the database with aggregation pipelines.
 
 Every pipeline starts with the user's view filter, so a lead's dashboard counts only what
-that lead may see. RAG is the same rule as ``plans.rag`` written as an expression.
+that lead may see. RAG is ``plans.rag``'s rules (``lif/rag.py``) read as an expression.
 """
 
 from __future__ import annotations
@@ -21,25 +21,20 @@ from config.deadlines import (
     DONE_STATUSES,
 )
 
-from .. import clock, clocks, permissions
+from .. import clock, clocks, permissions, rag
 from ..db import database
 from ..models import Action, ActionPlan, Audit, Review
 from . import plans, reference
 
 
-def _rag_expression(today: dt.date) -> dict:
-    start = dt.datetime.combine(today, dt.time())
-    return {"$switch": {
-        "branches": [
-            {"case": {"$and": [{"$eq": ["$last_pdc_verdict", "challenged"]},
-                               {"$ne": ["$state", "verified"]}]}, "then": "red"},
-            {"case": {"$in": ["$state", list(DONE_STATUSES)]}, "then": "green"},
-            {"case": {"$lt": ["$due_date", start]}, "then": "red"},
-            {"case": {"$lte": ["$due_date", _midnight(clocks.action_amber_until(today))]},
-             "then": "amber"},
-        ],
-        "default": "green",
-    }}
+def rag_expression(today: dt.date) -> dict:
+    """The colour of each action (``plans.rag``'s rules as an aggregation expression)."""
+    return rag.expression(clocks.rag_dates(today))
+
+
+def overdue_expression(today: dt.date) -> dict:
+    """1 for an overdue action, else 0 (``plans.overdue_query`` as an expression)."""
+    return {"$cond": [rag.condition_expression("overdue", clocks.rag_dates(today)), 1, 0]}
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -146,8 +141,7 @@ def _compute(user, today: dt.date) -> dict:
                                    {"$lte": ["$completed_on", "$due_date"]}]}, 1, 0]}
     done = {"$cond": [{"$in": ["$state", ["complete", "verified"]]}, 1, 0]}
     open_ = {"$cond": [{"$in": ["$state", list(DONE_STATUSES)]}, 0, 1]}
-    overdue = {"$cond": [{"$and": [{"$not": [{"$in": ["$state", list(DONE_STATUSES)]}]},
-                                   {"$lt": ["$due_date", start]}]}, 1, 0]}
+    overdue = overdue_expression(today)
     # The one slow operation LIF runs on purpose (seconds on the embedded database at 100k
     # actions): it gets its own generous time limit instead of the connection's.
     with pymongo.timeout(DASHBOARD_TIMEOUT_SECONDS):
@@ -161,7 +155,7 @@ def _pipeline(match, today, start, on_time, done, open_, overdue) -> list[dict]:
         {"$match": match},
         {"$facet": {
             "by_status": [{"$group": {"_id": "$state", "n": {"$sum": 1}}}],
-            "by_rag": [{"$group": {"_id": _rag_expression(today), "n": {"$sum": 1}}}],
+            "by_rag": [{"$group": {"_id": rag_expression(today), "n": {"$sum": 1}}}],
             "by_agency": [
                 {"$group": {"_id": "$agency", "total": {"$sum": 1}, "open": {"$sum": open_},
                             "overdue": {"$sum": overdue}, "complete": {"$sum": done},

@@ -13,6 +13,7 @@ from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
 from .. import clock, clocks, dated_pages, faults, permissions, workflow
+from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
@@ -25,45 +26,31 @@ OPEN_STATUSES = [s for s in WORKFLOWS["action"]["states"] if s not in DONE_STATU
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# The values an action's state can take (for queries that name the states not done).
+DOMAINS = {"state": tuple(WORKFLOWS["action"]["states"])}
+RAG_COLOURS = ("red", "amber", "green")
+
+
 def rag(action, today: dt.date | None = None) -> str:
     """Return ``red``, ``amber`` or ``green`` for an action — the one place RAG is decided.
 
-    Red: overdue (due date passed and not done), or challenged at the last PDC review.
-    Amber: due within 30 days and not done. Green otherwise.
+    Red: challenged at the last PDC review (until verified), or overdue (due date passed and
+    not done). Amber: due within 30 days and not done. Green otherwise. The rules are data
+    (``config/deadlines.py`` ``ACTION_RAG``), the dates come from ``lif/clocks.py``.
     """
-    today = today or clock.today()
-    if action.last_pdc_verdict == "challenged" and action.state != "verified":
-        return "red"
-    if action.state in DONE_STATUSES:
-        return "green"
-    if action.due_date and action.due_date < today:
-        return "red"
-    if action.due_date and action.due_date <= clocks.action_amber_until(today):
-        return "amber"
-    return "green"
+    return lif_rag.colour(action, clocks.rag_dates(today or clock.today()))
 
 
 def rag_query(colour: str, today: dt.date | None = None) -> dict:
     """The same rule as :func:`rag`, as a raw query over the actions collection."""
-    today = today or clock.today()
-    start = dt.datetime.combine(today, dt.time())
-    soon = dt.datetime.combine(clocks.action_amber_until(today), dt.time())
-    open_ = {"state": {"$in": OPEN_STATUSES}}
-    challenged = {"last_pdc_verdict": "challenged", "state": {"$ne": "verified"}}
-    red = {"$or": [challenged, {**open_, "due_date": {"$lt": start}}]}
-    if colour == "red":
-        return red
-    amber = {**open_, "due_date": {"$gte": start, "$lte": soon}}
-    if colour == "amber":
-        return {"$and": [amber, {"$nor": [challenged]}]}
-    if colour == "green":
-        return {"$nor": [red, amber]}
-    raise InvalidInput(f"Unknown RAG colour '{colour}' (red, amber or green).", field="rag")
+    if colour not in RAG_COLOURS:
+        raise InvalidInput(f"Unknown RAG colour '{colour}' (red, amber or green).", field="rag")
+    return lif_rag.query(colour, clocks.rag_dates(today or clock.today()), DOMAINS)
 
 
 def overdue_query(today: dt.date | None = None) -> dict:
-    start = dt.datetime.combine(today or clock.today(), dt.time())
-    return {"state": {"$in": OPEN_STATUSES}, "due_date": {"$lt": start}}
+    """Open actions whose due date has passed (the "overdue" condition of the RAG rules)."""
+    return lif_rag.condition_query("overdue", clocks.rag_dates(today or clock.today()), DOMAINS)
 
 
 # --- plans from a review or an audit ---------------------------------------------------------
