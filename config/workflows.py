@@ -3,7 +3,8 @@
 Each workflow has an ``initial`` state; ``states`` name, for each state, the roles that may
 view and edit items in it; ``transitions`` name ``from`` states, the target ``to``, the
 ``roles`` that may fire it, an optional ``guard`` (a named check in ``lif/guards.py``),
-``effects`` (named steps in ``lif/effects.py`` run after the change), a button ``label`` and
+``effects`` (named steps run after the change, each registered with ``@workflow.effect`` by
+the service in ``lif/services/`` that owns it), a button ``label`` and
 whether a ``comment`` is required. ``worklists`` are Plone's review queues: the states in
 which an item waits for a role. ``admin`` may view and edit everything, but fires only the
 transitions that list it.

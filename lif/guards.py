@@ -4,7 +4,7 @@ it may not, in words a person can act on."""
 from __future__ import annotations
 
 from . import clocks
-from .models import Action, InformationRequest
+from .models import Action
 
 
 def has_findings(item, actor, now):
@@ -74,12 +74,6 @@ def has_response(item, actor, now):
 def has_verdicts(item, actor, now):
     if not item.verdicts:
         return "Record a verdict for at least one action."
-    return None
-
-
-def no_open_requests(item, actor, now):
-    if InformationRequest.objects(referral=item, state="issued").count():
-        return "Some agencies have not answered their request for information."
     return None
 
 

@@ -301,6 +301,32 @@ def change_status(action: Action, status: str, actor, comment: str = "") -> Acti
     return workflow.fire(action, spec["name"], actor, comment)
 
 
+# --- effects of the plan and action workflows (config/workflows.py names them) ------------------
+
+
+@workflow.effect("schedule_first_pdc_review")
+def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None:
+    """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
+    ratified = now.date()
+    ActionPlan.objects(pk=plan.pk).update_one(
+        set__ratified_on=ratified, set__next_pdc_review=clocks.next_pdc_review(ratified))
+    plan.reload()
+
+
+@workflow.effect("record_completion")
+def record_completion(action: Action, actor, now: dt.datetime) -> None:
+    """The date an action was completed, for "% on time" (completed on or before its due date)."""
+    Action.objects(pk=action.pk).update_one(set__completed_on=now.date())
+    action.reload()
+
+
+@workflow.effect("clear_completion")
+def clear_completion(action: Action, actor, now: dt.datetime) -> None:
+    """Reopening an action forgets when it was completed."""
+    Action.objects(pk=action.pk).update_one(unset__completed_on=True)
+    action.reload()
+
+
 def my_actions_query(user) -> dict | None:
     """The actions a workforce lead works on: their agency's, across all plans they may see."""
     flt = permissions.view_filter(user, "action")

@@ -89,6 +89,7 @@ def decline(referral: Referral, actor, reasons: str, now: dt.datetime | None = N
     return workflow.fire(referral, "decline", actor, reasons.strip(), now=now)
 
 
+@workflow.effect("issue_information_requests")
 def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> list:
     """Effect of ``accept``: place the case on the next CIEC agenda and ask each agency.
 
@@ -207,6 +208,7 @@ def decide(referral: Referral, stance: str, decision: str, rationale: str, actor
     return workflow.fire(referral, "decide", actor, now=now)
 
 
+@workflow.effect("record_decision")
 def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None:
     """Effect of ``decide``: the notices to send, the referrer told, the review begun."""
     decided = referral.decided_on or now.date()
@@ -246,6 +248,15 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
     referral.reload()
 
 
+@workflow.effect("record_decline_reason")
+def record_decline_reason(referral: Referral, actor, now: dt.datetime) -> None:
+    """The comment given when declining is the reason the referrer is told."""
+    Referral.objects(pk=referral.pk).update_one(
+        set__decline_reason=referral.workflow_history[-1].comment)
+    referral.reload()
+
+
+@workflow.effect("notify_referrer")
 def notify_referrer(referral: Referral, actor, now: dt.datetime) -> None:
     """Tell the referrer what happened (declined, accepted, or the outcome); no names."""
     if not referral.referred_by:

@@ -129,7 +129,7 @@ def create_due_pdc_reviews(
     """Create the PDC review of every ratified plan whose next review date has come.
 
     The plan's owner and the PDC members are told. The plan's date stays until the review
-    is closed; closing it moves the date six months on (``effects.schedule_next_pdc_review``).
+    is closed; closing it moves the date six months on (``pdc.schedule_next_pdc_review``).
 
     :param on_review_created: called with each review this sweep created, e.g. to attach the
         Word review pack (``lif`` does not know Word; the scheduler passes it). Its errors are
