@@ -46,6 +46,8 @@ def _action_match(user) -> dict | None:
 
 
 GENERATION_ID = "dashboard"
+# The name of the thread that recounts slow figures in the background.
+REFRESH_THREAD = "lif-dashboard-refresh"
 
 
 def bump_generation(*_args, **_kwargs) -> None:
@@ -97,7 +99,7 @@ def figures(user, today: dt.date | None = None) -> dict:
         ).modified_count
         if claimed:
             threading.Thread(target=_refresh, args=(user, today, scope, generation),
-                             daemon=True).start()
+                             name=REFRESH_THREAD, daemon=True).start()
         return _hydrate(cached, stale=True, recount_at=due if due > now else None)
     return _hydrate(_refresh(user, today, scope, generation), stale=False)
 

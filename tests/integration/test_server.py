@@ -9,11 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from ..polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "smoke test password 1"
@@ -34,17 +35,19 @@ def start(data_dir: Path, port: int, **extra) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def healthy(port: int, process: subprocess.Popen | None = None) -> bool:
+    """Return whether LIF on ``port`` answers /healthz with 200 (its process still running)."""
+    assert process is None or process.poll() is None, process.stdout.read()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise AssertionError("server did not become healthy")
+    wait_for(lambda: healthy(port, process), what="the server to become healthy",
+             timeout=timeout, every=0.3)
 
 
 def login(port: int, password: str = PASSWORD) -> str:
