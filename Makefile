@@ -1,6 +1,7 @@
 # LIF: two commands on a fresh machine.
 #   make run   - create .venv, install the pinned dependencies, serve on http://127.0.0.1:5000
 #   make test  - the same environment plus test extras, then the whole suite
+#   make lint  - ruff, and the layer contract of DESIGN.md (import-linter, .importlinter)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -22,6 +23,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 bench: $(VENV)/.installed-test
 	$(PY) -m bench $(BENCH_ARGS)

@@ -25,6 +25,17 @@ from lif.services import handlers, notifications, searching, setup, users
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def configure_logging() -> None:
+    """Send LIF's log lines (INFO and up) to stderr, however the app is run.
+
+    Called by :func:`create_app`, so ``python app.py``, gunicorn (which builds the app with
+    ``create_app()`` and configures only its own loggers) and ``flask --app app lif`` all keep
+    them. A root logger that already has handlers (a deployment's, pytest's) is left alone.
+    """
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
 def create_app(config=None) -> Flask:
@@ -34,6 +45,7 @@ def create_app(config=None) -> Flask:
         by ``LIF_ENV`` (``development`` unless set).
     :raises DatabaseUnavailable: the database cannot be reached.
     """
+    configure_logging()
     app = Flask(
         __name__,
         template_folder="admin/templates",
@@ -80,7 +92,6 @@ def create_app(config=None) -> Flask:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         app = create_app()
     except (DatabaseUnavailable, SettingError, LIFError) as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from lif import clocks
 from lif.services import publication
 
 bp = Blueprint("public", __name__)
@@ -12,4 +13,5 @@ bp = Blueprint("public", __name__)
 @bp.get("/published")
 def published():
     return render_template("lif/published.html", items=publication.published_items(),
-                           published_files=publication.published_files)
+                           published_files=publication.published_files,
+                           window=clocks.describe("scr_publication"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import click
 from flask import current_app
@@ -62,9 +61,8 @@ def sweep_command(now_text, dry_run):
 
 @lif_cli.command("scheduler")
 def scheduler_command():
-    """Run the one scheduler of a multi-worker install (Ctrl-C stops it)."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Run the one scheduler of a multi-worker install (Ctrl-C stops it; the app factory has
+    set up logging, so each sweep's line is shown)."""
     click.echo(f"LIF scheduler running: sweeps every {SWEEP_EVERY_MINUTES} minutes "
                "(Ctrl-C stops it).")
     run_dedicated(current_app._get_current_object())

@@ -1,32 +1,75 @@
 """Every clock the framework sets, in one place (DESIGN.md "Deadlines the system keeps").
 
-Durations are ``dateutil``-free plain data: months or days. Services in ``lif/`` read them;
-sweeps apply them; nothing else knows a number of days.
+Plain data, no logic: ``lif/clocks.py`` is the one place that turns these numbers into dates;
+guards, sweeps, services, writers, the seed, calendars and the dashboard ask it.
+
+A clock in ``CLOCKS`` is ``(amount, unit, kind)``:
+
+- ``unit``: ``"days"``, ``"months"`` or ``"working_days"`` (Monday to Friday except the bank
+  holidays of ``WORKING_DAYS`` and its local closures);
+- ``kind``: which way a date goes when the calendar makes it ambiguous, i.e. when the month
+  reached has no such day (29 February, the 31st). ``"within"`` (a deadline) ends on that
+  month's last day, so no one who acts by then is late; ``"at least"`` (a minimum) ends on the
+  next month's first day, so the period is never cut short. 31 Jan + 1 month is 28 Feb
+  "within" and 1 Mar "at least"; 29 Feb 2024 + 12 months is 28 Feb 2025 and 1 Mar 2025.
 """
 
-# PDC review of an action plan: every 6 months from ratification until closed.
-PDC_REVIEW_EVERY_MONTHS = 6
-# Plans due for PDC review within this many days show on the dashboard.
-PDC_DUE_SOON_DAYS = 60
+CLOCKS = {
+    # PDC review of an action plan: every 6 months from ratification until closed.
+    "pdc_review": (6, "months", "within"),
+    # Plans due for PDC review within this long show on the dashboard.
+    "pdc_due_soon": (60, "days", "within"),
+    # An action is amber when due within this long and not done (red once overdue).
+    "action_amber": (30, "days", "within"),
+    # CIEC request for information: response due 7 days after issue, or by the meeting if
+    # sooner; a reminder this long before it is due, and one chase once it has passed.
+    "information_request": (7, "days", "within"),
+    "information_request_reminder": (2, "days", "within"),
+    # SCR decision: within 1 month of the LSCB being notified; amber with 14 days left.
+    "scr_decision": (1, "months", "within"),
+    "scr_decision_amber": (14, "days", "within"),
+    # National Panel notice where no SCR: within 14 days of the decision.
+    "national_panel_notice": (14, "days", "within"),
+    # SCR publication: on the website at least 12 months, then on request.
+    "scr_publication": (12, "months", "at least"),
+}
 
-# Action timescale: overdue when the due date has passed and the action is not complete.
-ACTION_AMBER_DAYS = 30  # amber: due within 30 days and not complete
-ACTION_REMINDER_DAYS = (30, 7, 1)  # reminders before the due date
-ACTION_OVERDUE_REPEAT_DAYS = 7  # then weekly while overdue
+# Working days: England's bank holidays (the ``holidays`` library's "GB", subdivision "ENG";
+# Wales has the same) and the partnership's own closure days, as ISO dates.
+WORKING_DAYS = {"country": "GB", "subdivision": "ENG", "closures": ()}
 
-# CIEC request for information: response due 7 days after issue (or by the meeting if sooner);
-# a reminder this many days before it is due, and one chase once it has passed.
-INFORMATION_REQUEST_DAYS = 7
-INFORMATION_REQUEST_REMINDER_DAYS = 2
-# SCR decision: within 1 month of the LSCB being notified; amber with 2 weeks left.
-SCR_DECISION_MONTHS = 1
-SCR_DECISION_AMBER_DAYS = 14
-# National Panel notice where no SCR: within 14 days of the decision.
-NATIONAL_PANEL_NOTICE_DAYS = 14
-# CIEC meeting: monthly (day of month the meeting record is created for).
+# Action reminders: this many days before the due date (the nearest not yet passed), then
+# every ACTION_OVERDUE_REPEAT_DAYS days while overdue.
+ACTION_REMINDER_DAYS = (30, 7, 1)
+ACTION_OVERDUE_REPEAT_DAYS = 7
+
+# CIEC meeting: monthly, on this day of the month (the month's last day if it has fewer).
 CIEC_MEETING_DAY = 15
-# SCR publication: on the website at least 12 months, then on request.
-SCR_PUBLICATION_MONTHS = 12
+
+# Completed/verified statuses count as "done" for RAG and on-time figures.
+DONE_STATUSES = ("complete", "verified", "cancelled")
+
+# The RAG of an action: the first rule whose condition holds gives its colour; none: green.
+# A condition is ``{field: (test, value)}``, every test holding. Tests: "is", "is not", "in",
+# "not in", "before" and "on or before" (dates); a date value names a date ``lif/clocks.py``
+# computes for the day: "today", "amber until" (the ``action_amber`` clock after today).
+# ``lif/rag.py`` reads these rules three ways - in Python, as a query, as an aggregation
+# expression - so the colour of an action, the RAG filter and the dashboard cannot disagree.
+ACTION_CONDITIONS = {
+    "challenged": {"last_pdc_verdict": ("is", "challenged"), "state": ("is not", "verified")},
+    "done": {"state": ("in", DONE_STATUSES)},
+    "past due": {"due_date": ("before", "today")},
+    "due soon": {"due_date": ("on or before", "amber until")},
+    # Not a rule of its own: the overdue lists and counts (open, and past its due date).
+    "overdue": {"state": ("not in", DONE_STATUSES), "due_date": ("before", "today")},
+}
+ACTION_RAG = (
+    ("challenged", "red"),  # challenged at the last PDC review, until verified
+    ("done", "green"),  # done, however late
+    ("past due", "red"),
+    ("due soon", "amber"),
+)
+ACTION_RAG_OTHERWISE = "green"
 
 # Email delivery: a failed send is retried after 1, 3, 7, 15... times this many minutes from the
 # message's creation (doubling waits), at most EMAIL_MAX_ATTEMPTS times. People who chose a
@@ -40,9 +83,6 @@ SWEEP_EVERY_MINUTES = 15
 
 # Calendar feeds show meetings and closed PDC reviews back this many days (open deadlines always).
 CALENDAR_PAST_DAYS = 90
-
-# Completed/verified statuses count as "done" for RAG and on-time figures.
-DONE_STATUSES = ("complete", "verified", "cancelled")
 
 # Dashboard figures: recomputed after any change to actions or plans. When computing them
 # took longer than DASHBOARD_SLOW_MS (a very large install on the embedded database: 5-18 s

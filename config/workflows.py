@@ -4,16 +4,18 @@ Each workflow has an ``initial`` state; ``states`` name, for each state, the rol
 ``view`` and ``edit`` items in it, ``trash`` them (by default those who may edit) and, for a
 container such as a plan, ``add`` items to it. ``transitions`` name ``from`` states, the
 target ``to``, the ``roles`` that may fire it, an optional ``guard`` (a named check in
-``lif/guards.py``), ``effects`` (named steps in ``lif/effects.py`` run after the change), a
-button ``label``, whether a ``comment`` is required, and the fields the transition
-``records`` (a decision and its rationale are written with the state, by whoever may fire
-it, and by no other step). ``worklists`` are Plone's review queues: the states in which an
-item waits for a role. ``admin`` may view, edit and trash everything, but fires only the
-transitions that list it. Roles' scope (an agency, a committee) is in ``config/roles.py``.
+``lif/guards.py``), ``effects`` (named steps run after the change, each registered with
+``@workflow.effect`` by the service in ``lif/services/`` that owns it), a button ``label``,
+whether a ``comment`` is required, and the fields the transition ``records`` (a decision and
+its rationale are written with the state, by whoever may fire it, and by no other step).
+``worklists`` are Plone's review queues: the states in which an item waits for a role.
+``admin`` may view, edit and trash everything, but fires only the transitions that list it.
+Roles' scope (an agency, a committee) and local roles (an action's named lead, a referral's
+referrer) are in ``config/roles.py``.
 """
 
-ALL = ("admin", "lead", "pdc", "qaec", "ciec", "chair", "training", "viewer")
-STAFF = ("admin", "lead", "pdc", "qaec", "ciec", "chair", "training")
+ALL = ("admin", "lead", "pdc", "qaec", "ciec", "ciec_chair", "chair", "training", "viewer")
+STAFF = ("admin", "lead", "pdc", "qaec", "ciec", "ciec_chair", "chair", "training")
 
 
 def state(title, view=STAFF, edit=("admin",), *, trash=None, add=()):

@@ -17,13 +17,20 @@ def today() -> dt.date:
     return now().date()
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Return ``day`` moved by ``months``, clamped to the month's last day (31 Jan + 1 → 28 Feb)."""
+def add_months(day: dt.date, months: int, *, roll: bool = False) -> dt.date:
+    """Return ``day`` moved by ``months``.
+
+    When the month reached has no such day (29 Feb, the 31st), the result is that month's last
+    day (31 Jan + 1 → 28 Feb), or with ``roll`` the next month's first (31 Jan + 1 → 1 Mar).
+    """
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
     last = calendar.monthrange(year, month)[1]
-    return day.replace(year=year, month=month, day=min(day.day, last))
+    if day.day <= last:
+        return day.replace(year=year, month=month)
+    end = day.replace(year=year, month=month, day=last)
+    return end + dt.timedelta(days=1) if roll else end
 
 
 def as_date(value) -> dt.date | None:

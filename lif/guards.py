@@ -3,10 +3,8 @@ it may not, in words a person can act on."""
 
 from __future__ import annotations
 
-from config.deadlines import SCR_PUBLICATION_MONTHS
-
-from . import clock
-from .models import Action, InformationRequest
+from . import clocks
+from .models import Action
 
 
 def has_findings(item, actor, now):
@@ -19,12 +17,12 @@ def publication_window_over(item, actor, now):
     """An SCR stays published at least 12 months (Working Together 2015, p79)."""
     if getattr(item, "review_type", None) != "scr" or not item.effective:
         return None
-    until = clock.add_months(item.effective, SCR_PUBLICATION_MONTHS)
-    if now.date() < until:
+    if not clocks.publication_window_over(item.effective, now.date()):
+        until = clocks.publication_window_end(item.effective)
         return (
-            f"A Serious Case Review must stay published for at least {SCR_PUBLICATION_MONTHS} "
-            f"months: published on {item.effective:%d %B %Y}, it can be withdrawn from "
-            f"{until:%d %B %Y}."
+            "A Serious Case Review must stay published for at least "
+            f"{clocks.describe('scr_publication')}: published on {item.effective:%d %B %Y}, "
+            f"it can be withdrawn from {until:%d %B %Y}."
         )
     return None
 
@@ -76,12 +74,6 @@ def has_response(item, actor, now):
 def has_verdicts(item, actor, now):
     if not item.verdicts:
         return "Record a verdict for at least one action."
-    return None
-
-
-def no_open_requests(item, actor, now):
-    if InformationRequest.objects(referral=item, state="issued").count():
-        return "Some agencies have not answered their request for information."
     return None
 
 

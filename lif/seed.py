@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from config import taxonomy
 
-from . import audit_trail, clock
+from . import audit_trail, clock, clocks
 from .actors import SYSTEM, actor_email
 from .demo.appendix_one import ENTRIES
 from .errors import LIFError
@@ -72,7 +72,8 @@ def _entry_state(entry: dict, today: dt.date) -> tuple[str, dt.date | None]:
     date = dt.date.fromisoformat(entry["date"])
     if entry["review_type"] == "scr":
         # Published SCRs stay on the website 12 months, then are available on request.
-        return ("published", date) if date >= clock.add_months(today, -12) else ("on_request", date)
+        over = clocks.publication_window_over(date, today)
+        return ("on_request", date) if over else ("published", date)
     return "ratified_lscb", None
 
 
@@ -344,7 +345,7 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
         if spec["ratified"]:
             ActionPlan.objects(pk=plan.pk).update_one(
                 set__ratified_on=spec["ratified"],
-                set__next_pdc_review=clock.add_months(spec["ratified"], 6),
+                set__next_pdc_review=clocks.next_pdc_review(spec["ratified"]),
             )
         created += 1
     return created

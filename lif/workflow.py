@@ -5,22 +5,62 @@ the state in one atomic, version-checked update, records the transition on the i
 the audit trail, stores a version and runs the transition's effects. Anything else is
 refused: a transition that does not start from the current state, a role that may not fire
 it, an agency outside the user's scope, a failing guard, a missing comment.
+
+Guards are named checks in ``lif/guards.py``. Effects belong to the services that own what
+they change: each registers its own with ``@workflow.effect("name")``, as a blueprint
+registers with an app, so the engine never imports a service (importing ``lif.services``
+registers them all).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from pymongo import ReturnDocument
 
 from config.workflows import WORKFLOWS
 
-from . import audit_trail, clock, effects, events, guards, policy, versioning
+from . import audit_trail, clock, events, guards, policy, versioning
 from .actors import actor_email
 from .edits import preview
 from .errors import Conflict, GuardFailed, InvalidInput
 from .models import WorkflowEntry
 from .models.base import Content
+
+Effect = Callable[[Content, object, dt.datetime], object]
+_effects: dict[str, Effect] = {}
+
+
+def effect(name: str) -> Callable[[Effect], Effect]:
+    """Register the decorated function as the effect ``name`` of ``config/workflows.py``.
+
+    It is called as ``func(item, actor, now)`` after the transition is stored.
+    :raises ValueError: another function already has that name.
+    """
+    def register(func: Effect) -> Effect:
+        known = _effects.get(name)
+        if known is not None and (known.__module__, known.__qualname__) != (
+                func.__module__, func.__qualname__):
+            raise ValueError(f"Two workflow effects are named {name!r}: "
+                             f"{known.__module__}.{known.__qualname__} and "
+                             f"{func.__module__}.{func.__qualname__}.")
+        _effects[name] = func
+        return func
+    return register
+
+
+def registered_effects() -> dict[str, Effect]:
+    """Return ``{name: function}`` of every registered effect."""
+    return dict(_effects)
+
+
+def _run_effect(name: str, item: Content, actor, now: dt.datetime) -> None:
+    func = _effects.get(name)
+    if func is None:
+        raise LookupError(f"No workflow effect {name!r} is registered: the service that owns "
+                          "it registers it with @workflow.effect (import lif.services).")
+    func(item, actor, now)
 
 
 def workflow_of(item_or_key) -> dict:
@@ -132,8 +172,8 @@ def fire(
         detail=f"{name}" + (f": {entry.comment}" if entry.comment else ""),
         at=now,
     )
-    for effect in spec["effects"]:
-        effects.run(effect, item, actor, now)
+    for effect_name in spec["effects"]:
+        _run_effect(effect_name, item, actor, now)
     events.content_changed.send(item)
     return item
 

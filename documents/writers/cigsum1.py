@@ -9,10 +9,7 @@ details are shown only to an actor who may see personal data.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from config.deadlines import NATIONAL_PANEL_NOTICE_DAYS, SCR_DECISION_MONTHS
-from lif import clock
+from lif import clocks
 from lif.models import InformationRequest, Referral
 
 from .common import (
@@ -43,15 +40,15 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     b = DocumentBuilder(TITLE, actor, subject="CIGSUM1", marking=MARKING_RESTRICTED,
                         redact=redact, keywords="CIGSUM1; CIEC; case summary; decision")
     meeting = referral.meeting
-    decision_due = (clock.add_months(referral.notified_on, SCR_DECISION_MONTHS)
-                    if referral.notified_on else None)
+    decision_due = clocks.decision_due(referral.notified_on)
     b.fields([
         ("Case", referral.title),
         ("LIF reference", referral.ref),
         ("Referring agency", agency_label(referral.agency)),
         ("LSCB notified", fmt_date(referral.notified_on, "Not recorded")),
         ("Considered by CIEC", fmt_date(meeting.date) if meeting else "Not yet considered"),
-        ("Decision due (one month from notification)", fmt_date(decision_due)),
+        (f"Decision due ({clocks.describe('scr_decision')} from notification)",
+         fmt_date(decision_due)),
     ])
 
     b.heading("Child or young person", 1)
@@ -94,13 +91,13 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
         b.paragraph("An SCR is initiated: the Chair gives the panel the name(s) of the "
                     f"reviewer(s) appointed. Reviewer(s): {reviewers}.")
     elif referral.decision:
-        due = (referral.decided_on + dt.timedelta(days=NATIONAL_PANEL_NOTICE_DAYS)
+        due = (clocks.national_panel_notice_due(referral.decided_on)
                if referral.decided_on else None)
         b.paragraph(
             "No SCR is initiated: the panel must be told within "
-            f"{NATIONAL_PANEL_NOTICE_DAYS} days of the decision (by {fmt_date(due, 'then')}), "
-            "with the Serious Incident Notification or brief anonymised details, and an "
-            "explanation of why the case does not meet the SCR criteria."
+            f"{clocks.describe('national_panel_notice')} of the decision "
+            f"(by {fmt_date(due, 'then')}), with the Serious Incident Notification or brief "
+            "anonymised details, and an explanation of why the case does not meet the SCR criteria."
         )
     else:
         b.paragraph("Awaiting the Chair's decision.", italic=True)

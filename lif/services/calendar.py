@@ -29,10 +29,10 @@ import icalendar
 
 from config.deadlines import CALENDAR_PAST_DAYS, DONE_STATUSES
 
-from .. import audit_trail, clock, policy
+from .. import audit_trail, clock, clocks, policy
 from ..models import Action, ActionPlan, InformationRequest, Meeting, PDCReview, Referral, User
 from . import reference
-from .sweeps import AWAITING_DECISION, link_to, scr_decision_deadline
+from .sweeps import AWAITING_DECISION, link_to
 
 TOKEN_PREFIX = "lifcal_"
 _HASH_PREFIX = "sha256:"
@@ -169,7 +169,7 @@ def _ciec_entries(user: User) -> list[Entry]:
         for referral in _visible(user, Referral, notified_on__ne=None, decision=None,
                                  state__in=AWAITING_DECISION).only("id", "notified_on"):
             entries.append(Entry(f"scr-decision-{referral.pk}@lif",
-                                 scr_decision_deadline(referral), "SCR decision due",
+                                 clocks.decision_due(referral.notified_on), "SCR decision due",
                                  "Decide whether to initiate a Serious Case Review.",
                                  link_to(referral)))
     return entries

@@ -1,7 +1,7 @@
 """Dashboard figures, computed in the database with aggregation pipelines.
 
 Every pipeline starts with the user's view filter, so a lead's dashboard counts only what
-that lead may see. RAG is the same rule as ``plans.rag`` written as an expression.
+that lead may see. RAG is ``plans.rag``'s rules (``lif/rag.py``) read as an expression.
 """
 
 from __future__ import annotations
@@ -15,33 +15,30 @@ import time
 import pymongo
 
 from config.deadlines import (
-    ACTION_AMBER_DAYS,
     DASHBOARD_MIN_REFRESH_SECONDS,
     DASHBOARD_SLOW_MS,
     DASHBOARD_TIMEOUT_SECONDS,
     DONE_STATUSES,
-    PDC_DUE_SOON_DAYS,
 )
 
-from .. import clock, policy
+from .. import clock, clocks, policy, rag
 from ..db import database
 from ..models import Action, ActionPlan, Audit, Review
 from . import plans, reference
 
 
-def _rag_expression(today: dt.date) -> dict:
-    start = dt.datetime.combine(today, dt.time())
-    return {"$switch": {
-        "branches": [
-            {"case": {"$and": [{"$eq": ["$last_pdc_verdict", "challenged"]},
-                               {"$ne": ["$state", "verified"]}]}, "then": "red"},
-            {"case": {"$in": ["$state", list(DONE_STATUSES)]}, "then": "green"},
-            {"case": {"$lt": ["$due_date", start]}, "then": "red"},
-            {"case": {"$lte": ["$due_date", start + dt.timedelta(days=ACTION_AMBER_DAYS)]},
-             "then": "amber"},
-        ],
-        "default": "green",
-    }}
+def rag_expression(today: dt.date) -> dict:
+    """The colour of each action (``plans.rag``'s rules as an aggregation expression)."""
+    return rag.expression(clocks.rag_dates(today))
+
+
+def overdue_expression(today: dt.date) -> dict:
+    """1 for an overdue action, else 0 (``plans.overdue_query`` as an expression)."""
+    return {"$cond": [rag.condition_expression("overdue", clocks.rag_dates(today)), 1, 0]}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
 
 
 def _action_match(user) -> dict | None:
@@ -49,6 +46,8 @@ def _action_match(user) -> dict | None:
 
 
 GENERATION_ID = "dashboard"
+# The name of the thread that recounts slow figures in the background.
+REFRESH_THREAD = "lif-dashboard-refresh"
 
 
 def bump_generation(*_args, **_kwargs) -> None:
@@ -100,7 +99,7 @@ def figures(user, today: dt.date | None = None) -> dict:
         ).modified_count
         if claimed:
             threading.Thread(target=_refresh, args=(user, today, scope, generation),
-                             daemon=True).start()
+                             name=REFRESH_THREAD, daemon=True).start()
         return _hydrate(cached, stale=True, recount_at=due if due > now else None)
     return _hydrate(_refresh(user, today, scope, generation), stale=False)
 
@@ -144,8 +143,7 @@ def _compute(user, today: dt.date) -> dict:
                                    {"$lte": ["$completed_on", "$due_date"]}]}, 1, 0]}
     done = {"$cond": [{"$in": ["$state", ["complete", "verified"]]}, 1, 0]}
     open_ = {"$cond": [{"$in": ["$state", list(DONE_STATUSES)]}, 0, 1]}
-    overdue = {"$cond": [{"$and": [{"$not": [{"$in": ["$state", list(DONE_STATUSES)]}]},
-                                   {"$lt": ["$due_date", start]}]}, 1, 0]}
+    overdue = overdue_expression(today)
     # The one slow operation LIF runs on purpose (seconds on the embedded database at 100k
     # actions): it gets its own generous time limit instead of the connection's.
     with pymongo.timeout(DASHBOARD_TIMEOUT_SECONDS):
@@ -159,7 +157,7 @@ def _pipeline(match, today, start, on_time, done, open_, overdue) -> list[dict]:
         {"$match": match},
         {"$facet": {
             "by_status": [{"$group": {"_id": "$state", "n": {"$sum": 1}}}],
-            "by_rag": [{"$group": {"_id": _rag_expression(today), "n": {"$sum": 1}}}],
+            "by_rag": [{"$group": {"_id": rag_expression(today), "n": {"$sum": 1}}}],
             "by_agency": [
                 {"$group": {"_id": "$agency", "total": {"$sum": 1}, "open": {"$sum": open_},
                             "overdue": {"$sum": overdue}, "complete": {"$sum": done},
@@ -259,7 +257,7 @@ def _pdc_due(user, today: dt.date) -> list[ActionPlan]:
     match = policy.view_filter(user, "action_plan")
     if match is None:
         return []
-    soon = dt.datetime.combine(today + dt.timedelta(days=PDC_DUE_SOON_DAYS), dt.time())
+    soon = _midnight(clocks.pdc_due_soon_until(today))
     query = policy.and_query(match, {"state": "ratified", "next_pdc_review": {"$lte": soon}})
     return list(ActionPlan.objects(__raw__=query).order_by("next_pdc_review").limit(50)
                 .only("id"))

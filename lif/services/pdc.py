@@ -8,7 +8,9 @@ open and are listed again at the plan's next review.
 
 from __future__ import annotations
 
-from .. import policy
+import datetime as dt
+
+from .. import clocks, policy, workflow
 from ..errors import InvalidInput, PermissionDenied
 from ..models import Action, PDCReview, User, Verdict
 from ..models.action_plan import PDC_VERDICTS
@@ -78,3 +80,16 @@ def _tell_lead(review: PDCReview, action: Action, comment: str) -> None:
             link=f"/admin/action/details/?id={action.pk}",
             about=action,
         )
+
+
+@workflow.effect("schedule_next_pdc_review")
+def schedule_next_pdc_review(review: PDCReview, actor, now: dt.datetime) -> None:
+    """Closing a PDC review sets the plan's next one six months after it was due.
+
+    Counted from the scheduled date, not the day the meeting happened, so a late meeting does
+    not push every later review back ("every six months from ratification").
+    """
+    plan = review.plan
+    if plan.state == "ratified":
+        type(plan).objects(pk=plan.pk).update_one(
+            set__next_pdc_review=clocks.next_pdc_review(review.scheduled_for))

@@ -9,10 +9,11 @@ import secrets
 
 from bson import ObjectId
 
-from config.deadlines import ACTION_AMBER_DAYS, DONE_STATUSES
+from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, faults, policy, workflow
+from .. import clock, clocks, dated_pages, faults, policy, workflow
+from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
@@ -25,45 +26,31 @@ OPEN_STATUSES = [s for s in WORKFLOWS["action"]["states"] if s not in DONE_STATU
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# The values an action's state can take (for queries that name the states not done).
+DOMAINS = {"state": tuple(WORKFLOWS["action"]["states"])}
+RAG_COLOURS = ("red", "amber", "green")
+
+
 def rag(action, today: dt.date | None = None) -> str:
     """Return ``red``, ``amber`` or ``green`` for an action — the one place RAG is decided.
 
-    Red: overdue (due date passed and not done), or challenged at the last PDC review.
-    Amber: due within 30 days and not done. Green otherwise.
+    Red: challenged at the last PDC review (until verified), or overdue (due date passed and
+    not done). Amber: due within 30 days and not done. Green otherwise. The rules are data
+    (``config/deadlines.py`` ``ACTION_RAG``), the dates come from ``lif/clocks.py``.
     """
-    today = today or clock.today()
-    if action.last_pdc_verdict == "challenged" and action.state != "verified":
-        return "red"
-    if action.state in DONE_STATUSES:
-        return "green"
-    if action.due_date and action.due_date < today:
-        return "red"
-    if action.due_date and action.due_date <= today + dt.timedelta(days=ACTION_AMBER_DAYS):
-        return "amber"
-    return "green"
+    return lif_rag.colour(action, clocks.rag_dates(today or clock.today()))
 
 
 def rag_query(colour: str, today: dt.date | None = None) -> dict:
     """The same rule as :func:`rag`, as a raw query over the actions collection."""
-    today = today or clock.today()
-    start = dt.datetime.combine(today, dt.time())
-    soon = start + dt.timedelta(days=ACTION_AMBER_DAYS)
-    open_ = {"state": {"$in": OPEN_STATUSES}}
-    challenged = {"last_pdc_verdict": "challenged", "state": {"$ne": "verified"}}
-    red = {"$or": [challenged, {**open_, "due_date": {"$lt": start}}]}
-    if colour == "red":
-        return red
-    amber = {**open_, "due_date": {"$gte": start, "$lte": soon}}
-    if colour == "amber":
-        return {"$and": [amber, {"$nor": [challenged]}]}
-    if colour == "green":
-        return {"$nor": [red, amber]}
-    raise InvalidInput(f"Unknown RAG colour '{colour}' (red, amber or green).", field="rag")
+    if colour not in RAG_COLOURS:
+        raise InvalidInput(f"Unknown RAG colour '{colour}' (red, amber or green).", field="rag")
+    return lif_rag.query(colour, clocks.rag_dates(today or clock.today()), DOMAINS)
 
 
 def overdue_query(today: dt.date | None = None) -> dict:
-    start = dt.datetime.combine(today or clock.today(), dt.time())
-    return {"state": {"$in": OPEN_STATUSES}, "due_date": {"$lt": start}}
+    """Open actions whose due date has passed (the "overdue" condition of the RAG rules)."""
+    return lif_rag.condition_query("overdue", clocks.rag_dates(today or clock.today()), DOMAINS)
 
 
 # --- plans from a review or an audit ---------------------------------------------------------
@@ -331,6 +318,32 @@ def change_status(action: Action, status: str, actor, comment: str = "") -> Acti
     if spec["name"] == "cancel":
         Action.objects(pk=action.pk).update_one(set__cancel_reason=comment.strip())
     return workflow.fire(action, spec["name"], actor, comment)
+
+
+# --- effects of the plan and action workflows (config/workflows.py names them) ------------------
+
+
+@workflow.effect("schedule_first_pdc_review")
+def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None:
+    """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
+    ratified = now.date()
+    ActionPlan.objects(pk=plan.pk).update_one(
+        set__ratified_on=ratified, set__next_pdc_review=clocks.next_pdc_review(ratified))
+    plan.reload()
+
+
+@workflow.effect("record_completion")
+def record_completion(action: Action, actor, now: dt.datetime) -> None:
+    """The date an action was completed, for "% on time" (completed on or before its due date)."""
+    Action.objects(pk=action.pk).update_one(set__completed_on=now.date())
+    action.reload()
+
+
+@workflow.effect("clear_completion")
+def clear_completion(action: Action, actor, now: dt.datetime) -> None:
+    """Reopening an action forgets when it was completed."""
+    Action.objects(pk=action.pk).update_one(unset__completed_on=True)
+    action.reload()
 
 
 def my_actions_query(user) -> dict | None:

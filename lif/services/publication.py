@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import audit_trail, clock
+from .. import audit_trail, clock, workflow
 from ..errors import NotFound
 from ..models import Attachment, Review
+
+
+@workflow.effect("start_publication_window")
+def start_publication_window(item, actor, now: dt.datetime) -> None:
+    """Publishing starts the window: ``effective`` is today unless already set."""
+    if not item.effective:
+        type(item).objects(pk=item.pk).update_one(set__effective=now.date())
+        item.reload()
 
 
 def published_items(today: dt.date | None = None) -> list[Review]:

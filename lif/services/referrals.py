@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from config.deadlines import (
-    CIEC_MEETING_DAY,
-    INFORMATION_REQUEST_DAYS,
-    NATIONAL_PANEL_NOTICE_DAYS,
-    SCR_DECISION_AMBER_DAYS,
-    SCR_DECISION_MONTHS,
-)
-
-from .. import clock, policy, workflow
+from .. import clock, clocks, policy, workflow
 from ..actors import SYSTEM
 from ..errors import InvalidInput
 from ..models import (
@@ -49,43 +41,27 @@ REVIEW_TYPE_FOR = {
 # --- clocks --------------------------------------------------------------------------------
 
 
-def decision_due(referral: Referral) -> dt.date | None:
-    """The Chair's decision is due one month after the LSCB was notified."""
-    if not referral.notified_on:
-        return None
-    return clock.add_months(referral.notified_on, SCR_DECISION_MONTHS)
-
-
 def decision_clock(referral: Referral, today: dt.date | None = None) -> dict:
-    """``{"due": date, "days_left": n, "rag": red|amber|green|done}`` for the decision."""
-    due = decision_due(referral)
-    if due is None:
-        return {"due": None, "days_left": None, "rag": "none"}
-    if referral.decided_on:
-        late = referral.decided_on > due
-        return {"due": due, "days_left": None, "rag": "late" if late else "done"}
-    days_left = (due - (today or clock.today())).days
-    if days_left < 0:
-        rag = "red"
-    elif days_left <= SCR_DECISION_AMBER_DAYS:
-        rag = "amber"
-    else:
-        rag = "green"
-    return {"due": due, "days_left": days_left, "rag": rag}
+    """``{"due": date, "days_left": n, "rag": red|amber|green|done|late|none}`` for the
+    decision (``clocks.decision_due`` and ``clocks.decision_rag``)."""
+    today = today or clock.today()
+    due = clocks.decision_due(referral.notified_on)
+    rag = clocks.decision_rag(referral.notified_on, referral.decided_on, today)
+    days_left = (due - today).days if due and not referral.decided_on else None
+    return {"due": due, "days_left": days_left, "rag": rag,
+            "period": clocks.describe("scr_decision")}
 
 
 def next_ciec_meeting(today: dt.date) -> Meeting:
     """The next monthly CIEC meeting on or after ``today`` (its record is made if missing)."""
-    month = today.replace(day=1)
-    if today.day > CIEC_MEETING_DAY:
-        month = clock.add_months(month, 1)
-    slot = f"ciec:{month:%Y-%m}"
+    day = clocks.next_ciec_meeting_on(today)
+    slot = f"ciec:{day:%Y-%m}"
     meeting = Meeting.objects(slot=slot).first()
     if meeting is None:
         try:
             meeting = content.create(Meeting, {
-                "title": f"CIEC meeting {month:%B %Y}", "committee": "ciec",
-                "date": month.replace(day=CIEC_MEETING_DAY), "slot": slot,
+                "title": f"CIEC meeting {day:%B %Y}", "committee": "ciec",
+                "date": day, "slot": slot,
             }, SYSTEM)
         except Exception:  # noqa: BLE001 - another request made it at the same moment
             meeting = Meeting.objects(slot=slot).first()
@@ -114,6 +90,7 @@ def decline(referral: Referral, actor, reasons: str, now: dt.datetime | None = N
     return workflow.fire(referral, "decline", actor, reasons.strip(), now=now)
 
 
+@workflow.effect("issue_information_requests")
 def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> list:
     """Effect of ``accept``: place the case on the next CIEC agenda and ask each agency.
 
@@ -121,7 +98,7 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
     """
     today = now.date()
     meeting = next_ciec_meeting(today)
-    due = min(today + dt.timedelta(days=INFORMATION_REQUEST_DAYS), meeting.date)
+    due = clocks.information_request_due(today, meeting.date)
     # Every agency already named stays involved; those with CIEC members join them.
     named = [a for a in referral.agencies if a]
     agencies = sorted(set(ciec_member_agencies()) | set(named) | {referral.agency})
@@ -265,6 +242,7 @@ def decide(referral: Referral, stance: str, decision: str, rationale: str, actor
     })
 
 
+@workflow.effect("record_decision")
 def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None:
     """Effect of ``decide``: the notices to send, the referrer told, the review begun."""
     decided = referral.decided_on or now.date()
@@ -282,7 +260,7 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
     else:
         notices.append(Notice(
             kind="national_panel", to="National Panel of Independent Experts on SCRs",
-            due_on=decided + dt.timedelta(days=NATIONAL_PANEL_NOTICE_DAYS),
+            due_on=clocks.national_panel_notice_due(decided),
             text=("The LSCB Chair decided not to initiate an SCR. Attach the local authority's "
                   "Serious Incident Notification or an anonymised summary (nature of the "
                   "incident, ages of the children, relationship with any alleged "
@@ -304,6 +282,15 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
     referral.reload()
 
 
+@workflow.effect("record_decline_reason")
+def record_decline_reason(referral: Referral, actor, now: dt.datetime) -> None:
+    """The comment given when declining is the reason the referrer is told."""
+    Referral.objects(pk=referral.pk).update_one(
+        set__decline_reason=referral.workflow_history[-1].comment)
+    referral.reload()
+
+
+@workflow.effect("notify_referrer")
 def notify_referrer(referral: Referral, actor, now: dt.datetime) -> None:
     """Tell the referrer what happened (declined, accepted, or the outcome); no names."""
     if not referral.referred_by:

@@ -9,7 +9,7 @@ record and each reminder exactly once. Keys name the *current* step of a clock (
 reminder 7 days before, the 3rd week overdue), so a sweep after a long downtime sends the
 one message that is due now, not every one it missed.
 
-Every number of days or months comes from ``config/deadlines.py``.
+Every date a clock sets comes from ``lif/clocks.py`` (numbers in ``config/deadlines.py``).
 
 Messages about referrals and requests for information never carry titles or names (they
 may name children); they point to the item in LIF, where access is checked.
@@ -17,24 +17,13 @@ may name children); they point to the item in LIF, where access is checked.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
-from config.deadlines import (
-    ACTION_OVERDUE_REPEAT_DAYS,
-    ACTION_REMINDER_DAYS,
-    CIEC_MEETING_DAY,
-    DONE_STATUSES,
-    INFORMATION_REQUEST_REMINDER_DAYS,
-    NATIONAL_PANEL_NOTICE_DAYS,
-    SCR_DECISION_AMBER_DAYS,
-    SCR_DECISION_MONTHS,
-    SCR_PUBLICATION_MONTHS,
-)
+from config.deadlines import DONE_STATUSES
 
-from .. import clock, dated_pages
+from .. import clock, clocks, dated_pages
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
@@ -142,7 +131,7 @@ def create_due_pdc_reviews(
     """Create the PDC review of every ratified plan whose next review date has come.
 
     The plan's owner and the PDC members are told. The plan's date stays until the review
-    is closed; closing it moves the date six months on (``effects.schedule_next_pdc_review``).
+    is closed; closing it moves the date six months on (``pdc.schedule_next_pdc_review``).
 
     :param on_review_created: called with each review this sweep created, e.g. to attach the
         Word review pack (``lif`` does not know Word; the scheduler passes it). Its errors are
@@ -188,22 +177,6 @@ def create_due_pdc_reviews(
 # --- 2. Action reminders -------------------------------------------------------------------
 
 
-def action_step(due: dt.date, today: dt.date) -> str | None:
-    """Return the step of an open action's clock today: ``due-30``, ``overdue:2``, or ``None``.
-
-    Before the due date the step is the nearest reminder not yet passed (30, 7, 1 days
-    before); from the day after, ``overdue:<n>`` with ``n`` the completed weeks overdue.
-    """
-    days_left = (due - today).days
-    if days_left > 0:
-        current = [n for n in sorted(ACTION_REMINDER_DAYS) if days_left <= n]
-        return f"due-{current[0]}" if current else None
-    overdue = -days_left
-    if overdue >= 1:
-        return f"overdue:{(overdue - 1) // ACTION_OVERDUE_REPEAT_DAYS}"
-    return None
-
-
 def send_action_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     """Remind the lead of each open action of a ratified plan before it is due, then while
     it is overdue; the agency's ``lead`` users are told too.
@@ -212,7 +185,7 @@ def send_action_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[st
     """
     run = _Run(now, dry_run)
     live = list(ActionPlan.objects(state="ratified", trashed__ne=True).scalar("pk"))
-    horizon = run.today + dt.timedelta(days=max(ACTION_REMINDER_DAYS))
+    horizon = clocks.latest_due_with_a_reminder_step(run.today)
     actions = Action.objects(
         plan__in=live,
         trashed__ne=True,
@@ -221,7 +194,7 @@ def send_action_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[st
     ).no_dereference()
     leads: dict[str, list[str]] = {}
     for action in actions:
-        step = action_step(action.due_date, run.today)
+        step = clocks.action_reminder_step(action.due_date, run.today)
         if step is None:
             continue
         if action.agency not in leads:
@@ -256,7 +229,7 @@ def send_information_request_reminders(
     it once when the date has passed. With no CIEC member in the agency, administrators are
     told (the LSCB Administrator issues the requests)."""
     run = _Run(now, dry_run)
-    horizon = run.today + dt.timedelta(days=INFORMATION_REQUEST_REMINDER_DAYS)
+    horizon = clocks.latest_due_reminded(run.today)
     requests = InformationRequest.objects(
         state="issued", trashed__ne=True, due_on__lte=_midnight(horizon)
     ).no_dereference()
@@ -280,11 +253,6 @@ def send_information_request_reminders(
 # --- 4. SCR decision clock -----------------------------------------------------------------
 
 
-def scr_decision_deadline(referral: Referral) -> dt.date:
-    """The Chair decides on an SCR within one month of the LSCB being notified."""
-    return clock.add_months(referral.notified_on, SCR_DECISION_MONTHS)
-
-
 def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     """Tell the Chair and administrators when a referral's SCR decision is near (amber) and
     when its month has passed without one (red); after downtime only the current colour."""
@@ -294,16 +262,18 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
     ).only("id", "notified_on")
     recipients = _emails(["chair", "admin"])
     for referral in referrals:
-        deadline = scr_decision_deadline(referral)
-        if run.today > deadline:
-            colour, subject = "red", f"SCR decision overdue: it was due {_long(deadline)}"
-        elif run.today >= deadline - dt.timedelta(days=SCR_DECISION_AMBER_DAYS):
-            colour, subject = "amber", f"SCR decision due by {_long(deadline)}"
+        deadline = clocks.decision_due(referral.notified_on)
+        colour = clocks.decision_rag(referral.notified_on, None, run.today)
+        if colour == "red":
+            subject = f"SCR decision overdue: it was due {_long(deadline)}"
+        elif colour == "amber":
+            subject = f"SCR decision due by {_long(deadline)}"
         else:
             continue
         body = (f"The LSCB was notified of an incident on {_long(referral.notified_on)}. The "
                 "decision whether to initiate a Serious Case Review is due within "
-                f"{SCR_DECISION_MONTHS} month(s), by {_long(deadline)}. Open the referral in LIF.")
+                f"{clocks.describe('scr_decision')}, by {_long(deadline)}. Open the referral "
+                "in LIF.")
         if run.tell(recipients, f"referral:{referral.pk}:decision-{colour}", subject, body,
                     referral):
             run.count(colour)
@@ -328,24 +298,20 @@ def send_national_panel_notices(now: dt.datetime, *, dry_run: bool = False) -> d
     ).only("id", "decided_on")
     recipients = _emails(["admin"])
     for referral in referrals:
-        by = referral.decided_on + dt.timedelta(days=NATIONAL_PANEL_NOTICE_DAYS)
+        by = clocks.national_panel_notice_due(referral.decided_on)
         subject = f"Notify the National Panel by {_long(by)}: no SCR decided"
         body = (f"On {_long(referral.decided_on)} the Independent Chair decided not to initiate "
                 f"a Serious Case Review. The National Panel must be told within "
-                f"{NATIONAL_PANEL_NOTICE_DAYS} days, by {_long(by)}, with the Serious Incident "
-                "Notification (or brief anonymised details) and why the case does not meet the "
-                "SCR criteria (CIGSUM1).")
-        if run.tell(recipients, f"referral:{referral.pk}:national-panel", subject, body, referral):
+                f"{clocks.describe('national_panel_notice')}, by {_long(by)}, with the Serious "
+                "Incident Notification (or brief anonymised details) and why the case does not "
+                "meet the SCR criteria (CIGSUM1).")
+        if run.tell(recipients, f"referral:{referral.pk}:national-panel", subject, body,
+                    referral):
             run.count("notices")
     return run.counts
 
 
 # --- 6. Monthly CIEC meeting ---------------------------------------------------------------
-
-
-def ciec_meeting_date(year: int, month: int) -> dt.date:
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(CIEC_MEETING_DAY, last))
 
 
 def create_ciec_meetings(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
@@ -362,7 +328,7 @@ def create_ciec_meetings(now: dt.datetime, *, dry_run: bool = False) -> dict[str
         if dry_run:
             run.count("meetings_created")
             continue
-        when = ciec_meeting_date(first.year, first.month)
+        when = clocks.ciec_meeting_on(first.year, first.month)
         try:
             content.create(
                 Meeting,
@@ -389,7 +355,7 @@ def send_publication_window_notices(
     ``end_publication`` transition, whose guard enforces the minimum).
     """
     run = _Run(now, dry_run)
-    cutoff = clock.add_months(run.today, -SCR_PUBLICATION_MONTHS)
+    cutoff = clocks.latest_publication_over(run.today)
     reviews = Review.objects(
         review_type="scr", state="published", trashed__ne=True, effective__lte=_midnight(cutoff)
     ).only("id", "title", "effective")
@@ -397,7 +363,7 @@ def send_publication_window_notices(
     for review in reviews:
         subject = f"Publication window over: {review.title}"
         body = (f"'{review.title}' has been published since {_long(review.effective)}, at "
-                f"least {SCR_PUBLICATION_MONTHS} months. It may now move to 'available on "
+                f"least {clocks.describe('scr_publication')}. It may now move to 'available on "
                 "request' (or stay published).")
         if run.tell(recipients, f"review:{review.pk}:published-since:{review.effective}",
                     subject, body, review):

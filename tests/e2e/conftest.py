@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from pathlib import Path
 import pytest
 
 from lif.db import free_port
+
+from ..polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -78,20 +79,21 @@ class Server:
 
 
 def _wait_healthy(port: int, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"python app.py exited ({process.returncode}):\n"
                                + log_path.read_text(errors="replace"))
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
+                return r.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("python app.py did not become healthy:\n"
-                       + log_path.read_text(errors="replace"))
+            return False
+
+    try:
+        wait_for(healthy, what="python app.py to become healthy", timeout=START_TIMEOUT,
+                 every=0.3)
+    except AssertionError as error:
+        raise RuntimeError(f"{error}\n" + log_path.read_text(errors="replace")) from None
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,12 @@ import datetime as dt
 import hashlib
 import io
 import re
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from ..polling import wait_for
 from .conftest import needs_browser
 
 pytestmark = needs_browser
@@ -126,16 +126,15 @@ def test_search_finds_the_uploaded_word_document_text(lead_update, session_for):
     page = lead.page
     lead.login(LEAD)
     # The navbar search box, as a person would use it.
-    deadline = time.monotonic() + 20
-    while True:
+    def found() -> bool:
         page.get_by_label("Search LIF").fill(MARKER)
         page.get_by_label("Search LIF").press("Enter")
         page.wait_for_url("**/admin/search/**")
         heading = page.locator("#results-heading")
-        if heading.count() and not heading.inner_text().startswith("0 "):
-            break
-        assert time.monotonic() < deadline, "search never found the Word file's text"
-        time.sleep(1)  # indexing follows the save; give it a moment
+        return bool(heading.count()) and not heading.inner_text().startswith("0 ")
+
+    # Indexing follows the save in the server's background queue: search until it has.
+    wait_for(found, what="search to find the Word file's text", timeout=20, every=1)
     lead.shot("search-results")
     hits = page.locator("article")
     texts = " ".join(hits.all_inner_texts())

@@ -35,6 +35,7 @@ from lif.services import content, searching
 
 from .. import factories as f
 from ..conftest import AuthActions
+from ..polling import wait_for
 from .test_server import PASSWORD, free_port, start, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,10 +114,7 @@ def kill_database(data_dir: Path) -> None:
     """SIGKILL the data dir's embedded database and wait until it is gone."""
     pid = database_pid(data_dir)
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while not _gone(pid):
-        assert time.monotonic() < deadline, "the database did not die"
-        time.sleep(0.05)
+    wait_for(lambda: _gone(pid), what="the database to die", timeout=10)
 
 
 def crash_run(data_dir: Path, port: int, point: str, act, **env) -> str:
@@ -245,11 +243,8 @@ def test_database_stopped_mid_requests_gives_503_then_recovers_without_restart(t
 
         # Started again on the same data dir: the app carries on, nothing acknowledged lost.
         server = lif_db.ensure_embedded(tmp_path)
-        deadline = time.monotonic() + 30
-        while (status := browser.open("/admin/review/")[0]) != 200 and \
-                time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert status == 200
+        wait_for(lambda: browser.open("/admin/review/")[0] == 200,
+                 what="LIF to answer again on the restarted database", every=0.2)
         _, page, _ = browser.open("/admin/review/")
         assert "Acknowledged before" in page and "Refused while down" not in page
         assert browser.open("/healthz")[0] == 200

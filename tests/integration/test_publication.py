@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 
 from lif import workflow
 from lif.actors import SYSTEM
 from lif.errors import GuardFailed
-from lif.services import attachments
+from lif.services import attachments, sweeps
 
 from .. import factories as f
 from ..conftest import make_user
@@ -37,6 +36,31 @@ def test_scr_cannot_be_retracted_within_twelve_months(clean_db, months, allowed)
         assert "at least 12 months" in error.value.message
         assert "10 January 2027" in error.value.message
         assert review.state == "published"
+
+
+@pytest.mark.parametrize(("today", "allowed"), [
+    (dt.date(2027, 1, 9), False), (dt.date(2027, 1, 10), True),
+])
+def test_the_window_ends_on_the_anniversary_of_publication(clean_db, today, allowed):
+    review = published_scr(on=dt.date(2026, 1, 10))
+    blocked = [t["blocked"] for t in workflow.available_transitions(
+        review, make_user("admin"), now=dt.datetime.combine(today, dt.time(9)))
+        if t["name"] == "end_publication"]
+    assert blocked and (blocked[0] is None) == allowed
+
+
+def test_published_on_29_february_the_guard_and_the_sweep_agree_on_1_march(clean_db):
+    # "At least 12 months": a short February never cuts them short. Before, the guard
+    # allowed withdrawal on 28 Feb 2025 while the sweep said the window was over on 1 Mar.
+    review = published_scr(on=dt.date(2024, 2, 29))
+    admin = make_user("admin")
+    with pytest.raises(GuardFailed) as error:
+        workflow.fire(review, "end_publication", admin, now=dt.datetime(2025, 2, 28, 9))
+    assert "withdrawn from 01 March 2025" in error.value.message
+    assert sweeps.send_publication_window_notices(dt.datetime(2025, 2, 28, 9)) == {}
+    assert sweeps.send_publication_window_notices(dt.datetime(2025, 3, 1, 9))["notices"] == 1
+    workflow.fire(review, "end_publication", admin, now=dt.datetime(2025, 3, 1, 9))
+    assert review.state == "on_request"
 
 
 def test_admin_override_inside_the_window_is_recorded(clean_db):
@@ -68,6 +92,7 @@ def test_public_page_lists_only_items_in_their_window(client):
     assert response.status_code == 200 and response.data == b"%PDF-1.4 report"
 
 
-def test_public_page_needs_no_login(client):
-    assert client.get("/published").status_code == 200
-    assert io  # the page is plain HTML; nothing else is public
+def test_public_page_needs_no_login_and_states_the_window(client):
+    response = client.get("/published")
+    assert response.status_code == 200
+    assert "published here for at least 12 months" in response.get_data(as_text=True)

@@ -102,6 +102,14 @@ def test_referral_to_scr_decision(people):
     assert "create" in events(referral) and "update" in events(referral)
 
 
+def test_requests_issued_within_7_days_of_the_meeting_are_due_by_the_meeting(people):
+    referral = submit(people["referrer"])
+    referrals.accept(referral, people["admin"], now=at(dt.date(2026, 3, 10)))
+    assert referral.meeting.date == dt.date(2026, 3, 15)
+    dues = {r.due_on for r in InformationRequest.objects(referral=referral)}
+    assert dues == {dt.date(2026, 3, 15)}  # not the 17th: by the meeting if sooner
+
+
 def test_referral_declined_at_intake(people):
     referral = submit(people["referrer"])
     with pytest.raises(InvalidInput):

@@ -9,11 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from ..polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "smoke test password 1"
@@ -25,26 +26,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(data_dir: Path, port: int, **extra) -> subprocess.Popen:
+def start(data_dir: Path, port: int, *, command: tuple[str, ...] = ("app.py",),
+          **extra) -> subprocess.Popen:
     env = {**os.environ, "LIF_DATA_DIR": str(data_dir), "LIF_PORT": str(port),
            "LIF_DEMO_DATA": "0", "LIF_SCHEDULER": "0", "LIF_ADMIN_EMAIL": "boss@example.org",
            "LIF_ADMIN_PASSWORD": PASSWORD, **extra}
     env.pop("LIF_SECRET_KEY", None)
-    return subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def healthy(port: int, process: subprocess.Popen | None = None) -> bool:
+    """Return whether LIF on ``port`` answers /healthz with 200 (its process still running)."""
+    assert process is None or process.poll() is None, process.stdout.read()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise AssertionError("server did not become healthy")
+    wait_for(lambda: healthy(port, process), what="the server to become healthy",
+             timeout=timeout, every=0.3)
 
 
 def login(port: int, password: str = PASSWORD) -> str:
@@ -82,6 +86,21 @@ def test_serves_logs_in_and_keeps_data_across_a_restart(tmp_path):
     finally:
         second_output = stop(process)
     assert "Created the first administrator" not in second_output
+
+
+def test_under_gunicorn_the_apps_log_lines_are_kept(tmp_path):
+    # gunicorn builds the app with create_app() and never calls main(): logging is set up
+    # there, or LIF's INFO lines (the embedded database starting, sweeps) are dropped.
+    port = free_port()
+    process = start(tmp_path, port, command=(
+        "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:create_app()"))
+    try:
+        wait_healthy(port, process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert "INFO lif.db embedded database started on port" in output
+    assert not (tmp_path / "db.port").exists()  # the worker stopped it on its way out
 
 
 def test_unreachable_mongodb_uri_stops_with_a_clear_message(tmp_path):

@@ -309,22 +309,3 @@ def test_inactive_users_are_not_told(people):
     ratified_plan(D(2026, 1, 15))
     sweeps.create_due_pdc_reviews(at(D(2026, 7, 15)))
     assert keys_for(people["pdc"]) == []
-
-
-@pytest.mark.parametrize(
-    ("due", "today", "step"),
-    [
-        (D(2026, 6, 30), D(2026, 5, 30), None),
-        (D(2026, 6, 30), D(2026, 5, 31), "due-30"),
-        (D(2026, 6, 30), D(2026, 6, 22), "due-30"),
-        (D(2026, 6, 30), D(2026, 6, 23), "due-7"),
-        (D(2026, 6, 30), D(2026, 6, 29), "due-1"),
-        (D(2026, 6, 30), D(2026, 6, 30), None),
-        (D(2026, 6, 30), D(2026, 7, 1), "overdue:0"),
-        (D(2026, 6, 30), D(2026, 7, 7), "overdue:0"),
-        (D(2026, 6, 30), D(2026, 7, 8), "overdue:1"),
-        (D(2026, 6, 30), D(2026, 8, 9), "overdue:5"),
-    ],
-)
-def test_action_step(due, today, step):
-    assert sweeps.action_step(due, today) == step
