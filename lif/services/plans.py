@@ -14,9 +14,11 @@ from config.workflows import WORKFLOWS
 
 from .. import clock, dated_pages, faults, permissions, workflow
 from ..actors import SYSTEM, actor_email
+from ..dates import read_date
 from ..db import database
 from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
+from ..rows import Table
 from . import attachments, content
 
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
@@ -184,20 +186,6 @@ def purge_unfinished_plans(started_before: dt.datetime) -> int:
     return count
 
 
-def parse_date(value, field: str = "due_date") -> dt.date | None:
-    """Accept a date, a datetime or ``YYYY-MM-DD``; anything else is a field error."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"'{value}' is not a date (use YYYY-MM-DD).", field=field) from None
-
-
 def _action_fields(spec: dict) -> dict:
     agency = spec.get("agency") or ""
     return {
@@ -208,7 +196,7 @@ def _action_fields(spec: dict) -> dict:
         "lead_name": spec.get("lead_name", ""),
         "lead_email": (spec.get("lead_email") or "").strip(),
         "agency": agency,
-        "due_date": parse_date(spec.get("due_date")),
+        "due_date": read_date(spec.get("due_date"), "due_date"),
         "agencies": [agency] if agency else [],
     }
 
@@ -351,36 +339,35 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
 IMPORT_COLUMNS = ("title", "description", "lead_name", "lead_email", "agency", "due_date")
 
 
-def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) -> list[dict]:
-    """Import actions into ``plan`` from table rows; all or nothing.
+def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> list[dict]:
+    """Import actions into ``plan`` from a table read by ``documents.tables``; all or nothing.
 
-    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``.
+    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``,
+        ``n`` the row's number in the spreadsheet.
     :raises InvalidInput: when any row has errors and ``dry_run`` is false (nothing stored).
     """
     permissions.require_edit(actor, plan)
     agencies = {a.key: a.key for a in Agency.objects.only("key")}
     agencies.update({a.name.lower(): a.key for a in Agency.objects.only("key", "name")})
+    missing = [c for c in IMPORT_COLUMNS if c not in table.columns]
     report = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        errors = {}
-        missing = [c for c in IMPORT_COLUMNS if c not in row]
-        for column in missing:
-            errors[column] = "Missing column."
-        agency_raw = str(row.get("agency") or "").strip()
+    for row in table:
+        errors = dict.fromkeys(missing, "Missing column.")
+        agency_raw = row.text("agency")
         agency = agencies.get(agency_raw) or agencies.get(agency_raw.lower())
         if agency_raw and not agency:
             errors["agency"] = f"Unknown agency '{agency_raw}'."
-        email = str(row.get("lead_email") or "").strip()
+        email = row.text("lead_email")
         if email and not EMAIL_RE.match(email):
             errors["lead_email"] = f"'{email}' is not an email address."
         try:
-            due = parse_date(row.get("due_date"))
+            due = row.date("due_date")
         except InvalidInput as error:
             errors.update(error.errors)
             due = None
-        spec = {"title": str(row.get("title") or "").strip(),
-                "description": str(row.get("description") or row.get("title") or "").strip(),
-                "lead_name": str(row.get("lead_name") or "").strip(), "lead_email": email,
+        spec = {"title": row.text("title"),
+                "description": row.text("description") or row.text("title"),
+                "lead_name": row.text("lead_name"), "lead_email": email,
                 "agency": agency or "", "due_date": due}
         if plan.kind == "single_agency" and agency and agency != plan.agency:
             errors["agency"] = "A single-agency plan's actions belong to its agency."
@@ -390,7 +377,8 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
                 content.validate(probe)
             except InvalidInput as error:
                 errors.update(error.errors)
-        report.append({"row": number, "title": spec["title"], "errors": errors, "spec": spec})
+        report.append({"row": row.number, "title": spec["title"], "errors": errors,
+                       "spec": spec})
     bad = [r for r in report if r["errors"]]
     if dry_run:
         return report
