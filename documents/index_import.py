@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from config import taxonomy
+from lif import dates
 
 from .errors import DocumentError
 from .reader import iter_blocks
 
-__all__ = ["classify_type", "date_matches_label", "iter_index", "parse_date_text",
-           "parse_index"]
+__all__ = ["DATE_NOT_SET", "classify_type", "date_matches_label", "iter_index",
+           "parse_date_text", "parse_index"]
 
 NO_ENTRIES = "No Learning and Improvement Index entries were found in the document."
 
@@ -55,6 +56,10 @@ _MONTH_YEAR = re.compile(r"\b" + _MONTH_RE + r"\.?,?\s+(\d{4})(?!\d)", re.I)
 _FINANCIAL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[/-]\s*(\d{2}|(?:19|20)\d{2})(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _WITH_EXACT = re.compile(r"(.*\S)\s*\(([^()]+)\)")
+#: What LIF writes after the label of an item that has no date, where the label alone would
+#: be read as one ("Report to LSCB Spring 2027 (date not set)").
+DATE_NOT_SET = "date not set"
+_NOT_SET = re.compile(r"(.*\S)\s*\(" + DATE_NOT_SET + r"\)", re.I)
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -67,17 +72,8 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _exact_date(text: str) -> dt.date | None:
-    """Return the date if ``text`` is nothing but one full date (day, month and year)."""
-    text = text.strip().rstrip(".")
-    if match := _ISO.fullmatch(text):
-        return _date(int(match[1]), int(match[2]), int(match[3]))
-    if match := _DAY_MONTH_YEAR.fullmatch(text):
-        return _date(int(match[3]), _MONTHS[match[2].lower()[:3]], int(match[1]))
-    if match := _MONTH_DAY_YEAR.fullmatch(text):
-        return _date(int(match[3]), _MONTHS[match[1].lower()[:3]], int(match[2]))
-    if (match := _NUMERIC.fullmatch(text)) and len(match[3]) == 4:
-        return _date(int(match[3]), int(match[2]), int(match[1]))
-    return None
+    """Return the date if ``text`` is nothing but one full date (the one date reader's)."""
+    return dates.as_date(text.strip().rstrip("."))
 
 
 def _loose_date(text: str) -> dt.date | None:
@@ -109,7 +105,9 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
     "Report to LSCB NOVEMBER 2016" → (2016-11-01, the text); "2015/16" → (2016-03-31, the
     text); "March 2014" → (2014-03-01, the text); "Report to LSCB June 2016 (15 June 2016)",
     as LIF writes a label vaguer than its date → (2016-06-15, "Report to LSCB June 2016");
-    a bare full date such as "15 June 2016" → (2016-06-15, "") since the date says it all.
+    "Report to LSCB Spring 2027 (date not set)", as LIF writes a label of an item without a
+    date → (``None``, "Report to LSCB Spring 2027"); a bare full date such as "15 June 2016"
+    → (2016-06-15, "") since the date says it all.
 
     :param text: The text after "Date:".
     :return: The date (``None`` when none can be found) and the date label.
@@ -117,6 +115,8 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
     text = " ".join((text or "").split())
     if not text:
         return None, ""
+    if match := _NOT_SET.fullmatch(text):
+        return None, match[1]
     if (match := _WITH_EXACT.fullmatch(text)) and (exact := _exact_date(match[2])):
         return exact, match[1]
     if exact := _exact_date(text):

@@ -107,6 +107,16 @@ def content_indexes(*extra):
             "agencies", *extra]
 
 
+def import_key_field() -> StringField:
+    """The field an item loaded from an L&I Index keeps its entry's key in (kind, name and
+    date), unique among those that have one (:data:`IMPORT_KEY_INDEX`): two imports of the
+    same index at the same moment store each entry once."""
+    return StringField(max_length=600)
+
+
+IMPORT_KEY_INDEX = {"fields": ["import_key"], "unique": True, "sparse": True}
+
+
 def date_not_before(later, earlier, field: str, message: str) -> None:
     """Raise a field error when ``later`` is before ``earlier`` (both may be unset)."""
     if later and earlier:
