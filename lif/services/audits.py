@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from bson import ObjectId
 from mongoengine import EmailField, ValidationError
-from mongoengine.errors import NotUniqueError, SaveConditionError
+from mongoengine.errors import BulkWriteError, NotUniqueError, SaveConditionError
 
 from config import taxonomy
 
@@ -435,7 +435,7 @@ def import_population(
         raise _problems_error("The population was not imported", problems)
     try:
         AuditCase.objects.insert(cases, load_bulk=False)
-    except NotUniqueError:
+    except (NotUniqueError, BulkWriteError):  # (one case, or several, taken meanwhile)
         AuditCase.objects(audit=audit, batch=batch).delete()
         raise Conflict(
             "Some of these cases were added by someone else at the same moment; nothing was "
