@@ -234,7 +234,11 @@ class ImportActionsView(SecureView):
                     report = plans.import_actions(plan, table, client_actor(), dry_run=True)
             else:
                 if not dry_run:
-                    flash(f"Imported {len(report)} actions into '{plan.title}'.", "success")
+                    created = sum(1 for r in report if r["outcome"] == plans.CREATED)
+                    present = len(report) - created
+                    again = (f" {present} rows were already in the plan and were not added "
+                             "again." if present else "")
+                    flash(f"Imported {created} actions into '{plan.title}'.{again}", "success")
                     return redirect(url_for("action_plan.details_view", id=plan.pk))
         return self.render("plans/import.html", plan=plan, report=report,
                            columns=plans.IMPORT_COLUMNS,

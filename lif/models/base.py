@@ -108,9 +108,10 @@ def content_indexes(*extra):
 
 
 def import_key_field() -> StringField:
-    """The field an item loaded from an L&I Index keeps its entry's key in (kind, name and
-    date), unique among those that have one (:data:`IMPORT_KEY_INDEX`): two imports of the
-    same index at the same moment store each entry once."""
+    """The field an imported item keeps the key of what it was imported from in (an L&I
+    Index entry's kind, name and date; an action file's row), unique among the items that
+    have one (:data:`IMPORT_KEY_INDEX`): two imports of the same file at the same moment
+    store each item once."""
     return StringField(max_length=600)
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import re
 import secrets
+from collections import Counter
 
 from bson import ObjectId
 
@@ -16,7 +19,7 @@ from .. import clock, dated_pages, faults, permissions, workflow
 from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
-from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
+from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
 from ..rows import Table
 from . import attachments, content
@@ -342,8 +345,12 @@ IMPORT_COLUMNS = ("title", "description", "lead_name", "lead_email", "agency", "
 def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> list[dict]:
     """Import actions into ``plan`` from a table read by ``documents.tables``; all or nothing.
 
-    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``,
-        ``n`` the row's number in the spreadsheet.
+    A row already imported into the plan (the same file again, or the same file imported by
+    someone else at the same moment) is reported as present and not added again.
+
+    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message},
+        "outcome": "created" | "present" | "refused"}``, ``n`` the row's number in the
+        spreadsheet (in a dry run, "created" is what would be).
     :raises InvalidInput: when any row has errors and ``dry_run`` is false (nothing stored).
     """
     permissions.require_edit(actor, plan)
@@ -379,6 +386,7 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
                 errors.update(error.errors)
         report.append({"row": row.number, "title": spec["title"], "errors": errors,
                        "spec": spec})
+    _mark_present(plan, report)
     bad = [r for r in report if r["errors"]]
     if dry_run:
         return report
@@ -391,10 +399,40 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
     created = []
     try:
         for r in report:
-            created.append(content.create(Action, {**_action_fields(r["spec"]), "plan": plan},
-                                          actor, note="Imported", check_permission=False))
-    except LIFError:
+            if r["outcome"] != CREATED:
+                continue
+            try:
+                created.append(content.create(
+                    Action, {**_action_fields(r["spec"]), "plan": plan, "import_key": r["key"]},
+                    actor, note="Imported", check_permission=False))
+            except Conflict:  # the same row, stored by another import of the file meanwhile
+                r["outcome"] = PRESENT
+    except Exception:
+        # Leave nothing of a failed import (the importer need not be allowed to purge).
         for action in created:
-            content.purge("action", str(action.pk), actor, "import did not complete")
+            with contextlib.suppress(Exception):
+                content.purge("action", str(action.pk), SYSTEM, "import did not complete")
         raise
     return report
+
+
+CREATED, PRESENT, REFUSED = "created", "present", "refused"
+
+
+def _mark_present(plan: ActionPlan, report: list[dict]) -> None:
+    """Give each row of an import its key and its outcome: refused (it has errors), present
+    (a row saying the same is in the plan from an earlier import of the file) or created.
+
+    A row's key is the plan, what the row says and which copy of that row in the file it is
+    (two identical rows are two actions); actions keep it in their unique ``import_key``.
+    """
+    copies: Counter = Counter()
+    for r in report:
+        said = json.dumps({k: str(v or "") for k, v in r["spec"].items()}, sort_keys=True)
+        digest = hashlib.sha256(said.encode()).hexdigest()[:40]
+        copies[digest] += 1
+        r["key"] = f"action|{plan.pk}|{digest}|{copies[digest]}"
+    keys = [r["key"] for r in report]
+    present = set(Action.objects(import_key__in=keys).scalar("import_key")) if keys else set()
+    for r in report:
+        r["outcome"] = REFUSED if r["errors"] else PRESENT if r["key"] in present else CREATED

@@ -312,3 +312,65 @@ def test_an_index_failing_part_way_stores_nothing(signed_in, monkeypatch):
     assert "Nothing was imported" in page
     assert Review.objects.count() == Audit.objects.count() == 0
     assert AuditEvent.objects(action="import").count() == 0
+
+
+# --- actions and cases: each once, however many imports of the file run at once -------------
+
+
+def _at_once(count: int, work) -> list:
+    """Run ``work()`` in ``count`` threads started together; return results (or errors)."""
+    start = threading.Barrier(count)
+    results: list = []
+
+    def run():
+        start.wait()
+        try:
+            results.append(work())
+        except Exception as error:  # noqa: BLE001 - the caller looks at what came back
+            results.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_imports_of_the_same_action_file_at_once_store_each_action_once(app, clean_db):
+    from documents.tables import read_table
+    from lif.services import plans
+
+    plan = f.make_plan()
+    trainer = make_user("training")
+    rows = [action_row(f"Action {n}", "2099-01-31") for n in range(200)]
+    rows.append(action_row("Action 0", "2099-01-31"))  # the same row twice is two actions
+    table = read_table("actions.csv", as_csv(ACTION_COLUMNS, rows))
+    results = _at_once(2, lambda: plans.import_actions(plan, table, trainer, dry_run=False))
+    assert not [r for r in results if isinstance(r, Exception)]
+    titles = sorted(Action.objects(plan=plan).scalar("title"))
+    assert len(titles) == 201 and titles.count("Action 0") == 2
+    created = [sum(1 for row in report if row["outcome"] == "created") for report in results]
+    assert sum(created) == 201
+
+    # The same file again, later: every row is already in the plan, nothing is added.
+    report = plans.import_actions(plan, table, trainer, dry_run=False)
+    assert {row["outcome"] for row in report} == {"present"}
+    assert Action.objects(plan=plan).count() == 201
+
+
+def test_two_imports_of_the_same_population_at_once_store_each_case_once(app, audit):
+    from documents.tables import read_table
+    from lif.errors import Conflict
+    from lif.services import audits
+
+    qaec = make_user("qaec")
+    table = read_table("cases.csv", as_csv(["case_ref", "agency"],
+                                           [[f"C{n}", "police"] for n in range(500)]))
+    results = _at_once(2, lambda: audits.import_population(audit, table, qaec))
+    assert sorted(type(r).__name__ for r in results) in (["Conflict", "ImportResult"],
+                                                         ["ImportResult", "InvalidInput"])
+    assert not [r for r in results if isinstance(r, Exception)
+                and not isinstance(r, Conflict) and "already in" not in r.message]
+    refs = list(AuditCase.objects(audit=audit).scalar("case_ref"))
+    assert len(refs) == len(set(refs)) == 500
