@@ -378,6 +378,8 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
                 "agency": agency or "", "due_date": due}
         if plan.kind == "single_agency" and agency and agency != plan.agency:
             errors["agency"] = "A single-agency plan's actions belong to its agency."
+        if len(spec["title"]) > Action.title.max_length:  # (_action_fields would cut it)
+            errors["title"] = f"The title is longer than {Action.title.max_length} characters."
         if not errors:
             probe = Action(plan=plan, state="not_started", **_action_fields(spec))
             try:

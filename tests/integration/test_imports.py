@@ -149,6 +149,15 @@ def test_a_bad_date_gets_the_same_message_from_every_import(signed_in, audit):
     assert Action.objects.count() == AuditCase.objects.count() == 0
 
 
+def test_an_action_title_over_the_limit_is_refused_not_cut(signed_in):
+    plan = f.make_plan()
+    long_title = "Embed the guidance " + "x" * 300
+    page = text_of(import_actions(signed_in, plan, "actions.csv",
+                                  as_csv(ACTION_COLUMNS, [action_row(long_title, "2099-01-31")])))
+    assert "longer than 300 characters" in page
+    assert Action.objects.count() == 0
+
+
 # --- one table reader ------------------------------------------------------------------------
 
 
