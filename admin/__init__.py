@@ -8,6 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from documents.uploads import too_large_message
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
 from lif.services import notifications, reference, saved_searches
@@ -98,7 +99,6 @@ def _error_pages(app: Flask) -> None:
         404: "There is nothing at this address.",
         405: "That action is not allowed here.",
         409: "That conflicts with a newer change.",
-        413: "The file is too large.",
         500: "Something went wrong on our side. The error has been logged.",
         503: "The database is not available just now. Nothing was lost; try again shortly.",
     }
@@ -111,6 +111,12 @@ def _error_pages(app: Flask) -> None:
 
     for status in messages:
         app.register_error_handler(status, lambda e, s=status: render(s))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        # The body is over what the server reads at all (the limit plus room for the form's
+        # other fields): nothing of it was read, so nothing was stored.
+        return render(413, too_large_message(app.config["LIF_MAX_UPLOAD_MB"]))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from config import taxonomy
-from documents.uploads import DocumentError, check_upload
+from documents.uploads import DocumentError, check_upload, read_upload, too_large_message
 from lif import policy, redact, workflow
 from lif.errors import Conflict, InvalidInput, LIFError
 from lif.models import Action, ActionPlan, Audit, Referral, Review
@@ -102,8 +102,10 @@ def document_error(error: DocumentError):
 
 
 def http_error(error: HTTPException):
-    fields = {"file": error.description} if error.code == 413 else {}
-    return _error(error.code or 500, error.description or error.name, fields)
+    if error.code == 413:
+        message = too_large_message(current_app.config["LIF_MAX_UPLOAD_MB"])
+        return _error(413, message, {"file": message})
+    return _error(error.code or 500, error.description or error.name, {})
 
 
 # By code, not only by class: Flask prefers the app's handler for a code (admin's error pages)
@@ -190,15 +192,11 @@ def _form_value(name: str) -> str:
 
 def _checked_files() -> list[tuple]:
     """Read and check every uploaded ``file``; refuse the first that #3's checks refuse."""
-    limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
     checked = []
     for upload in request.files.getlist("file"):
         if not upload or not upload.filename:
             continue
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise InvalidInput(f"'{upload.filename}' is larger than the upload limit.",
-                               field="file")
+        data = read_upload(upload, current_app.config["LIF_MAX_UPLOAD_MB"])
         file = check_upload(upload.filename, data)
         checked.append((file.name, file.data, file.media_type, file.text))
     return checked

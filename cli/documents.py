@@ -109,13 +109,11 @@ def import_docx_command(file: str, dry_run: bool, as_email: str | None):
     if path.stat().st_size > MAX_IMPORT_BYTES:
         fail(f"{path.name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
     label = "Checking entries" if dry_run else "Importing entries"
-    report = learning_index.ImportReport(dry_run=dry_run)
-
     shown = []
 
-    def progress(done: int, _total: int | None) -> None:
-        if done % 50 == 0:  # the document is read as it is stored: no total to show
-            click.echo(f"\r{label}: {done}", nl=False, err=True)
+    def progress(done: int, total: int | None) -> None:
+        if done % 50 == 0:
+            click.echo(f"\r{label}: {done} of {total}", nl=False, err=True)
             shown.append(done)
 
     def end_progress() -> None:
@@ -123,16 +121,17 @@ def import_docx_command(file: str, dry_run: bool, as_email: str | None):
             click.echo("", err=True)
 
     try:
-        entries = iter_index(path.read_bytes())  # a damaged file stops here, before any write
-        learning_index.import_entries(entries, actor, dry_run=dry_run, report=report,
-                                      progress=progress)
+        # The whole document is read before anything is stored: a file that breaks part-way
+        # stores nothing.
+        entries = list(iter_index(path.read_bytes()))
+        report = learning_index.import_entries(entries, actor, dry_run=dry_run,
+                                               progress=progress)
     except DocumentError as error:
         end_progress()
-        if report.created and not dry_run:
-            _print_report(report)
-            fail(f"{path.name}: {error} The import stopped part-way; the entries above were "
-                 "created.")
         fail(f"{path.name}: {error}")
+    except LIFError as error:
+        end_progress()
+        fail(f"{path.name}: {error.message}")
     except OSError as error:
         fail(f"Cannot read {path}: {error.strerror or error}.")
     end_progress()

@@ -63,6 +63,19 @@ _OLE2_MESSAGE = (
     "The file is password-protected or in the old .doc format;"
     " save it as an unprotected .docx and try again."
 )
+_OLE2_WORKBOOK_MESSAGE = (
+    "The file is password-protected or in the old .xls format;"
+    " save it as an unprotected .xlsx and try again."
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+#: The one encoding rule for text (CSV) files: UTF-8, with or without a byte order mark.
+#: Nothing is guessed: Windows-1252 and Mac Roman give the same bytes different letters, and
+#: a name read wrongly is worse than a file refused with a way to fix it.
+NOT_UTF8_MESSAGE = (
+    'The file is not UTF-8 text: in Excel, save it as "CSV UTF-8 (Comma delimited)", '
+    "or upload the workbook (.xlsx) itself."
+)
 
 
 def zip_entry_count_bound(data: bytes) -> int:
@@ -116,10 +129,10 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-def _detect(data: bytes) -> str | None:
+def _detect(data: bytes, expected: str | None = None) -> str | None:
     """Return the media type the content looks like, or ``None``."""
     if data.startswith(OLE2_MAGIC):
-        raise DocumentError(_OLE2_MESSAGE)
+        raise DocumentError(_OLE2_WORKBOOK_MESSAGE if expected == XLSX else _OLE2_MESSAGE)
     if data.startswith(_PDF_MAGIC):
         return PDF
     if data.startswith(_PNG_MAGIC):
@@ -156,7 +169,8 @@ def sniff_media_type(data: bytes, filename: str) -> str:
     The content is identified by its magic bytes: ``%PDF-``, the PNG, JPEG and
     GIF signatures, and for zip archives the presence of ``word/document.xml``
     (``.docx``) or ``xl/workbook.xml`` (``.xlsx``). Content that is UTF-8 text
-    without NUL bytes counts as CSV. The detected type must be the one that
+    without NUL bytes counts as CSV (other text is refused with
+    :data:`NOT_UTF8_MESSAGE`). The detected type must be the one that
     :data:`ALLOWED_EXTENSIONS` gives for the file name's extension.
 
     Only the zip central directory is read; nothing is decompressed. Call
@@ -177,10 +191,13 @@ def sniff_media_type(data: bytes, filename: str) -> str:
     expected = ALLOWED_EXTENSIONS.get(ext)
     if expected is None:
         raise DocumentError(f"Files of type {_shown(ext)} are not accepted; {_ACCEPTED}.")
-    detected = _detect(data)
+    detected = _detect(data, expected)
     if detected == expected:
         return detected
     wanted = _DESCRIPTIONS[expected]
+    if expected == CSV and detected is None and (
+            b"\x00" not in data or data.startswith(_UTF16_BOMS)):
+        raise DocumentError(NOT_UTF8_MESSAGE)
     if detected is None:
         raise DocumentError(f"The file is named {_shown(ext)} but its content is not {wanted}.")
     raise DocumentError(

@@ -13,7 +13,9 @@ Two layouts are read, and documents mixing them:
     CDOP and performance management groups' "Review / Activity: Source: …" and
     "Date / Period Covered: …" are read the same way.
 
-The file goes through :mod:`documents.reader` (zip bomb and damage checks) first; every
+The words it reads by (type texts, section headings, field labels, the words that point to a
+theme or an agency) are data, in :mod:`config.index_vocabulary`. The file goes through
+:mod:`documents.reader` (zip bomb and damage checks) first; every
 failure is a :class:`~documents.errors.DocumentError` with one sentence a person can act on.
 """
 
@@ -25,13 +27,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from config import index_vocabulary as vocabulary
 from config import taxonomy
+from lif import dates
 
 from .errors import DocumentError
 from .reader import iter_blocks
 
-__all__ = ["classify_type", "date_matches_label", "iter_index", "parse_date_text",
-           "parse_index"]
+__all__ = ["DATE_NOT_SET", "classify_type", "date_matches_label", "iter_index",
+           "parse_date_text", "parse_index"]
 
 NO_ENTRIES = "No Learning and Improvement Index entries were found in the document."
 
@@ -55,6 +59,10 @@ _MONTH_YEAR = re.compile(r"\b" + _MONTH_RE + r"\.?,?\s+(\d{4})(?!\d)", re.I)
 _FINANCIAL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[/-]\s*(\d{2}|(?:19|20)\d{2})(?!\d)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _WITH_EXACT = re.compile(r"(.*\S)\s*\(([^()]+)\)")
+#: What LIF writes after the label of an item that has no date, where the label alone would
+#: be read as one ("Report to LSCB Spring 2027 (date not set)").
+DATE_NOT_SET = "date not set"
+_NOT_SET = re.compile(r"(.*\S)\s*\(" + DATE_NOT_SET + r"\)", re.I)
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -67,17 +75,8 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _exact_date(text: str) -> dt.date | None:
-    """Return the date if ``text`` is nothing but one full date (day, month and year)."""
-    text = text.strip().rstrip(".")
-    if match := _ISO.fullmatch(text):
-        return _date(int(match[1]), int(match[2]), int(match[3]))
-    if match := _DAY_MONTH_YEAR.fullmatch(text):
-        return _date(int(match[3]), _MONTHS[match[2].lower()[:3]], int(match[1]))
-    if match := _MONTH_DAY_YEAR.fullmatch(text):
-        return _date(int(match[3]), _MONTHS[match[1].lower()[:3]], int(match[2]))
-    if (match := _NUMERIC.fullmatch(text)) and len(match[3]) == 4:
-        return _date(int(match[3]), int(match[2]), int(match[1]))
-    return None
+    """Return the date if ``text`` is nothing but one full date (the one date reader's)."""
+    return dates.as_date(text.strip().rstrip("."))
 
 
 def _loose_date(text: str) -> dt.date | None:
@@ -109,7 +108,9 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
     "Report to LSCB NOVEMBER 2016" → (2016-11-01, the text); "2015/16" → (2016-03-31, the
     text); "March 2014" → (2014-03-01, the text); "Report to LSCB June 2016 (15 June 2016)",
     as LIF writes a label vaguer than its date → (2016-06-15, "Report to LSCB June 2016");
-    a bare full date such as "15 June 2016" → (2016-06-15, "") since the date says it all.
+    "Report to LSCB Spring 2027 (date not set)", as LIF writes a label of an item without a
+    date → (``None``, "Report to LSCB Spring 2027"); a bare full date such as "15 June 2016"
+    → (2016-06-15, "") since the date says it all.
 
     :param text: The text after "Date:".
     :return: The date (``None`` when none can be found) and the date label.
@@ -117,6 +118,8 @@ def parse_date_text(text: str) -> tuple[dt.date | None, str]:
     text = " ".join((text or "").split())
     if not text:
         return None, ""
+    if match := _NOT_SET.fullmatch(text):
+        return None, match[1]
     if (match := _WITH_EXACT.fullmatch(text)) and (exact := _exact_date(match[2])):
         return exact, match[1]
     if exact := _exact_date(text):
@@ -135,33 +138,9 @@ _REVIEW_LABELS = {t["label"].lower(): t["key"] for t in taxonomy.REVIEW_TYPES}
 _REVIEW_KEYS = {t["key"] for t in taxonomy.REVIEW_TYPES}
 _SECTION_KEYS = {key for key, _ in taxonomy.LEARNING_SECTIONS}
 
-# Keyword rules, most specific first: (pattern, review type key).
-_TYPE_RULES = [
-    (r"multi[\s-]*agency\s+thematic", "multi_agency_thematic"),
-    (r"single[\s-]*agency\s+thematic", "single_agency_thematic"),
-    (r"serious\s+case|\bscr\b|\blscr\b", "scr"),
-    (r"critical\s+(case|incident)|\blcir\b", "critical_case_review"),
-    (r"domestic\s+homicide|\bdhrs?\b", "domestic_homicide_review"),
-    (r"\bcdop\b|child\s+death\s+overview", "cdop_learning"),
-    (r"child\s+death", "child_death_review"),
-    (r"ofsted|inspection|\bjtai\b", "ofsted_inspection"),
-    (r"national|regional", "national_regional"),
-    (r"performance", "performance_management"),
-    (r"thematic|\bltr\b", "thematic_review"),
-    (r"children|famil|staff|sub[\s-]*group", "other"),
-]
-_SECTION_DEFAULT_TYPE = {
-    "cdop": "cdop_learning",
-    "performance": "performance_management",
-    "other": "other",
-}
-_TYPE_SECTION = {
-    "cdop_learning": "cdop",
-    "child_death_review": "cdop",
-    "performance_management": "performance",
-    "other": "other",
-    "domestic_homicide_review": "other",
-}
+_TYPE_RULES = vocabulary.REVIEW_TYPE_WORDS
+_SECTION_DEFAULT_TYPE = vocabulary.SECTION_DEFAULT_TYPE
+_TYPE_SECTION = vocabulary.TYPE_SECTION
 
 
 def _audit_type(text: str) -> tuple[str, str]:
@@ -200,17 +179,7 @@ def classify_type(text: str, section: str | None = None) -> tuple[str, str, str]
     return "review", _SECTION_DEFAULT_TYPE.get(section or "", "other"), ""
 
 
-_SECTION_NAMES = {
-    "learning from audit": "audit",
-    "learning from audits": "audit",
-    "learning from reviews (including serious case reviews)": "reviews",
-    "learning from reviews": "reviews",
-    "learning from merseyside cdop": "cdop",
-    "learning from cdop": "cdop",
-    "learning from performance management": "performance",
-    "other learning sources": "other",
-    "other learning": "other",
-}
+_SECTION_NAMES = dict(vocabulary.SECTION_HEADINGS)
 _SECTION_NAMES.update({label.lower(): key for key, label in taxonomy.LEARNING_SECTIONS})
 
 
@@ -221,20 +190,7 @@ def _section_of(text: str) -> str | None:
 
 # --- labels ---------------------------------------------------------------------------------
 
-_FIELD_NAMES = {
-    "type of review": "type",
-    "type of review/audit": "type",
-    "type of audit": "type",
-    "review/activity": "type",
-    "name": "name",
-    "source": "name",
-    "reference": "reference",
-    "date": "date",
-    "date/period covered": "date",
-    "period covered": "date",
-    "themes": "themes",
-    "agencies": "agencies",
-}
+_FIELD_NAMES = vocabulary.FIELD_LABELS
 _FIELD_START = re.compile(
     r"\s*(type\s+of\s+review(?:\s*/\s*audit)?|type\s+of\s+audit|review\s*/\s*activity"
     r"|date\s*/\s*period\s+covered|period\s+covered|name|source|reference|date|themes"
@@ -302,37 +258,8 @@ def _fields_in(text: str) -> list[tuple[str, str]]:
 
 # --- inference of themes and agencies (source layout, where the index names none) --------
 
-_THEME_WORDS = {
-    "neglect": r"neglect",
-    "early_help": r"early help|\behat\b",
-    "cse": r"sexual exploitation|\bcse\b|macse",
-    "camh": r"\bcamhs?\b|self[\s-]*harm|suicid|emotional (?:health|well)",
-    "criminality": r"criminal|offending",
-    "front_door": r"front door|careline",
-    "domestic_abuse": r"domestic (?:abuse|violence)|\bmarac\b|\bmerit\b",
-    "sudi": r"safe(?:r)? sleep|\bsudi\b|co-?sleep|infant mortality",
-    "thresholds": r"levels? of need|threshold",
-    "information_sharing": r"information sharing|shar(?:e|ing) (?:of )?information",
-    "cultural_competence": r"interpret|cultur",
-    "youth_violence": r"\bgangs?\b|knife|youth violence",
-    "parental_mental_health": r"(?:mother|father|parent)\S*\s+(?:\w+\s+)?mental health",
-    "substance_misuse": r"substance|alcohol|\bdrugs?\b",
-    "management_oversight": r"supervision|management oversight",
-}
-_AGENCY_WORDS = {
-    "lscb": r"\blscb\b",
-    "police": r"police",
-    "csc": r"careline|social care|social work",
-    "alder_hey": r"alder hey|\bahch\b",
-    "ccg": r"\bgps?\b|\bccg\b|primary care",
-    "community_health": r"health visit|midwi|school nurs",
-    "education": r"school|education",
-    "nspcc": r"nspcc",
-    "probation": r"probation",
-    "yos": r"youth offending|\byos\b",
-    "housing": r"housing",
-    "cdop": r"\bcdop\b",
-}
+_THEME_WORDS = vocabulary.THEME_WORDS
+_AGENCY_WORDS = vocabulary.AGENCY_WORDS
 _THEME_LABELS = {label.lower(): key for key, label in taxonomy.THEMES}
 _THEME_LABELS.update({key: key for key, _ in taxonomy.THEMES})
 _AGENCY_LABELS = {a["name"].lower(): a["key"] for a in taxonomy.AGENCIES}

@@ -67,6 +67,13 @@ _OLE2_MESSAGE = (
     " save it as an unprotected .docx and try again."
 )
 _BAD_ZIP_MESSAGE = "The file is not a Word document (it is not a valid .docx zip)."
+#: What :func:`check_zip` says of a file that is not the zip it should be, per kind of file.
+_NOT_ZIP = {
+    "docx": (_OLE2_MESSAGE, _BAD_ZIP_MESSAGE),
+    "xlsx": ("The file is password-protected or in the old .xls format;"
+             " save it as an unprotected .xlsx and try again.",
+             "The file is not an Excel workbook (it is not a valid .xlsx zip)."),
+}
 _NOT_WORD_MESSAGE = "The file is not a Word document (it could not be opened as a .docx file)."
 _READ_FAILED_MESSAGE = "The Word document could not be read; it may be damaged."
 
@@ -128,6 +135,7 @@ def check_zip(
     max_total: int = 200 * MB,
     max_ratio: int = 100,
     max_entries: int = 10_000,
+    kind: str = "docx",
 ) -> None:
     """Refuse a zip-based Office file that is damaged, encrypted or a zip bomb.
 
@@ -146,21 +154,23 @@ def check_zip(
     :param max_ratio: Largest allowed ratio of unpacked to packed size, for
         entries of at least :data:`RATIO_CHECK_MIN_SIZE` unpacked bytes.
     :param max_entries: Largest allowed number of entries.
+    :param kind: ``"docx"`` or ``"xlsx"``: the kind of file the messages name.
     :raise DocumentError: If the file is empty, an OLE2 (encrypted Office or
         legacy ``.doc``) file, not a readable zip, has encrypted entries or an
         unsupported compression method, or exceeds one of the limits.
     """
+    encrypted_or_old, not_zip = _NOT_ZIP[kind]
     if not data:
         raise DocumentError("The file is empty.")
     if data.startswith(OLE2_MAGIC):
-        raise DocumentError(_OLE2_MESSAGE)
+        raise DocumentError(encrypted_or_old)
     if zip_entry_count_bound(data) > max_entries:
         raise _too_many_entries(max_entries)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise DocumentError(_BAD_ZIP_MESSAGE) from exc
+        raise DocumentError(not_zip) from exc
     if len(infos) > max_entries:
         raise _too_many_entries(max_entries)
     total = 0
@@ -186,10 +196,11 @@ def check_zip(
             )
     for info in infos:
         if info.compress_type == zipfile.ZIP_DEFLATED:
-            _verify_deflated_size(data, info)
+            _verify_deflated_size(data, info, not_zip)
 
 
-def _verify_deflated_size(data: bytes, info: zipfile.ZipInfo) -> None:
+def _verify_deflated_size(data: bytes, info: zipfile.ZipInfo,
+                          not_zip: str = _BAD_ZIP_MESSAGE) -> None:
     """Refuse a deflated entry that unpacks to more than its declared size.
 
     The raw deflate stream is located through the entry's local header and
@@ -198,12 +209,12 @@ def _verify_deflated_size(data: bytes, info: zipfile.ZipInfo) -> None:
     """
     start = info.header_offset
     if data[start : start + 4] != b"PK\x03\x04" or start + _LOCAL_HEADER_SIZE > len(data):
-        raise DocumentError(_BAD_ZIP_MESSAGE)
+        raise DocumentError(not_zip)
     name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
     begin = start + _LOCAL_HEADER_SIZE + name_len + extra_len
     end = begin + info.compress_size
     if end > len(data):
-        raise DocumentError(_BAD_ZIP_MESSAGE)
+        raise DocumentError(not_zip)
     raw = memoryview(data)[begin:end]
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced = 0
@@ -223,7 +234,7 @@ def _verify_deflated_size(data: bytes, info: zipfile.ZipInfo) -> None:
                     "The file is damaged or malicious (a part is larger than it claims)."
                 )
     except zlib.error as exc:
-        raise DocumentError(_BAD_ZIP_MESSAGE) from exc
+        raise DocumentError(not_zip) from exc
 
 
 def _too_many_entries(max_entries: int) -> DocumentError:

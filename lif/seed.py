@@ -19,7 +19,7 @@ from config import taxonomy
 from . import audit_trail, clock, clocks
 from .actors import SYSTEM, actor_email
 from .demo.appendix_one import ENTRIES
-from .errors import LIFError
+from .errors import Conflict, LIFError
 from .models import (
     Action,
     ActionPlan,
@@ -68,13 +68,29 @@ def _set_state(item, state: str, at: dt.datetime, comment: str = "Loaded from th
                        detail=f"import: {comment}", at=at)
 
 
-def _entry_state(entry: dict, today: dt.date) -> tuple[str, dt.date | None]:
-    date = dt.date.fromisoformat(entry["date"])
+def _entry_state(entry: dict, date: dt.date | None, today: dt.date) -> tuple[str | None,
+                                                                           dt.date | None]:
+    """The state an index entry's review is placed in, and its publication date.
+
+    An entry without a date has not reported yet (LIF's own index gives none for a review
+    still in progress): it starts at the beginning of its workflow, nothing recorded for it.
+    """
+    if date is None:
+        return None, None
     if entry["review_type"] == "scr":
         # Published SCRs stay on the website 12 months, then are available on request.
         over = clocks.publication_window_over(date, today)
         return ("on_request", date) if over else ("published", date)
     return "ratified_lscb", None
+
+
+def entry_key(entry: dict) -> str:
+    """The key of an index entry: its kind, name and date (``import_key`` on the item)."""
+    return f"{entry['kind']}|{entry['name']}|{entry.get('date') or ''}"
+
+
+def _entry_date(entry: dict) -> dt.date | None:
+    return dt.date.fromisoformat(entry["date"]) if entry.get("date") else None
 
 
 def seed_entries(
@@ -87,8 +103,10 @@ def seed_entries(
 ) -> dict[str, int]:
     """Load L&I Index entries as Review and Audit items; skip those already present.
 
-    An entry is present when an item of its kind has the same name and date. ``entries``
-    may be a generator (a document being read): it is read as the items are stored.
+    An entry is present when an item of its kind has the same name and date (or none, for
+    both), or was loaded from the same entry before (its ``import_key``: also when two loads
+    of the same entries run at the same moment). ``entries`` may be a generator: it is read
+    as the items are stored.
 
     :param actor: Who creates the items (their permission to create is checked).
     :param dry_run: Count what would be created; store nothing.
@@ -99,8 +117,8 @@ def seed_entries(
     """
     now = now or clock.now()
     counts = {"reviews": 0, "audits": 0, "skipped": 0, "refused": 0}
-    planned: set[tuple[str, str, dt.date]] = set()
-    repeats: dict[tuple[str, str, dt.date], list[dict]] = {}
+    planned: set[tuple[str, str, dt.date | None]] = set()
+    repeats: dict[tuple[str, str, dt.date | None], list[dict]] = {}
     sent: deque[dict] = deque()  # the entries whose rows went to be created, in order
 
     def tell(entry: dict, outcome: str, detail: object = None) -> None:
@@ -112,7 +130,7 @@ def seed_entries(
         while chunk := list(itertools.islice(source, BATCH)):
             present = _present(chunk)
             for entry in chunk:
-                date = dt.date.fromisoformat(entry["date"])
+                date = _entry_date(entry)
                 key = (entry["kind"], entry["name"], date)
                 existing = present.get(key)
                 if existing is not None or (dry_run and key in planned):
@@ -132,7 +150,15 @@ def seed_entries(
     def stored(results: list) -> None:
         for result in results:
             entry = sent.popleft()
-            key = (entry["kind"], entry["name"], dt.date.fromisoformat(entry["date"]))
+            key = (entry["kind"], entry["name"], _entry_date(entry))
+            if isinstance(result, Conflict):
+                # Stored by another load at the same moment (its import key is taken).
+                model = Audit if entry["kind"] == "audit" else Review
+                existing = model.objects(import_key=entry_key(entry)).first()
+                counts["skipped"] += 1 + len(repeats.get(key, ()))
+                for same in [entry, *repeats.pop(key, ())]:
+                    tell(same, "present", existing)
+                continue
             if isinstance(result, LIFError):
                 if on_entry is None:
                     raise result
@@ -155,9 +181,10 @@ def seed_entries(
     return counts
 
 
-def _entry_row(entry: dict, date: dt.date, today: dt.date) -> content.NewItem:
+def _entry_row(entry: dict, date: dt.date | None, today: dt.date) -> content.NewItem:
     """The Review or Audit an index entry becomes, in the state its history puts it in."""
     common = {
+        "import_key": entry_key(entry),
         "title": entry["name"],
         "summary": entry["overview"][:600],
         "themes": entry["themes"],
@@ -169,26 +196,33 @@ def _entry_row(entry: dict, date: dt.date, today: dt.date) -> content.NewItem:
         "activities": [Activity(text=text) for text in entry["activities"]],
     }
     if entry["kind"] == "audit":
+        # An audit with a date has reported; one without is still in progress (see
+        # _entry_state).
         return content.NewItem(Audit, {
             **common, "audit_type": entry["audit_type"] or "multi_agency",
-            "methodology": entry["overview"], "committee": "qaec"}, placed_in="closed")
-    state, published = _entry_state(entry, today)
+            "methodology": entry["overview"], "committee": "qaec"},
+            placed_in="closed" if date else None)
+    state, published = _entry_state(entry, date, today)
     return content.NewItem(Review, {
         **common, "review_type": entry["review_type"], "overview": entry["overview"],
         "reference": entry.get("reference", ""), "effective": published,
         "independent_reviewer": entry.get("independent_reviewer", "")}, placed_in=state)
 
 
-def _present(entries: list[dict]) -> dict[tuple[str, str, dt.date], object]:
-    """Find the items already holding the entries' (kind, name, date): one query per kind
-    (on the indexed title)."""
-    found: dict[tuple[str, str, dt.date], object] = {}
+def _present(entries: list[dict]) -> dict[tuple[str, str, dt.date | None], object]:
+    """Find the items already holding the entries' (kind, name, date), by title or by the
+    key of the entry they were loaded from: two queries per kind (on indexed fields)."""
+    found: dict[tuple[str, str, dt.date | None], object] = {}
     for kind, model in (("audit", Audit), ("review", Review)):
-        names = sorted({e["name"] for e in entries if (e["kind"] == "audit") == (kind == "audit")})
-        if names:
-            for item in model.objects(title__in=names).only("title", "date"):
-                if item.date is not None:
-                    found.setdefault((kind, item.title, item.date), item)
+        mine = [e for e in entries if (e["kind"] == "audit") == (kind == "audit")]
+        if not mine:
+            continue
+        for item in model.objects(title__in=sorted({e["name"] for e in mine})).only(
+                "title", "date"):
+            found.setdefault((kind, item.title, item.date), item)
+        keys = {entry_key(e): (kind, e["name"], _entry_date(e)) for e in mine}
+        for item in model.objects(import_key__in=sorted(keys)).only("import_key"):
+            found.setdefault(keys[item.import_key], item)
     return found
 
 

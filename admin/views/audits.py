@@ -30,6 +30,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from config import taxonomy
+from documents.errors import DocumentError
+from documents.tables import read_table
+from documents.uploads import read_upload
 from lif import policy
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import PLAN_KINDS
@@ -329,14 +332,15 @@ class AuditWorkView(SecureView):
         form = UploadForm(prefix="upload")
         if form.validate_on_submit():
             upload = form.file.data
-            limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
-            data = upload.stream.read(limit + 1)
             try:
-                if len(data) > limit:
-                    raise InvalidInput("The file is too large.", field="file")
-                result = audits.import_population(audit, upload.filename, data, client_actor())
+                table = read_table(upload.filename, read_upload(
+                    upload, current_app.config["LIF_MAX_UPLOAD_MB"]))
+                result = audits.import_population(audit, table, client_actor(),
+                                                  source=upload.filename)
             except PermissionDenied:
                 raise  # the policy's reason, on a 403 page
+            except DocumentError as error:
+                apply_errors(form, InvalidInput(str(error), field="file"))
             except LIFError as error:
                 apply_errors(form, error)
             else:

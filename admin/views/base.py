@@ -39,7 +39,7 @@ from werkzeug.utils import secure_filename
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from documents import spreadsheets
-from documents.uploads import DocumentError, check_upload
+from documents.uploads import DocumentError, check_upload, read_upload
 from lif import audit_trail, dated_pages, policy, redact, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
@@ -183,7 +183,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
                      "created_at": "Created", "created_by": "Created by",
                      "modified_by": "Changed by"}
     column_details_exclude_list = ("workflow_history", "trashed", "trashed_at", "trashed_by",
-                                   "version")
+                                   "version", "import_key")
     column_type_formatters = {
         **ModelView.column_type_formatters,
         dt.datetime: lambda view, value, name: value.strftime("%d %b %Y %H:%M"),
@@ -543,15 +543,10 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         if item is None:
             abort(404)
         upload = request.files.get("file")
-        limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
         try:
             if upload is None or not upload.filename:
                 raise DocumentError("Choose a file to attach.")
-            data = upload.stream.read(limit + 1)
-            if len(data) > limit:
-                raise DocumentError(
-                    f"'{upload.filename}' is larger than {self.max_upload_mb} MB."
-                )
+            data = read_upload(upload, self.max_upload_mb)
             checked = check_upload(upload.filename, data)
             attachments.add(item, checked.name, checked.data, checked.media_type, checked.text,
                             client_actor(), published=request.form.get("published") == "1")

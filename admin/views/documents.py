@@ -20,6 +20,7 @@ from wtforms import BooleanField
 
 from documents.errors import DocumentError
 from documents.index_import import iter_index
+from documents.uploads import read_upload
 from documents.writers import DOCX_MEDIA_TYPE, KINDS, kinds_for, load_item, render
 from lif import audit_trail, policy
 from lif.errors import LIFError
@@ -104,25 +105,15 @@ class DocumentsView(SecureMixin, BaseView):
         report = None
         error = None
         if form.validate_on_submit():
-            limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
-            data = form.file.data.stream.read(limit + 1)
             try:
-                if len(data) > limit:
-                    raise DocumentError(
-                        f"The file is larger than {current_app.config['LIF_MAX_UPLOAD_MB']} MB."
-                    )
-                # A damaged file stops at iter_index, before anything is stored; the entries
-                # are then stored while the rest of the document is read.
-                report = learning_index.ImportReport(dry_run=form.dry_run.data)
-                learning_index.import_entries(iter_index(data), client_actor(),
-                                              dry_run=form.dry_run.data, report=report)
+                data = read_upload(form.file.data, current_app.config["LIF_MAX_UPLOAD_MB"])
+                # The whole document is read before anything is stored: a file that breaks
+                # part-way stores nothing.
+                entries = list(iter_index(data))
+                report = learning_index.import_entries(entries, client_actor(),
+                                                       dry_run=form.dry_run.data)
             except DocumentError as exc:
-                if report is not None and report.created and not report.dry_run:
-                    error = (f"The import stopped part-way: {exc} The entries listed below "
-                             "were created.")
-                else:
-                    report = None
-                    error = f"Nothing was imported: {exc}"
+                error = f"Nothing was imported: {exc}"
             except LIFError as exc:
                 error = f"Nothing was imported: {exc.message}"
         elif form.errors:

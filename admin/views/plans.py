@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from documents.tables import read_table
-from documents.uploads import DocumentError, check_upload
+from documents.uploads import DocumentError, check_upload, read_upload
 from lif import policy, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import ACTION_STATUSES
@@ -20,14 +20,11 @@ STATUS_LABELS = dict(ACTION_STATUSES)
 
 
 def _checked_files(field: str = "evidence_file") -> list[tuple]:
-    limit = current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024
     checked = []
     for upload in request.files.getlist(field):
         if not upload or not upload.filename:
             continue
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise DocumentError(f"'{upload.filename}' is larger than the upload limit.")
+        data = read_upload(upload, current_app.config["LIF_MAX_UPLOAD_MB"])
         file = check_upload(upload.filename, data)
         checked.append((file.name, file.data, file.media_type, file.text))
     return checked
@@ -215,22 +212,28 @@ class ImportActionsView(SecureView):
         if request.method == "POST":
             upload = request.files.get("file")
             dry_run = request.form.get("dry_run") == "1"
+            table = None
             try:
                 if upload is None or not upload.filename:
                     raise InvalidInput("Choose a CSV or XLSX file.", field="file")
-                rows = read_table(upload.filename, upload.stream.read(
-                    current_app.config["LIF_MAX_UPLOAD_MB"] * 1024 * 1024))
-                report = plans.import_actions(plan, rows, client_actor(), dry_run=dry_run)
+                table = read_table(upload.filename,
+                                   read_upload(upload, current_app.config["LIF_MAX_UPLOAD_MB"]))
+                report = plans.import_actions(plan, table, client_actor(), dry_run=dry_run)
             except DocumentError as error:
                 flash(f"Not imported: {error}", "error")
             except LIFError as error:
                 flash(error.message, "error")
-                if error.errors and not dry_run:
-                    report = plans.import_actions(plan, rows, client_actor(), dry_run=True)
+                if error.errors and not dry_run and table is not None:
+                    report = plans.import_actions(plan, table, client_actor(), dry_run=True)
             else:
                 if not dry_run:
-                    flash(f"Imported {len(report)} actions into '{plan.title}'.", "success")
+                    created = sum(1 for r in report if r["outcome"] == plans.CREATED)
+                    present = len(report) - created
+                    again = (f" {present} rows were already in the plan and were not added "
+                             "again." if present else "")
+                    flash(f"Imported {created} actions into '{plan.title}'.{again}", "success")
                     return redirect(url_for("action_plan.details_view", id=plan.pk))
         return self.render("plans/import.html", plan=plan, report=report,
-                           columns=plans.IMPORT_COLUMNS)
+                           columns=plans.IMPORT_COLUMNS,
+                           max_upload_mb=current_app.config["LIF_MAX_UPLOAD_MB"])
 

@@ -8,7 +8,7 @@ returns a file name with the bytes.
 
 Personal data (a referral's child and significant people) appears only in the restricted
 forms CIGSCR1, CIGINF1 and CIGSUM1, and only for an actor who may see it
-(:func:`lif.permissions.can_see_personal`). Publishable documents (the index, a learning
+(the policy's ``view_personal``, :mod:`lif.policy`). Publishable documents (the index, a learning
 brief, an action plan, the report to the LSCB) never hold it: they never read those fields,
 and everything they write is passed through a redactor of every name and date of birth held
 in a referral.

@@ -8,7 +8,7 @@ form was completed. The source's form jumps from 5 to 7; box 6 here lists the ot
 involved, which the CIEC needs to issue its requests for information.
 
 Boxes 3 and 4 hold personal data: they are filled in only for an actor who may see it
-(:func:`lif.permissions.can_see_personal`); anyone else gets a note that they are withheld,
+(the policy's ``view_personal``, :mod:`lif.policy`); anyone else gets a note that they are withheld,
 and the referral's names and dates are scrubbed from the free text too.
 """
 

@@ -26,7 +26,7 @@ from lif import clock, policy
 from lif.models import Audit, Review
 from lif.services import reference
 
-from ..index_import import date_matches_label
+from ..index_import import DATE_NOT_SET, date_matches_label, parse_date_text
 from .common import DocumentBuilder, fmt_date, publication_redactor
 
 TITLE = "Learning and Improvement Index"
@@ -100,9 +100,13 @@ def type_label(item) -> str:
 
 
 def date_text(item) -> str:
-    """Return the "Date" text: the label, plus the exact date when the label is vaguer."""
+    """Return the "Date" text: the label, plus the exact date when the label is vaguer (or
+    "date not set" when the item has none and the label reads as a date), so that reading the
+    index back gives the item's date and label again."""
     label = (item.date_label or "").strip()
     if item.date is None:
+        if label and parse_date_text(label)[0] is not None:
+            return f"{label} ({DATE_NOT_SET})"
         return label
     if not label:
         return fmt_date(item.date)

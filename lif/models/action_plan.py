@@ -15,7 +15,7 @@ from mongoengine import (
     ValidationError,
 )
 
-from .base import Content, content_indexes, date_not_before
+from .base import IMPORT_KEY_INDEX, Content, content_indexes, date_not_before, import_key_field
 
 PLAN_KINDS = (("multi_agency", "Multi-agency"), ("single_agency", "Single-agency"))
 SOURCE_KINDS = (("review", "Review"), ("audit", "Audit"), ("other", "Other learning"))
@@ -132,10 +132,13 @@ class Action(Content):
     evidence = ListField(EmbeddedDocumentField(Evidence))
     last_pdc_verdict = StringField(choices=PDC_VERDICTS)
     last_pdc_comment = StringField(default="", max_length=5000)
+    # The row of an import file this action came from (plans.import_actions): unique, so a
+    # file imported twice, or by two people at once, adds each of its rows once.
+    import_key = import_key_field()
 
     meta = {
         "collection": "actions",
-        "indexes": content_indexes(
+        "indexes": [*content_indexes(
             ("trashed", "plan"),
             ("trashed", "agency", "state", "due_date"),
             ("trashed", "agency", "due_date"),
@@ -143,7 +146,7 @@ class Action(Content):
             ("trashed", "due_date"),
             ("trashed", "lead_email"),
             "plan",
-        ),
+        ), IMPORT_KEY_INDEX],
         "ordering": ["due_date"],
     }
 

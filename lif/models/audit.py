@@ -12,7 +12,7 @@ from mongoengine import (
 
 from config import taxonomy
 
-from .base import Content, content_indexes, date_not_before
+from .base import IMPORT_KEY_INDEX, Content, content_indexes, date_not_before, import_key_field
 from .learning import Activity, Finding, new_uid
 
 AUDIT_TYPE_CHOICES = tuple(taxonomy.AUDIT_TYPES)
@@ -54,10 +54,11 @@ class Audit(Content):
     findings = ListField(EmbeddedDocumentField(Finding))
     recommendations = ListField(EmbeddedDocumentField(Recommendation))
     activities = ListField(EmbeddedDocumentField(Activity))
+    import_key = import_key_field()
 
     meta = {
         "collection": "audits",
-        "indexes": content_indexes("audit_type", "date", "title"),
+        "indexes": [*content_indexes("audit_type", "date", "title"), IMPORT_KEY_INDEX],
         "ordering": ["-date"],
     }
 

@@ -110,6 +110,17 @@ def content_indexes(*extra):
             "agencies", *extra]
 
 
+def import_key_field() -> StringField:
+    """The field an imported item keeps the key of what it was imported from in (an L&I
+    Index entry's kind, name and date; an action file's row), unique among the items that
+    have one (:data:`IMPORT_KEY_INDEX`): two imports of the same file at the same moment
+    store each item once."""
+    return StringField(max_length=600)
+
+
+IMPORT_KEY_INDEX = {"fields": ["import_key"], "unique": True, "sparse": True}
+
+
 def date_not_before(later, earlier, field: str, message: str) -> None:
     """Raise a field error when ``later`` is before ``earlier`` (both may be unset)."""
     if later and earlier:

@@ -13,7 +13,7 @@ from mongoengine import (
 
 from config import taxonomy
 
-from .base import Content, content_indexes
+from .base import IMPORT_KEY_INDEX, Content, content_indexes, import_key_field
 from .learning import Activity, Finding
 
 REVIEW_TYPE_CHOICES = tuple((t["key"], t["label"]) for t in taxonomy.REVIEW_TYPES)
@@ -35,9 +35,10 @@ class Review(Content):
     independent_reviewer = StringField(default="", max_length=200)
     restricted = BooleanField(default=False)
     referral = ReferenceField("Referral")
+    import_key = import_key_field()
 
     meta = {
         "collection": "reviews",
-        "indexes": content_indexes("review_type", "date", "title"),
+        "indexes": [*content_indexes("review_type", "date", "title"), IMPORT_KEY_INDEX],
         "ordering": ["-date"],
     }

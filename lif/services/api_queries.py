@@ -20,6 +20,7 @@ from config import taxonomy
 from config.workflows import WORKFLOWS
 
 from .. import clock, dated_pages, policy
+from ..dates import read_date
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
 from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
@@ -128,7 +129,7 @@ def _overdue(value: str, today: dt.date) -> dict:
 def _midnight(value: str, param: str) -> dt.datetime:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise InvalidInput(f"'{_short(value)}' is not a date (use YYYY-MM-DD).", field=param)
-    day = plans.parse_date(value, param)
+    day = read_date(value, param)
     return dt.datetime.combine(day, dt.time())
 
 
@@ -403,7 +404,7 @@ def _clean_changes(action: Action, changes: Mapping[str, object]) -> dict:
             if name == "agency":
                 value = agency_key(value)
             elif name == "due_date":
-                value = plans.parse_date(value, "due_date")
+                value = read_date(value, "due_date")
             elif name == "lead_email" and not plans.EMAIL_RE.match(value):
                 raise InvalidInput(f"'{_short(value)}' is not an email address.", field=name)
         except InvalidInput as error:

@@ -16,24 +16,22 @@ Percentages are whole numbers found by the largest-remainder method (see :func:`
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 import re
 import secrets
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from bson import ObjectId
 from mongoengine import EmailField, ValidationError
-from mongoengine.errors import NotUniqueError, SaveConditionError
+from mongoengine.errors import BulkWriteError, NotUniqueError, SaveConditionError
 
 from config import taxonomy
 
 from .. import audit_trail, clock, policy, workflow
 from ..actors import SYSTEM, actor_email
+from ..dates import read_date
 from ..errors import Conflict, InvalidInput, LIFError, NotFound, PermissionDenied
 from ..models import (
     Action,
@@ -50,6 +48,7 @@ from ..models import (
 )
 from ..models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
 from ..models.learning import new_uid
+from ..rows import Table, cell_text
 from . import content, reference
 
 # --- the rules ------------------------------------------------------------------------------
@@ -95,9 +94,6 @@ COLUMN_ALIASES = {
 DATE_COLUMNS = ("referred_on", "closed_on")
 MAX_POPULATION_ROWS = 50_000
 MAX_EXTRA_COLUMNS = 30
-# An XLSX file is a zip: refuse bombs before openpyxl inflates them.
-MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_XLSX_RATIO = 200
 SHOWN_PROBLEMS = 20
 
 # Attributes a top-up may filter on, and those the sample's make-up is shown by.
@@ -317,113 +313,16 @@ class ImportResult:
     extra_columns: list[str]
 
 
-def _column_key(name) -> str:
-    key = re.sub(r"[^a-z0-9]+", "_", str(name if name is not None else "").strip().lower())
-    key = key.strip("_")
+def _column_key(key: str) -> str:
     return COLUMN_ALIASES.get(key, key)
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _parse_date(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _read_csv(data: bytes) -> list[list]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise InvalidInput("The file is not a CSV text file.", field="file")
-    # The delimiter is the one the header line uses most (Excel in some locales writes ";").
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)
-    try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise InvalidInput(f"The CSV file cannot be read: {error}.", field="file") from None
-
-
-def _check_zip(data: bytes) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InvalidInput("The file is not a readable XLSX workbook.", field="file") from None
-    with archive:
-        total = 0
-        for info in archive.infolist():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_XLSX_UNCOMPRESSED or (info.file_size > 1_000_000
-                                                 and ratio > MAX_XLSX_RATIO):
-                raise InvalidInput(
-                    "The workbook expands to far more than its size; it was not opened.",
-                    field="file",
-                )
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    _check_zip(data)
-    # openpyxl is imported here so that a CSV import does not pay for it.
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            rows = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append(list(row))
-                if len(rows) > MAX_POPULATION_ROWS + 1:
-                    break
-        finally:
-            book.close()
-    except InvalidInput:
-        raise
-    except Exception as error:  # openpyxl raises many types on a damaged file; one answer
-        raise InvalidInput(
-            f"The XLSX workbook cannot be read ({type(error).__name__}).", field="file"
-        ) from None
-    return rows
-
-
-def read_table(filename: str, data: bytes) -> list[list]:
-    """Return the rows of a CSV or XLSX file (the first sheet of a workbook).
-
-    :raises InvalidInput: not a CSV or XLSX file, or unreadable.
-    """
-    name = (filename or "").lower()
-    if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if name.endswith((".xls", ".ods", ".numbers")):
-        raise InvalidInput("Save the spreadsheet as .xlsx or .csv and upload that.", field="file")
-    return _read_csv(data)
-
-
-def _row_to_case(audit, values: dict, agencies: dict[str, str]) -> tuple[AuditCase, list[str]]:
+def _row_to_case(
+    audit, values: dict, agencies: dict[str, str], given_dates: dict | None = None
+) -> tuple[AuditCase, list[str]]:
+    """Build a case from ``values`` (text by column) and ``given_dates`` (the date columns as
+    given: text, a number or a date; ``values`` when not given)."""
+    given_dates = values if given_dates is None else given_dates
     problems = []
     case_ref = values.get("case_ref", "")
     if not case_ref:
@@ -439,9 +338,9 @@ def _row_to_case(audit, values: dict, agencies: dict[str, str]) -> tuple[AuditCa
     dates = {}
     for name in DATE_COLUMNS:
         try:
-            dates[name] = _parse_date(values.get(name))
-        except ValueError:
-            problems.append(f"'{values.get(name)}' in {name} is not a date (use YYYY-MM-DD)")
+            dates[name] = read_date(given_dates.get(name), name)
+        except InvalidInput as error:
+            problems.append(f"{name}: {error.message.rstrip('.')}")
     case = AuditCase(
         audit=audit,
         case_ref=case_ref,
@@ -463,41 +362,40 @@ def _row_to_case(audit, values: dict, agencies: dict[str, str]) -> tuple[AuditCa
 
 
 def import_population(
-    audit: Audit, filename: str, data: bytes, actor, *, now: dt.datetime | None = None
+    audit: Audit, table: Table, actor, *, source: str = "", now: dt.datetime | None = None
 ) -> ImportResult:
-    """Add the cases of a CSV or XLSX file to the audit's population, all or nothing.
+    """Add the cases of a table to the audit's population, all or nothing.
 
-    The first non-empty row names the columns: ``case_ref`` and ``agency`` are required;
-    ``age_band``, ``gender``, ``area``, ``ethnicity``, ``referred_on``, ``closed_on`` are
-    known (with common aliases such as "Case reference" or "Referring agency"); any other column
-    is kept in ``extra``. Agencies are given by key or full name.
+    The table comes from :func:`documents.tables.read_table` (file type, encoding, zip checks,
+    header, row count all checked there). Its columns: ``case_ref`` and ``agency`` are
+    required; ``age_band``, ``gender``, ``area``, ``ethnicity``, ``referred_on``,
+    ``closed_on`` are known (with common aliases such as "Case reference" or "Referring
+    agency"); any other column is kept in ``extra``. Agencies are given by key or full name;
+    dates as :func:`lif.dates.read_date` reads them.
 
+    :param source: What the table was read from (a file name), for the audit trail.
     :raises PermissionDenied: the actor may not set this audit up.
-    :raises InvalidInput: unreadable file, missing columns, or rows with problems (each named
-        by its row number, including duplicate case references within the file or with the
-        population already stored); nothing is stored.
+    :raises InvalidInput: missing columns, or rows with problems (each named by its row
+        number, including duplicate case references within the file or with the population
+        already stored); nothing is stored.
     :raises Conflict: another import stored some of the same cases at the same moment.
     """
     now = _now(now)
     _require_setup(actor, audit)
-    rows = [row for row in read_table(filename, data)
-            if any(_cell_text(cell) for cell in row)]
-    if not rows:
-        raise InvalidInput("The file is empty.", field="file")
-    header_row = rows[0]
-    columns = [_column_key(name) or f"column_{i + 1}" for i, name in enumerate(header_row)]
+    columns = [_column_key(key) for key in table.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        found = ", ".join(_cell_text(c) for c in header_row if _cell_text(c)) or "none"
+        found = ", ".join(name for name in table.headers if name) or "none"
         raise InvalidInput(
-            f"The file has no {' or '.join(missing)} column (row 1 must name the columns; "
-            f"found: {found}). Nothing was stored.",
+            f"The file has no {' or '.join(missing)} column (row {table.header_row} must name "
+            f"the columns; found: {found}). Nothing was stored.",
             field="file",
         )
     repeated = [c for c, n in Counter(columns).items() if n > 1]
     if repeated:
         raise InvalidInput(
-            f"Row 1 names the column {', '.join(repeated)} more than once. Nothing was stored.",
+            f"Row {table.header_row} names the column {', '.join(repeated)} more than once. "
+            "Nothing was stored.",
             field="file",
         )
     extra = [c for c in columns if c not in KNOWN_COLUMNS]
@@ -506,10 +404,7 @@ def import_population(
             f"The file has {len(extra)} columns LIF does not know; at most "
             f"{MAX_EXTRA_COLUMNS} are kept. Remove some and try again.", field="file",
         )
-    body = rows[1:]
-    if not body:
-        raise InvalidInput("The file has column names but no cases.", field="file")
-    if len(body) > MAX_POPULATION_ROWS:
+    if len(table) > MAX_POPULATION_ROWS:
         raise InvalidInput(
             f"The file has more than {MAX_POPULATION_ROWS} cases; split it.", field="file"
         )
@@ -519,28 +414,26 @@ def import_population(
     problems: list[str] = []
     cases: list[AuditCase] = []
     batch = new_uid()
-    # Row numbers are those a person sees in the spreadsheet: the header is row 1.
-    for number, row in enumerate(body, start=2):
-        values = {
-            column: _cell_text(row[i]) if i < len(row) else ""
-            for i, column in enumerate(columns)
-        }
-        case, row_problems = _row_to_case(audit, values, agencies)
+    for row in table:
+        cells = {column: row.get(key) for column, key in zip(columns, table.columns,
+                                                              strict=True)}
+        values = {column: cell_text(cell) for column, cell in cells.items()}
+        case, row_problems = _row_to_case(audit, values, agencies, cells)
         ref = case.case_ref
         if ref and ref in first_row_of:
             row_problems.append(f"case '{ref}' is also on row {first_row_of[ref]}")
         elif ref and ref in existing:
             row_problems.append(f"case '{ref}' is already in this audit's population")
         if ref:
-            first_row_of.setdefault(ref, number)
-        problems.extend(f"row {number}: {p}" for p in row_problems)
+            first_row_of.setdefault(ref, row.number)
+        problems.extend(f"row {row.number}: {p}" for p in row_problems)
         case.batch, case.added_at, case.added_by = batch, now, actor_email(actor)
         cases.append(case)
     if problems:
         raise _problems_error("The population was not imported", problems)
     try:
         AuditCase.objects.insert(cases, load_bulk=False)
-    except NotUniqueError:
+    except (NotUniqueError, BulkWriteError):  # (one case, or several, taken meanwhile)
         AuditCase.objects(audit=audit, batch=batch).delete()
         raise Conflict(
             "Some of these cases were added by someone else at the same moment; nothing was "
@@ -548,7 +441,7 @@ def import_population(
         ) from None
     audit_trail.record(
         "import_population", actor, audit, at=now,
-        detail=f"{len(cases)} cases from {filename or 'a file'} (import {batch})",
+        detail=f"{len(cases)} cases from {source or 'a file'} (import {batch})",
     )
     return ImportResult(len(cases), batch, columns, extra)
 
@@ -560,8 +453,8 @@ def add_case(audit: Audit, data: dict, actor, *, now: dt.datetime | None = None)
     """
     now = _now(now)
     _require_setup(actor, audit)
-    values = {k: _cell_text(data.get(k)) for k in KNOWN_COLUMNS}
-    case, problems = _row_to_case(audit, values, _agency_lookup())
+    values = {k: cell_text(data.get(k)) for k in KNOWN_COLUMNS}
+    case, problems = _row_to_case(audit, values, _agency_lookup(), data)
     if problems:
         raise InvalidInput("Not added: " + "; ".join(problems) + ".", field="case_ref")
     case.added_at, case.added_by = now, actor_email(actor)

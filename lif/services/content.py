@@ -128,6 +128,8 @@ class NewItem:
 
 #: Rows built per step of :func:`create_many`; one step is stored while the next is built.
 CHUNK = 100
+#: The server's code for a write a unique index refused.
+DUPLICATE_KEY = 11000
 
 
 def create_many(
@@ -150,34 +152,38 @@ def create_many(
     Loading a 1,000-entry Learning and Improvement Index took 20 s one item at a time (six
     round trips each); the README's benchmark table has the time this way.
 
+    A row a unique index refuses (the same item stored by someone else at the same moment,
+    or earlier in ``rows``) is refused alone, with :class:`Conflict`; the rows around it are
+    stored.
+
     :param on_stored: told each hundred's results once they are stored.
     :return: per row, in order, the stored item or the error that refused it (nothing of
         a refused row is stored).
-    :raises Conflict: an item collided with a unique index; the items stored before it
-        keep their versions and events, and nothing after it is stored.
     """
     now = now or clock.now()
-    results: list[Content | LIFError] = []
+    steps: list[list[Content | LIFError]] = []
     source = iter(rows)
-    conflict: BulkWriteError | None = None
     pending: tuple[Future, list[Content | LIFError]] | None = None
 
     def collect() -> None:
-        nonlocal pending, conflict
+        nonlocal pending
         future, built = pending
         pending = None
-        done, conflict = future.result()
+        done, refused = future.result()
         for item in done:
             item._created = False  # a later save() updates it
             item._changed_fields = []
         if done:
             events.contents_created.send(done)
-        if on_stored is not None and conflict is None:
+        for index, row in enumerate(built):
+            if id(row) in refused:
+                built[index] = refused[id(row)]
+        if on_stored is not None:
             on_stored(built)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lif-create") as writer:
         try:
-            while conflict is None:
+            while True:
                 built: list[Content | LIFError] = []
                 for row in itertools.islice(source, CHUNK):
                     try:
@@ -187,20 +193,16 @@ def create_many(
                         built.append(error)
                 if not built:
                     break
-                results += built
+                steps.append(built)
                 writes = [_writes(item, actor, note, now) for item in built
                           if isinstance(item, Content)]
                 if pending is not None:
                     collect()
-                    if conflict is not None:
-                        break
                 pending = (writer.submit(_insert, writes), built)
         finally:
             if pending is not None:  # also when reading the rows failed: announce what is stored
                 collect()
-    if conflict is not None:
-        raise Conflict("An item with these details already exists.") from conflict
-    return results
+    return [result for built in steps for result in built]
 
 
 def _writes(item: Content, actor, note: str, now: dt.datetime) -> tuple[Content, dict, dict, dict]:
@@ -215,29 +217,33 @@ def _writes(item: Content, actor, note: str, now: dt.datetime) -> tuple[Content,
 
 
 def _insert(writes: list[tuple[Content, dict, dict, dict]]
-            ) -> tuple[list[Content], BulkWriteError | None]:
-    """Insert items (per collection, in order), then the versions and events of those stored.
+            ) -> tuple[list[Content], dict[int, LIFError]]:
+    """Insert items (per collection), then the versions and events of those stored.
 
-    :return: the items stored, and the error that stopped the rest (an item broke a unique
-        index; those before it are stored, with their versions and events).
+    :return: the items stored, and the error of each item the database refused, by ``id()``
+        of the item (a unique index: :class:`Conflict`); nothing of those is stored.
     """
     done: list[tuple[Content, dict, dict, dict]] = []
-    conflict: BulkWriteError | None = None
+    refused: dict[int, LIFError] = {}
     groups: dict[type[Content], list[tuple[Content, dict, dict, dict]]] = {}
     for write in writes:
         groups.setdefault(type(write[0]), []).append(write)
     for model, group in groups.items():
         try:
-            model._get_collection().insert_many([write[1] for write in group], ordered=True)
+            model._get_collection().insert_many([write[1] for write in group], ordered=False)
         except BulkWriteError as error:
-            done += group[:error.details.get("nInserted", 0)]
-            conflict = error
-            break
+            failures = {failure["index"]: failure for failure in error.details["writeErrors"]}
+            for index, failure in failures.items():
+                refused[id(group[index][0])] = (
+                    Conflict("An item with these details already exists.")
+                    if failure.get("code") == DUPLICATE_KEY
+                    else LIFError(f"The database refused it: {failure.get('errmsg', '')}."))
+            group = [write for index, write in enumerate(group) if index not in failures]
         done += group
     if done:
         Version._get_collection().insert_many([write[2] for write in done])
         AuditEvent._get_collection().insert_many([write[3] for write in done])
-    return [write[0] for write in done], conflict
+    return [write[0] for write in done], refused
 
 
 def _placement(item: Content) -> dict | None:

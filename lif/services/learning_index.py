@@ -3,20 +3,25 @@
 The reading is :mod:`documents.index_import`'s job; this module takes its entries — dicts
 shaped like ``lif.demo.appendix_one.ENTRIES`` — checks each one, and hands the good ones to
 :func:`lif.seed.seed_entries`, the same loader the demo uses: an entry whose name and date
-an item of its kind already has is reported as present, never duplicated. The report says,
+an item of its kind already has is reported as present, never duplicated (also when two
+imports of the same index run at once: the items' unique ``import_key``). The report says,
 per entry, whether it was (or in a dry run would be) created, was already present, or was
 refused and why.
+
+An entry without a date is an item still in progress (LIF's own index gives no date for an
+audit or review that has not reported): it is loaded at the start of its workflow, without a
+date, never refused for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from config import taxonomy
 
-from .. import audit_trail, seed
+from .. import audit_trail, dates, seed
 from ..models.base import THEME_CHOICES
 from ..models.learning import Activity, Finding
 from ..models.review import Review
@@ -90,12 +95,8 @@ def check_entry(entry: dict) -> str | None:
         return "The entry has no name."
     if len(name) > _MAX_TITLE:
         return f"The name is longer than {_MAX_TITLE} characters."
-    if not entry.get("date"):
-        return "No date could be read from the entry's Date (e.g. \"Report to LSCB June 2016\")."
-    try:
-        dt.date.fromisoformat(entry["date"])
-    except (TypeError, ValueError):
-        return f"The date '{entry['date']}' is not a date."
+    if entry.get("date") and dates.as_date(entry["date"]) is None:
+        return dates.bad_date_message(entry["date"])
     if entry.get("kind") not in ("review", "audit"):
         return "The entry is neither a review nor an audit."
     if entry["kind"] == "review" and entry.get("review_type") not in _REVIEW_TYPES:
@@ -132,33 +133,33 @@ def import_entries(
     actor,
     dry_run: bool = False,
     *,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     now: dt.datetime | None = None,
     report: ImportReport | None = None,
 ) -> ImportReport:
     """Create Review and Audit items from index entries, as ``actor``.
 
-    Entries that fail the checks (no name, no readable date, unknown type, too long) are
+    Entries that fail the checks (no name, an unreadable date, unknown type, too long) are
     refused without touching the database; the rest go through
     :func:`lif.seed.seed_entries`, which skips an entry already present (same kind, name and
     date) and checks the actor may create each item. One "import" event goes to the audit
     trail, besides each item's own "create".
 
-    ``entries`` may be a generator reading a document (``documents.index_import.iter_index``):
-    entries are then stored while the rest of the document is read. If it fails part-way, the
-    entries stored so far stay (each complete, with its version and events), ``report`` —
-    when given — lists them, and the error is raised.
+    Every entry is read before the first is stored: ``entries`` may be a generator reading a
+    document (``documents.index_import.iter_index``), and if it fails part-way nothing is
+    stored and its error is raised.
 
     :param entries: Dicts shaped like ``lif.demo.appendix_one.ENTRIES``.
     :param actor: Who imports: the creator of the items.
     :param dry_run: Report what would happen; store nothing.
-    :param progress: Called with (entries done, total — ``None`` when not known yet).
+    :param progress: Called with (entries done, total).
     :param now: The time the items are created at.
     :param report: Filled in as the import goes (for the caller to show if it fails).
     :return: The report, one result per entry in the order given.
     """
+    entries = list(entries)  # all of them first: a document failing part-way stores nothing
     report = report if report is not None else ImportReport(dry_run=dry_run)
-    total = len(entries) if isinstance(entries, Sized) else None
+    total = len(entries)
     slots: list[EntryResult | None] = []
     positions: dict[int, int] = {}
     done = 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import re
 import secrets
+from collections import Counter
 
 from bson import ObjectId
 
@@ -15,9 +18,11 @@ from config.workflows import WORKFLOWS
 from .. import clock, clocks, dated_pages, faults, policy, workflow
 from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
+from ..dates import read_date
 from ..db import database
-from ..errors import GuardFailed, InvalidInput, LIFError, PermissionDenied
+from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
+from ..rows import Table
 from . import attachments, content
 
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
@@ -190,20 +195,6 @@ def purge_unfinished_plans(started_before: dt.datetime) -> int:
     return count
 
 
-def parse_date(value, field: str = "due_date") -> dt.date | None:
-    """Accept a date, a datetime or ``YYYY-MM-DD``; anything else is a field error."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"'{value}' is not a date (use YYYY-MM-DD).", field=field) from None
-
-
 def _action_fields(spec: dict) -> dict:
     agency = spec.get("agency") or ""
     return {
@@ -214,7 +205,7 @@ def _action_fields(spec: dict) -> dict:
         "lead_name": spec.get("lead_name", ""),
         "lead_email": (spec.get("lead_email") or "").strip(),
         "agency": agency,
-        "due_date": parse_date(spec.get("due_date")),
+        "due_date": read_date(spec.get("due_date"), "due_date"),
         "agencies": [agency] if agency else [],
     }
 
@@ -383,37 +374,42 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
 IMPORT_COLUMNS = ("title", "description", "lead_name", "lead_email", "agency", "due_date")
 
 
-def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) -> list[dict]:
-    """Import actions into ``plan`` from table rows; all or nothing.
+def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> list[dict]:
+    """Import actions into ``plan`` from a table read by ``documents.tables``; all or nothing.
 
-    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message}}``.
+    A row already imported into the plan (the same file again, or the same file imported by
+    someone else at the same moment) is reported as present and not added again.
+
+    :return: one report per row: ``{"row": n, "title": …, "errors": {field: message},
+        "outcome": "created" | "present" | "refused"}``, ``n`` the row's number in the
+        spreadsheet (in a dry run, "created" is what would be).
     :raises InvalidInput: when any row has errors and ``dry_run`` is false (nothing stored).
     """
     policy.require(actor, "import_into", plan)
     agencies = {a.key: a.key for a in Agency.objects.only("key")}
     agencies.update({a.name.lower(): a.key for a in Agency.objects.only("key", "name")})
+    missing = [c for c in IMPORT_COLUMNS if c not in table.columns]
     report = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        errors = {}
-        missing = [c for c in IMPORT_COLUMNS if c not in row]
-        for column in missing:
-            errors[column] = "Missing column."
-        agency_raw = str(row.get("agency") or "").strip()
+    for row in table:
+        errors = dict.fromkeys(missing, "Missing column.")
+        agency_raw = row.text("agency")
         agency = agencies.get(agency_raw) or agencies.get(agency_raw.lower())
         if agency_raw and not agency:
             errors["agency"] = f"Unknown agency '{agency_raw}'."
-        email = str(row.get("lead_email") or "").strip()
+        email = row.text("lead_email")
         if email and not EMAIL_RE.match(email):
             errors["lead_email"] = f"'{email}' is not an email address."
         try:
-            due = parse_date(row.get("due_date"))
+            due = row.date("due_date")
         except InvalidInput as error:
             errors.update(error.errors)
             due = None
-        spec = {"title": str(row.get("title") or "").strip(),
-                "description": str(row.get("description") or row.get("title") or "").strip(),
-                "lead_name": str(row.get("lead_name") or "").strip(), "lead_email": email,
+        spec = {"title": row.text("title"),
+                "description": row.text("description") or row.text("title"),
+                "lead_name": row.text("lead_name"), "lead_email": email,
                 "agency": agency or "", "due_date": due}
+        if len(spec["title"]) > Action.title.max_length:  # (_action_fields would cut it)
+            errors["title"] = f"The title is longer than {Action.title.max_length} characters."
         if not errors:
             probe = Action(plan=plan, state="not_started", **_action_fields(spec))
             try:
@@ -424,7 +420,9 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
                 decision = policy.decide(actor, "create", probe)
                 if not decision:
                     errors["agency"] = decision.reason
-        report.append({"row": number, "title": spec["title"], "errors": errors, "spec": spec})
+        report.append({"row": row.number, "title": spec["title"], "errors": errors,
+                       "spec": spec})
+    _mark_present(plan, report)
     bad = [r for r in report if r["errors"]]
     if dry_run:
         return report
@@ -437,10 +435,40 @@ def import_actions(plan: ActionPlan, rows: list[dict], actor, *, dry_run: bool) 
     created = []
     try:
         for r in report:
-            created.append(content.create(Action, {**_action_fields(r["spec"]), "plan": plan},
-                                          actor, note="Imported"))
-    except LIFError:
+            if r["outcome"] != CREATED:
+                continue
+            try:
+                created.append(content.create(
+                    Action, {**_action_fields(r["spec"]), "plan": plan, "import_key": r["key"]},
+                    actor, note="Imported"))
+            except Conflict:  # the same row, stored by another import of the file meanwhile
+                r["outcome"] = PRESENT
+    except Exception:
+        # Leave nothing of a failed import (the importer need not be allowed to purge).
         for action in created:
-            content.purge("action", str(action.pk), SYSTEM, "import did not complete")
+            with contextlib.suppress(Exception):
+                content.purge("action", str(action.pk), SYSTEM, "import did not complete")
         raise
     return report
+
+
+CREATED, PRESENT, REFUSED = "created", "present", "refused"
+
+
+def _mark_present(plan: ActionPlan, report: list[dict]) -> None:
+    """Give each row of an import its key and its outcome: refused (it has errors), present
+    (a row saying the same is in the plan from an earlier import of the file) or created.
+
+    A row's key is the plan, what the row says and which copy of that row in the file it is
+    (two identical rows are two actions); actions keep it in their unique ``import_key``.
+    """
+    copies: Counter = Counter()
+    for r in report:
+        said = json.dumps({k: str(v or "") for k, v in r["spec"].items()}, sort_keys=True)
+        digest = hashlib.sha256(said.encode()).hexdigest()[:40]
+        copies[digest] += 1
+        r["key"] = f"action|{plan.pk}|{digest}|{copies[digest]}"
+    keys = [r["key"] for r in report]
+    present = set(Action.objects(import_key__in=keys).scalar("import_key")) if keys else set()
+    for r in report:
+        r["outcome"] = REFUSED if r["errors"] else PRESENT if r["key"] in present else CREATED

@@ -55,26 +55,29 @@ def test_a_row_the_actor_may_not_create_is_refused_alone(clean_db):
     assert isinstance(results[0], PermissionDenied) and Review.objects.count() == 0
 
 
-def test_a_duplicate_stops_the_load_and_keeps_what_came_before(clean_db):
-    """Meetings have a unique slot: row 150 repeats row 0's, in the second step of 100."""
+def test_a_duplicate_is_refused_alone_and_the_rest_stored(clean_db):
+    """Meetings have a unique slot: rows 150-249 repeat the slots of rows 0-99."""
     def meeting(number: int) -> NewItem:
         return NewItem(Meeting, {"title": f"Meeting {number}", "committee": "ciec",
                                  "date": dt.date(2026, 1, 1), "slot": f"slot-{number % 150}"})
 
     searching.reindex()
-    with pytest.raises(Conflict):
-        content.create_many([meeting(n) for n in range(250)], SYSTEM, note="")
+    results = content.create_many([meeting(n) for n in range(250)], SYSTEM, note="")
 
+    assert all(isinstance(r, Conflict) for r in results[150:])
+    assert not any(isinstance(r, Conflict) for r in results[:150])
     stored = {m.title for m in Meeting.objects}
     assert stored == {f"Meeting {n}" for n in range(150)}
     ids = [str(m.pk) for m in Meeting.objects]
-    assert Version.objects(object_id__in=ids).count() == 150
+    assert Version.objects(object_id__in=ids).count() == Version.objects.count() == 150
     assert AuditEvent.objects(object_id__in=ids, action="create").count() == 150
+    assert AuditEvent.objects(action="create").count() == 150
     assert searching.search(SYSTEM, '"Meeting 149"').total == 1
+    assert searching.search(SYSTEM, '"Meeting 150"').total == 0
 
 
-def test_an_index_failing_part_way_keeps_and_reports_what_was_stored(clean_db):
-    """A document read as it is stored: the entries before the failure are created whole."""
+def test_an_index_failing_part_way_stores_nothing(clean_db):
+    """A document read in full before anything is stored: a failure part-way stores none."""
     from documents.errors import DocumentError
     from lif.services import learning_index
 
@@ -86,12 +89,9 @@ def test_an_index_failing_part_way_keeps_and_reports_what_was_stored(clean_db):
                    "themes": [], "agencies": [], "reference": ""}
         raise DocumentError("The Word document could not be read; it may be damaged.")
 
-    report = learning_index.ImportReport(dry_run=False)
+    events = AuditEvent.objects.count()
     with pytest.raises(DocumentError):
-        learning_index.import_entries(entries(), SYSTEM, report=report)
+        learning_index.import_entries(entries(), SYSTEM)
 
-    assert report.created == Review.objects.count() > 0
-    assert {r.name for r in report.results} == {r.title for r in Review.objects}
-    assert Version.objects(object_type="review").count() == Review.objects.count()
-    note = AuditEvent.objects(action="import").get()
-    assert "Stopped part-way: The Word document could not be read" in note.detail
+    assert Review.objects.count() == Version.objects.count() == 0
+    assert AuditEvent.objects.count() == events

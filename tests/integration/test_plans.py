@@ -232,7 +232,7 @@ def test_import_dry_run_lists_every_rows_errors_and_a_bad_row_stores_nothing(cli
     rows = [["Good", "d", "Lead", "lead@example.org", "Merseyside Police", "2099-01-01"],
             ["Bad email", "d", "Lead", "nope", "police", "2099-01-01"],
             ["Bad agency", "d", "Lead", "lead@example.org", "Hogwarts", "2099-01-01"],
-            ["Bad date", "d", "Lead", "lead@example.org", "police", "31/01/2099"]]
+            ["Bad date", "d", "Lead", "lead@example.org", "police", "31/02/2099"]]
     page = client.post("/admin/import_actions/", data={
         "csrf_token": token, "plan": str(plan.pk), "dry_run": "1",
         "file": (io.BytesIO(_csv(rows)), "actions.csv")},

@@ -373,7 +373,10 @@ def test_sniff_accepts(data_dir):
         ("encrypted.docx", "x.docx", "password-protected or in the old .doc format"),
         (PNG_BYTES, "x.docx", "named .docx but it is actually a PNG image"),
         (b"a,b\x00\n", "x.csv", "named .csv but its content is not a text (CSV) file"),
-        (b"caf\xe9,1\n", "latin1.csv", "named .csv but its content is not a text (CSV) file"),
+        (b"caf\xe9,1\n", "latin1.csv", "The file is not UTF-8 text"),
+        ("caf\u00e9,1\n".encode("utf-16"), "utf16.csv", "The file is not UTF-8 text"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "x.xlsx",
+         "password-protected or in the old .xls format"),
         (b"just text\n", "fake.png", "named .png but it is actually a text (CSV) file"),
     ],
 )

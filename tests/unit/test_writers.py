@@ -290,3 +290,19 @@ def test_xml_of_a_document_is_well_formed_zip():
     data = DocumentBuilder("Zip", SYSTEM).to_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "word/document.xml" in zf.namelist() and zf.testzip() is None
+
+
+def test_the_index_vocabulary_names_only_what_the_taxonomy_knows():
+    from config import index_vocabulary as vocabulary
+    from config import taxonomy
+
+    review_types = {t["key"] for t in taxonomy.REVIEW_TYPES}
+    sections = {key for key, _ in taxonomy.LEARNING_SECTIONS}
+    assert {key for _, key in vocabulary.REVIEW_TYPE_WORDS} <= review_types
+    assert set(vocabulary.SECTION_DEFAULT_TYPE) <= sections
+    assert set(vocabulary.SECTION_DEFAULT_TYPE.values()) <= review_types
+    assert set(vocabulary.TYPE_SECTION) <= review_types
+    assert set(vocabulary.TYPE_SECTION.values()) <= sections
+    assert set(vocabulary.SECTION_HEADINGS.values()) <= sections
+    assert set(vocabulary.THEME_WORDS) <= {key for key, _ in taxonomy.THEMES}
+    assert set(vocabulary.AGENCY_WORDS) <= {a["key"] for a in taxonomy.AGENCIES}
