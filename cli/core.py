@@ -22,9 +22,14 @@ def fail(message: str, code: int = 1):
 
 
 @lif_cli.command("seed")
-@click.option("--demo/--no-demo", default=True, help="Also load the demo (Appendix One, plans).")
+@click.option("--demo/--no-demo", default=False,
+              help="Also load the demo (Appendix One, plans, demo accounts): only into an "
+                   "empty install.")
 def seed_command(demo: bool):
-    """Load reference data and (by default) the demo; running it again creates nothing new."""
+    """Load reference data (the agencies); running it again creates nothing new."""
+    if demo and not seed.install_is_empty():
+        fail("The demo goes only into an empty install (no content, no accounts but "
+             "administrators'): its accounts share one printed password.")
     created = seed.seed_reference()
     click.echo(f"Agencies: {created} new.")
     if demo:
@@ -35,7 +40,8 @@ def seed_command(demo: bool):
             f"demo accounts: {result['users']} new."
         )
         if result["password"]:
-            click.echo(f"Demo accounts share the password: {result['password']}")
+            click.echo(f"Demo accounts share the password: {result['password']} "
+                       "(each chooses its own at first sign-in)")
 
 
 @lif_cli.command("create-user")

@@ -83,6 +83,7 @@ class Config:
         self.LIF_MAIL_FROM = env_str("LIF_MAIL_FROM", "lif@localhost")
         # The address people reach LIF at, for links in emails and calendar entries.
         self.LIF_BASE_URL = env_str("LIF_BASE_URL", f"http://{self.LIF_HOST}:{self.LIF_PORT}")
+        # Asked for by `make run`; taken only by an install's first start (lif/services/setup.py).
         self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", False)
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
@@ -101,10 +102,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    def __init__(self) -> None:
-        super().__init__()
-        # `make run` shows the framework's own learning unless told otherwise.
-        self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", True)
+    pass
 
 
 class TestingConfig(Config):

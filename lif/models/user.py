@@ -40,6 +40,12 @@ class User(Document):
     calendar_token = StringField()
     email_mode = StringField(default="immediate", choices=("immediate", "digest", "none"))
     created_at = DateTimeField()
+    # A password someone else chose (generated, reset, the demo's) is changed at first sign-in.
+    must_change_password = BooleanField(default=False)
+    # Sessions carry the generation they began in; raising it ends every one of them at once
+    # (sign-out, a password change or reset, deactivation, "sign out everywhere").
+    session_generation = IntField(default=0)
+    password_changed_at = DateTimeField()
 
     meta = {
         "collection": "users",

@@ -97,9 +97,12 @@ def create_user(
     name: str = "",
     *,
     actor=None,
+    must_change: bool | None = None,
 ) -> tuple[User, str | None]:
     """Create an account; return it and the generated password when none was given.
 
+    :param must_change: whether its owner must choose a new password at first sign-in; by
+        default when the password was generated here.
     :raises InvalidInput: unknown role or agency, an agency role without agency, bad email.
     :raises Conflict: an account with this email exists.
     """
@@ -131,6 +134,7 @@ def create_user(
         roles=roles,
         agency=agency_key,
         created_at=clock.now(),
+        must_change_password=generated is not None if must_change is None else must_change,
     )
     try:
         user.save(force_insert=True)
