@@ -14,6 +14,7 @@ from lif.services import notifications, reference, saved_searches
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
+from .views.account import PasswordView
 from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
@@ -77,6 +78,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(TrashView(name="Trash", category="Administration", endpoint="trash"))
     admin.add_view(NotificationView(Notification, name="Messages", endpoint="messages"))
     admin.add_view(PreferencesView(name="Preferences", endpoint="preferences"))
+    admin.add_view(PasswordView(name="Password", endpoint="password", url="/account/password"))
     _error_pages(app)
 
     @app.context_processor

@@ -62,6 +62,27 @@ def create_user_command(email, roles, agency, name, password):
         click.echo(f"Password (shown once): {generated}")
 
 
+@lif_cli.command("set-password")
+@click.argument("email")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+def set_password_command(email, generate):
+    """Reset a person's password (asked for twice, hidden, unless --generate).
+
+    The person is signed out everywhere and must choose their own at the next sign-in.
+    """
+    try:
+        user = users.require_user(email)
+        password = None if generate else click.prompt(
+            "New password", hide_input=True, confirmation_prompt=True)
+        generated = users.reset_password(user, SYSTEM, password)
+    except LIFError as error:
+        fail(error.message)
+    click.echo(f"Password reset for {user.email}; signed out everywhere, and asked to choose "
+               "a new one at the next sign-in.")
+    if generate:
+        click.echo(f"Password (shown once): {generated}")
+
+
 @lif_cli.command("create-token")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for.")

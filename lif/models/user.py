@@ -11,6 +11,7 @@ from mongoengine import (
     EmbeddedDocumentField,
     IntField,
     ListField,
+    ObjectIdField,
     StringField,
 )
 
@@ -75,3 +76,15 @@ class User(Document):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+
+class PasswordReset(Document):
+    """A forgotten-password link: single use, time-limited; only the token's hash is kept."""
+
+    token_hash = StringField(required=True, unique=True)
+    user = ObjectIdField(required=True)
+    created_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+
+    meta = {"collection": "password_resets", "indexes": ["user"]}

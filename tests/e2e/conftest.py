@@ -22,7 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,8 @@ class Server:
     log_path: Path
     demo_password: str
     process: subprocess.Popen
+    # The password each demo account chose at its first sign-in (the shared one opens once).
+    chosen: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -174,11 +176,21 @@ class Session:
         return response
 
     def login(self, email: str, password: str | None = None) -> None:
+        """Sign in; a demo account chooses its own password the first time, as it must."""
+        password = password or self.server.chosen.get(email) or self.server.demo_password
         self.goto("/login")
         self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(password or self.server.demo_password)
+        self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url("**/admin/**")
+        self.page.wait_for_url(re.compile(r".*/(admin|account/password)/.*"))
+        if "/account/password/" in self.page.url:
+            chosen = "violet harbour lantern walks"
+            self.page.get_by_label("Current password").fill(password)
+            self.page.get_by_label("New password", exact=True).fill(chosen)
+            self.page.get_by_label("New password again").fill(chosen)
+            self.page.get_by_role("button", name="Change password").click()
+            self.page.wait_for_url("**/admin/**")
+            self.server.chosen[email] = chosen
 
     def shot(self, name: str) -> Path:
         self.step += 1
@@ -188,6 +200,17 @@ class Session:
 
     def close(self) -> None:
         self.context.close()
+
+
+def own_password(browser, server: Server, artifacts: Path, email: str) -> str:
+    """The password a demo account chose at its first sign-in (signing in once if need be)."""
+    if email not in server.chosen:
+        first = Session(browser, server, artifacts, "first-sign-in")
+        try:
+            first.login(email)
+        finally:
+            first.close()
+    return server.chosen[email]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

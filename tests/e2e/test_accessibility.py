@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Session, needs_browser
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Session, needs_browser, own_password
 
 pytestmark = needs_browser
 
@@ -183,6 +183,7 @@ def tab_to(page, matches, limit: int = 150) -> list[dict]:
 
 
 def test_login_form_by_keyboard_alone(browser, server, artifacts):
+    password = own_password(browser, server, artifacts, LEAD)
     visitor = Session(browser, server, artifacts, "kbd-login")
     page = visitor.page
     try:
@@ -191,7 +192,7 @@ def test_login_form_by_keyboard_alone(browser, server, artifacts):
         page.keyboard.type(LEAD)
         page.keyboard.press("Tab")
         assert focused(page)["id"] == "password"
-        page.keyboard.type(server.demo_password)
+        page.keyboard.type(password)
         page.keyboard.press("Tab")
         button = focused(page)
         assert (button["tag"], button["text"]) == ("button", "Sign in")

@@ -129,6 +129,10 @@ PUBLIC = {
     ("/login", "GET"): 200,
     ("/login", "POST"): 400,           # no credentials: the form is refused, nobody signed in
     ("/healthz", "GET"): 200,
+    ("/forgot-password", "GET"): 200,   # says to ask an administrator (no SMTP in tests)
+    ("/forgot-password", "POST"): 400,
+    ("/reset-password/<token>", "GET"): 404,   # a bad link is "nothing here"
+    ("/reset-password/<token>", "POST"): 404,
     ("/published", "GET"): 200,
     ("/published/file/<attachment_id>", "GET"): 404,   # not published
     ("/static/<path:filename>", "GET"): 200,
