@@ -14,6 +14,7 @@ from lif.services import notifications, reference, saved_searches
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
+from .headers import init_headers
 from .views.account import PasswordView
 from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
@@ -41,6 +42,7 @@ def wants_json() -> bool:
 
 def init_admin(app: Flask) -> Admin:
     """Bind login, CSRF, the admin and the public pages to ``app``."""
+    init_headers(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)

@@ -163,7 +163,13 @@ class Session:
         self.step = 0
         self.problems: list[str] = []
         self.page.on("pageerror", lambda error: self.problems.append(f"JS error: {error}"))
+        self.page.on("console", self._on_console)
         self.page.on("response", self._on_response)
+
+    def _on_console(self, message) -> None:
+        # Chromium reports what the Content-Security-Policy refused on the console.
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
 
     def _on_response(self, response) -> None:
         if response.status >= 500:
