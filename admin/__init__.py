@@ -8,9 +8,10 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import notifications, reference, saved_searches
+from lif.services import notifications, reference, saved_searches, storage
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
@@ -34,6 +35,8 @@ from .views.system import (
 )
 
 csrf = CSRFProtect()
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+OPEN_WHEN_FULL = {"auth.login", "auth.logout"}
 
 
 def wants_json() -> bool:
@@ -43,6 +46,7 @@ def wants_json() -> bool:
 def init_admin(app: Flask) -> Admin:
     """Bind login, CSRF, the admin and the public pages to ``app``."""
     init_headers(app)
+    _storage_guard(app)  # first: before anything reads the database (the signed-in user)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
@@ -95,6 +99,18 @@ def init_admin(app: Flask) -> Admin:
     return admin
 
 
+def _storage_guard(app: Flask) -> None:
+    """Refuse a write that would not leave the disk room; recover a store that met a full one."""
+
+    @app.before_request
+    def refuse_writes_without_room():
+        storage.recover_if_needed()
+        if request.method in WRITE_METHODS:
+            # Signing in and out write a line or two: they need only the last few bytes.
+            db.require_room(request.content_length or 0,
+                            floor=request.endpoint in OPEN_WHEN_FULL)
+
+
 def _error_pages(app: Flask) -> None:
     messages = {
         400: "The request was not understood.",
@@ -124,8 +140,8 @@ def _error_pages(app: Flask) -> None:
     def lif_error(error):
         return render(error.status, error.message)
 
-    from flask import g
-    from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+    from flask import current_app, g
+    from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
     @app.errorhandler(DatabaseUnavailable)
     @app.errorhandler(ServerSelectionTimeoutError)
@@ -135,3 +151,11 @@ def _error_pages(app: Flask) -> None:
         # turn the clear 503 into a bare 500.
         g._login_user = auth.login_manager.anonymous_user()
         return render(503)
+
+    @app.errorhandler(OperationFailure)
+    def database_failed(error):
+        if storage.failed():  # the disk is full, or the store stopped on it
+            g._login_user = auth.login_manager.anonymous_user()
+            return render(503, storage.FULL_MESSAGE)
+        current_app.logger.error("database error", exc_info=error)
+        return render(500)

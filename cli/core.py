@@ -127,5 +127,6 @@ def db_command():
     """Run the embedded database on its own (for several app workers sharing it)."""
     if current_app.config["MONGODB_URI"]:
         fail("MONGODB_URI is set: LIF uses that server and has no embedded database to run.")
-    db.run_server_forever(current_app.config["LIF_DATA_DIR"])
+    db.run_server_forever(current_app.config["LIF_DATA_DIR"],
+                          current_app.config["LIF_MIN_FREE_MB"] * 1024 * 1024)
 

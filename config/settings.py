@@ -88,6 +88,9 @@ class Config:
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
         self.MAX_CONTENT_LENGTH = self.LIF_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
+        # Room kept free on the data dir's disk: writes are refused (503) below it, so the
+        # database never meets a full disk (lif/services/storage.py).
+        self.LIF_MIN_FREE_MB = env_int("LIF_MIN_FREE_MB", 100, low=0, high=1024 * 1024)
         self.LIF_LOGIN_MAX_FAILURES = env_int("LIF_LOGIN_MAX_FAILURES", 5, low=1, high=1000)
         self.LIF_LOGIN_LOCK_MINUTES = env_int("LIF_LOGIN_LOCK_MINUTES", 15, low=1, high=1440)
         self.SESSION_COOKIE_HTTPONLY = True

@@ -171,7 +171,7 @@ def test_public_pages_reveal_nothing_unpublished(client, world):
     assert client.get(f"/published/file/{world['attachment'].pk}").status_code == 404
     assert client.get("/published/file/not-an-id").status_code == 404
     health = client.get("/healthz").get_json()
-    assert set(health) == {"status", "database", "version"}
+    assert set(health) == {"status", "database", "writable", "version"}
 
 
 # --- (a) every list and index page, by role --------------------------------------------------
