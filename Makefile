@@ -1,5 +1,6 @@
 # LIF: two commands on a fresh machine.
 #   make run   - create .venv, install the pinned dependencies, serve on http://127.0.0.1:5000
+#                (with the demo on a first start; LIF_DEMO_DATA=0 for an empty install)
 #   make test  - the same environment plus test extras, then the whole suite
 #   make lint  - ruff, and the layer contract of DESIGN.md (import-linter, .importlinter)
 PYTHON ?= python3
@@ -18,8 +19,9 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
+# The demo is asked for on every `make run`; only a first start into an empty database takes it.
 run: $(VENV)/.installed
-	LIF_ENV=$${LIF_ENV:-development} $(PY) app.py
+	LIF_ENV=$${LIF_ENV:-development} LIF_DEMO_DATA=$${LIF_DEMO_DATA:-1} $(PY) app.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest

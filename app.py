@@ -21,7 +21,7 @@ from config.settings import CONFIGS, SettingError
 from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import handlers, notifications, searching, setup, users
+from lif.services import handlers, notifications, searching, setup, storage, users
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -61,6 +61,7 @@ def create_app(config=None) -> Flask:
     users.configure_hasher(cheap=app.config["LIF_CHEAP_PASSWORD_HASH"])
     handlers.register_handlers()
     searching.configure(app.config["LIF_DATA_DIR"] / "index")
+    db.keep_free(app.config["LIF_DATA_DIR"], app.config["LIF_MIN_FREE_MB"] * 1024 * 1024)
     if not app.config["TESTING"]:
         searching.start_background_drain()
     first = setup.first_start(
@@ -79,13 +80,11 @@ def create_app(config=None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        up = db.is_up()
-        body = {
-            "status": "ok" if up else "unavailable",
-            "database": "reachable" if up else "unreachable",
-            "version": __version__,
-        }
-        return jsonify(body), 200 if up else 503
+        # A write probe too: a store on a full disk answers ping but takes no write.
+        state = storage.health()
+        ok = state["database"] == "reachable" and state["writable"]
+        body = {"status": "ok" if ok else "unavailable", **state, "version": __version__}
+        return jsonify(body), 200 if ok else 503
 
     register_cli(app)
     return app

@@ -9,12 +9,15 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from documents.uploads import too_large_message
+from lif import db
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import notifications, reference, saved_searches
+from lif.services import notifications, reference, saved_searches, storage
 
 from . import auth, files, public
 from .calendar import bp as calendar_bp
+from .headers import init_headers
+from .views.account import PasswordView
 from .views.audits import AuditWorkView
 from .views.content import CONTENT_VIEWS
 from .views.dashboard import DashboardView
@@ -33,6 +36,8 @@ from .views.system import (
 )
 
 csrf = CSRFProtect()
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+OPEN_WHEN_FULL = {"auth.login", "auth.logout"}
 
 
 def wants_json() -> bool:
@@ -41,6 +46,8 @@ def wants_json() -> bool:
 
 def init_admin(app: Flask) -> Admin:
     """Bind login, CSRF, the admin and the public pages to ``app``."""
+    init_headers(app)
+    _storage_guard(app)  # first: before anything reads the database (the signed-in user)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
@@ -78,6 +85,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(TrashView(name="Trash", category="Administration", endpoint="trash"))
     admin.add_view(NotificationView(Notification, name="Messages", endpoint="messages"))
     admin.add_view(PreferencesView(name="Preferences", endpoint="preferences"))
+    admin.add_view(PasswordView(name="Password", endpoint="password", url="/account/password"))
     _error_pages(app)
 
     @app.context_processor
@@ -90,6 +98,18 @@ def init_admin(app: Flask) -> Admin:
         }
 
     return admin
+
+
+def _storage_guard(app: Flask) -> None:
+    """Refuse a write that would not leave the disk room; recover a store that met a full one."""
+
+    @app.before_request
+    def refuse_writes_without_room():
+        storage.recover_if_needed()
+        if request.method in WRITE_METHODS:
+            # Signing in and out write a line or two: they need only the last few bytes.
+            db.require_room(request.content_length or 0,
+                            floor=request.endpoint in OPEN_WHEN_FULL)
 
 
 def _error_pages(app: Flask) -> None:
@@ -126,8 +146,8 @@ def _error_pages(app: Flask) -> None:
     def lif_error(error):
         return render(error.status, error.message)
 
-    from flask import g
-    from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+    from flask import current_app, g
+    from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
     @app.errorhandler(DatabaseUnavailable)
     @app.errorhandler(ServerSelectionTimeoutError)
@@ -137,3 +157,11 @@ def _error_pages(app: Flask) -> None:
         # turn the clear 503 into a bare 500.
         g._login_user = auth.login_manager.anonymous_user()
         return render(503)
+
+    @app.errorhandler(OperationFailure)
+    def database_failed(error):
+        if storage.failed():  # the disk is full, or the store stopped on it
+            g._login_user = auth.login_manager.anonymous_user()
+            return render(503, storage.FULL_MESSAGE)
+        current_app.logger.error("database error", exc_info=error)
+        return render(500)

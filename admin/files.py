@@ -20,7 +20,8 @@ def _send(attachment, data):
         io.BytesIO(data),
         mimetype=attachment.media_type,
         as_attachment=True,
-        download_name=attachment.name,
+        # Cleaned again: a name stored before names were cleaned may hold a NUL.
+        download_name=attachments.clean_file_name(attachment.name),
         max_age=0,
     )
 

@@ -22,9 +22,14 @@ def fail(message: str, code: int = 1):
 
 
 @lif_cli.command("seed")
-@click.option("--demo/--no-demo", default=True, help="Also load the demo (Appendix One, plans).")
+@click.option("--demo/--no-demo", default=False,
+              help="Also load the demo (Appendix One, plans, demo accounts): only into an "
+                   "empty install.")
 def seed_command(demo: bool):
-    """Load reference data and (by default) the demo; running it again creates nothing new."""
+    """Load reference data (the agencies); running it again creates nothing new."""
+    if demo and not seed.install_is_empty():
+        fail("The demo goes only into an empty install (no content, no accounts but "
+             "administrators'): its accounts share one printed password.")
     created = seed.seed_reference()
     click.echo(f"Agencies: {created} new.")
     if demo:
@@ -35,7 +40,8 @@ def seed_command(demo: bool):
             f"demo accounts: {result['users']} new."
         )
         if result["password"]:
-            click.echo(f"Demo accounts share the password: {result['password']}")
+            click.echo(f"Demo accounts share the password: {result['password']} "
+                       "(each chooses its own at first sign-in)")
 
 
 @lif_cli.command("create-user")
@@ -53,6 +59,27 @@ def create_user_command(email, roles, agency, name, password):
         fail(error.message)
     click.echo(f"Created {user.email} ({', '.join(user.roles)}).")
     if generated:
+        click.echo(f"Password (shown once): {generated}")
+
+
+@lif_cli.command("set-password")
+@click.argument("email")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+def set_password_command(email, generate):
+    """Reset a person's password (asked for twice, hidden, unless --generate).
+
+    The person is signed out everywhere and must choose their own at the next sign-in.
+    """
+    try:
+        user = users.require_user(email)
+        password = None if generate else click.prompt(
+            "New password", hide_input=True, confirmation_prompt=True)
+        generated = users.reset_password(user, SYSTEM, password)
+    except LIFError as error:
+        fail(error.message)
+    click.echo(f"Password reset for {user.email}; signed out everywhere, and asked to choose "
+               "a new one at the next sign-in.")
+    if generate:
         click.echo(f"Password (shown once): {generated}")
 
 
@@ -100,5 +127,6 @@ def db_command():
     """Run the embedded database on its own (for several app workers sharing it)."""
     if current_app.config["MONGODB_URI"]:
         fail("MONGODB_URI is set: LIF uses that server and has no embedded database to run.")
-    db.run_server_forever(current_app.config["LIF_DATA_DIR"])
+    db.run_server_forever(current_app.config["LIF_DATA_DIR"],
+                          current_app.config["LIF_MIN_FREE_MB"] * 1024 * 1024)
 

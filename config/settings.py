@@ -83,10 +83,14 @@ class Config:
         self.LIF_MAIL_FROM = env_str("LIF_MAIL_FROM", "lif@localhost")
         # The address people reach LIF at, for links in emails and calendar entries.
         self.LIF_BASE_URL = env_str("LIF_BASE_URL", f"http://{self.LIF_HOST}:{self.LIF_PORT}")
+        # Asked for by `make run`; taken only by an install's first start (lif/services/setup.py).
         self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", False)
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
         self.MAX_CONTENT_LENGTH = self.LIF_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
+        # Room kept free on the data dir's disk: writes are refused (503) below it, so the
+        # database never meets a full disk (lif/services/storage.py).
+        self.LIF_MIN_FREE_MB = env_int("LIF_MIN_FREE_MB", 100, low=0, high=1024 * 1024)
         self.LIF_LOGIN_MAX_FAILURES = env_int("LIF_LOGIN_MAX_FAILURES", 5, low=1, high=1000)
         self.LIF_LOGIN_LOCK_MINUTES = env_int("LIF_LOGIN_LOCK_MINUTES", 15, low=1, high=1440)
         self.SESSION_COOKIE_HTTPONLY = True
@@ -101,10 +105,7 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    def __init__(self) -> None:
-        super().__init__()
-        # `make run` shows the framework's own learning unless told otherwise.
-        self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", True)
+    pass
 
 
 class TestingConfig(Config):

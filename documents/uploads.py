@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from lif.services.attachments import clean_file_name
+
 from .errors import DocumentError
 from .filetypes import DOCX, sniff_media_type
 from .reader import extract_text
@@ -68,6 +70,7 @@ def check_upload(name: str, data: bytes) -> CheckedFile:
     name = _clean_name(name)
     if not name:
         raise DocumentError("The file has no name.")
+    name = clean_file_name(name)  # no NUL or control character reaches a message or the store
     if not data:
         raise DocumentError(f"'{name}' is empty.")
     media_type = sniff_media_type(data, name)

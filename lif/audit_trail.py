@@ -6,7 +6,7 @@ import datetime as dt
 
 from bson import ObjectId
 
-from . import clock
+from . import clock, db
 from .actors import actor_email
 from .models import AuditEvent
 
@@ -60,7 +60,12 @@ def event(
 
 
 def record(action: str, actor=None, item=None, **details) -> AuditEvent:
-    """Append one event to the audit trail and return it (``details`` as :func:`event`)."""
+    """Append one event to the audit trail and return it (``details`` as :func:`event`).
+
+    :raises StorageFull: the disk has not even the last megabyte free (what is recorded,
+        such as a download, must not happen unrecorded, nor break the database).
+    """
+    db.require_room(floor=True)
     entry = event(action, actor, item, **details)
     entry.save()
     return entry

@@ -10,6 +10,7 @@ so it is never imported here: it is a separate program spoken to over the wire p
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import json
 import logging
@@ -19,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ import mongoengine
 from mongoengine import fields as me_fields
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+from .errors import StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +139,21 @@ def _running_server(data_dir: Path) -> EmbeddedServer | None:
     return server if ping(server.uri, 1000) else None
 
 
+@contextlib.contextmanager
+def _start_lock(data_dir: Path):
+    """Hold the data dir's start lock: one process at a time starts (or restarts) its server."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_embedded(data_dir: Path) -> EmbeddedServer:
     """Find the running embedded server of ``data_dir`` or start one.
 
     A lock file serialises the start, so two commands started at once share one server.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "db.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _start_lock(data_dir):
         found = _running_server(data_dir)
         if found:
             return found
@@ -219,6 +230,8 @@ def _start(data_dir: Path) -> EmbeddedServer:
 
 _server: EmbeddedServer | None = None
 _connected_uri: str | None = None
+_restart_lock = threading.Lock()
+_connect_args: tuple[str, int] | None = None
 
 
 def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *,
@@ -230,7 +243,7 @@ def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *,
     :raises DatabaseUnavailable: when the server cannot be reached within ``timeout_ms``.
     :return: the :class:`EmbeddedServer` when embedded, else ``None``.
     """
-    global _server, _connected_uri
+    global _server, _connect_args
     apply_regex_fix()
     if timeout_ms is None:
         timeout_ms = EMBEDDED_TIMEOUT_MS if uri is None else SERVER_TIMEOUT_MS
@@ -248,21 +261,28 @@ def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *,
     # stopped) it lost writes it had acknowledged (measured: all 50 made in the 50 ms before).
     # With journal=True a write is acknowledged once it is in the journal on disk (inserts at
     # about half the speed). A MongoDB URI says its own write concern (w=majority journals).
-    durable = {"journal": True} if server is not None else {}
-    if _connected_uri != uri:
-        mongoengine.disconnect()
-        mongoengine.connect(
-            db=db_name,
-            host=uri,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=SOCKET_TIMEOUT_MS,
-            heartbeatFrequencyMS=HEARTBEAT_MS,
-            uuidRepresentation="standard",
-            **durable,
-        )
-        _connected_uri = uri
+    _bind(uri, db_name, timeout_ms, durable=server is not None)
+    _connect_args = (db_name, timeout_ms)
     return server
+
+
+def _bind(uri: str, db_name: str, timeout_ms: int, *, durable: bool) -> None:
+    """Point mongoengine at ``uri`` (unless it already is)."""
+    global _connected_uri
+    if _connected_uri == uri:
+        return
+    mongoengine.disconnect()
+    mongoengine.connect(
+        db=db_name,
+        host=uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=SOCKET_TIMEOUT_MS,
+        heartbeatFrequencyMS=HEARTBEAT_MS,
+        uuidRepresentation="standard",
+        **({"journal": True} if durable else {}),
+    )
+    _connected_uri = uri
 
 
 def disconnect() -> None:
@@ -283,6 +303,112 @@ def is_up() -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "down" to a health check
         return False
+
+
+# --- a full disk ------------------------------------------------------------------------
+# Measured with SecantusDB 0.7.0b3 on a small tmpfs: a write that finds no space left fails
+# with "internal server error" (code 1), and from then on every read and write does too,
+# while `ping` still answers, until the server is restarted; it cannot start again until
+# there is room (with none it exits at once). Restarted with room it recovers from its
+# journal with every acknowledged write; the failed write's GridFS chunks stay behind, for
+# the start-up repair.
+
+HEALTH_COLLECTION = "lif_health"
+# Even the few bytes of a sign-in or an audit-trail line need this much free.
+FLOOR_BYTES = 1024 * 1024
+FULL_MESSAGE = ("The disk that holds LIF's data is full, so nothing was saved. Reading still "
+                "works. An administrator needs to free space; LIF carries on by itself once "
+                "there is room.")
+
+
+class _Room:
+    data_dir: Path | None = None
+    min_free = 0
+
+
+_room = _Room()
+
+
+def keep_free(data_dir: Path, min_free_bytes: int) -> None:
+    """Say which disk holds the data and how much of it writes must leave free."""
+    _room.data_dir = Path(data_dir)
+    _room.min_free = int(min_free_bytes)
+
+
+def room_left() -> int | None:
+    """Bytes free on the data dir's disk (``None`` before :func:`keep_free`)."""
+    return free_bytes(_room.data_dir) if _room.data_dir is not None else None
+
+
+def has_room(size: int = 0, *, floor: bool = False) -> bool:
+    """Whether ``size`` more bytes fit, leaving the room kept free (or, with ``floor``, the
+    last :data:`FLOOR_BYTES`, for the small writes reading needs)."""
+    free = room_left()
+    keep = FLOOR_BYTES if floor else _room.min_free
+    return free is None or free >= keep + max(0, size)
+
+
+def require_room(size: int = 0, *, floor: bool = False) -> None:
+    """Refuse a write that would not leave the room kept free (see :func:`has_room`).
+
+    :raises StorageFull: with :data:`FULL_MESSAGE`; nothing was written.
+    """
+    if not has_room(size, floor=floor):
+        log.error("write refused: %s bytes free on %s", room_left(), _room.data_dir)
+        raise StorageFull(FULL_MESSAGE)
+
+
+def free_bytes(path: Path) -> int:
+    """Return the bytes free on the disk holding ``path`` (its nearest existing parent)."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def probe() -> tuple[bool, bool]:
+    """Return whether the database answers ``ping``, and whether it serves now.
+
+    With room on the disk the check writes one small upsert into ``lif_health`` and reads
+    it back (a store that stopped on a full disk answers ``ping`` yet fails both); without,
+    it only reads, so that the probe itself does not meet the full disk.
+    """
+    try:
+        database().client.admin.command("ping")
+    except Exception:  # noqa: BLE001 - any failure means "unreachable" to a health check
+        return False, False
+    try:
+        health = database()[HEALTH_COLLECTION]
+        if has_room(floor=True):
+            health.update_one({"_id": "write-probe"}, {"$inc": {"writes": 1}}, upsert=True)
+            return True, health.find_one({"_id": "write-probe"}) is not None
+        health.find_one({"_id": "write-probe"})
+        return True, True
+    except PyMongoError:
+        return True, False
+
+
+def restart_embedded() -> bool:
+    """Restart the embedded server this process started, on the same data dir and port.
+
+    For a store that failed on a full disk, once there is room again: the processes
+    connected to it carry on without a restart of their own.
+
+    :return: whether a server was restarted (``False``: none of ours to restart).
+    :raises DatabaseUnavailable: it did not start again (say, still no room).
+    """
+    global _server
+    with _restart_lock:
+        server = _server
+        if server is None or not server.owned:
+            return False
+        with _start_lock(server.data_dir):
+            server.stop()
+            _server = _start(server.data_dir)
+        log.warning("embedded database restarted on port %s", _server.port)
+        if _connect_args is not None:  # another port, if the old one was taken meanwhile
+            _bind(_server.uri, *_connect_args, durable=True)
+        return True
 
 
 def _redact(uri: str) -> str:
@@ -315,14 +441,21 @@ def apply_regex_fix() -> None:
         me_fields.StringField.prepare_query_value = _prepare_query_value
 
 
-def run_server_forever(data_dir: Path) -> None:
-    """Run the embedded server in the foreground (``lif db``), for multi-worker installs."""
+def run_server_forever(data_dir: Path, min_free_bytes: int = 0) -> None:
+    """Run the embedded server in the foreground (``lif db``), for multi-worker installs.
+
+    Every few seconds it checks the store still serves; one that failed on a full disk is
+    restarted once ``min_free_bytes`` are free again, so the workers sharing it recover
+    without anyone restarting anything.
+    """
+    global _server
     # The command's own app start may already have started it: then this process owns it.
     owned = _server is not None and _server.owned and _server.data_dir == data_dir
     server = _server if owned else ensure_embedded(data_dir)
     if not server.owned:
         print(f"An embedded database for {data_dir} is already running on port {server.port}.")
         return
+    _server = server
     print(f"Embedded database on 127.0.0.1:{server.port} (data in {data_dir / 'db'}). "
           "Ctrl-C stops.")
     stop = {"now": False}
@@ -332,7 +465,30 @@ def run_server_forever(data_dir: Path) -> None:
 
     signal.signal(signal.SIGTERM, _handle)
     signal.signal(signal.SIGINT, _handle)
-    while not stop["now"] and server.process.poll() is None:
+    ticks = 0
+    while not stop["now"] and _server.process.poll() is None:
         time.sleep(0.5)
-    server.stop()
+        ticks += 1
+        if ticks % 10 == 0 and _store_failed(_server.uri) and (
+                free_bytes(data_dir) >= min_free_bytes):
+            try:
+                restart_embedded()
+            except DatabaseUnavailable as error:
+                log.error("the embedded database did not restart: %s", error)
+    _server.stop()
 
+
+def _store_failed(uri: str) -> bool:
+    """Whether the server at ``uri`` answers ``ping`` but can no longer read."""
+    client = MongoClient(uri, serverSelectionTimeoutMS=1000, socketTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError:
+        return False  # down, not failed: the loop above sees the process end
+    try:
+        client.get_database("admin")[HEALTH_COLLECTION].find_one({})
+        return False
+    except PyMongoError:
+        return True
+    finally:
+        client.close()

@@ -40,6 +40,12 @@ class Conflict(LIFError):
         self.current = current
 
 
+class StorageFull(LIFError):
+    """There is no room on the disk for this write: nothing was stored."""
+
+    status = 503
+
+
 class GuardFailed(LIFError):
     """A workflow guard refused a transition; the message says why."""
 

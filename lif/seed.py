@@ -246,14 +246,20 @@ def demo_email(role: str, agency: str | None) -> str:
 
 
 def seed_demo_users(password: str | None = None) -> tuple[int, str | None]:
-    """Create the demo accounts; return how many were new and the password they share."""
+    """Create the demo accounts; return how many were new and the password they share.
+
+    A demo account is never an administrator, and its shared password only opens the door
+    once: each must choose a password of its own at first sign-in.
+    """
     password = password or secrets.token_urlsafe(12)
     created = 0
     for role, agency, name in DEMO_USERS:
+        if role == "admin":
+            raise LIFError("A demo account may not be an administrator.")
         email = demo_email(role, agency)
         if User.objects(email=email).first():
             continue
-        users.create_user(email, password, [role], agency, name)
+        users.create_user(email, password, [role], agency, name, must_change=True)
         created += 1
     return created, (password if created else None)
 
@@ -385,8 +391,23 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
     return created
 
 
+def install_is_empty() -> bool:
+    """Whether the database holds no content and no account but administrators'.
+
+    Only such an install may take the demo: its accounts share one printed password.
+    """
+    from .models import CONTENT_TYPES
+
+    if User.objects(roles__ne="admin").first() is not None:
+        return False
+    return not any(model.objects.first() is not None for model in CONTENT_TYPES.values())
+
+
 def seed_demo(*, password: str | None = None) -> dict:
-    """Load everything the demo shows; safe to run again."""
+    """Load everything the demo shows; safe to run again.
+
+    Callers load it only into an empty install (:func:`install_is_empty`).
+    """
     result = {"agencies": seed_reference()}
     result.update(seed_entries(ENTRIES))
     result["users"], result["password"] = seed_demo_users(password)

@@ -14,6 +14,7 @@ from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import ACTION_STATUSES
 from lif.services import content, plans, reference
 
+from .. import auth
 from .base import SecureView, client_actor
 
 STATUS_LABELS = dict(ACTION_STATUSES)
@@ -98,9 +99,7 @@ class MyActionsView(SecureView):
             abort(404)
         except PermissionDenied:
             raise  # the policy's reason, on a 403 page
-        back = request.form.get("next") or url_for(".index")
-        if not back.startswith("/"):
-            back = url_for(".index")
+        back = auth.safe_next(request.form.get("next"), url_for(".index"))
         try:
             done = update_action_from_form(action, request.form, client_actor())
         except PermissionDenied as error:

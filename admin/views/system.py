@@ -48,9 +48,11 @@ class UserView(AdminOnlyModelView):
                       FilterEqual("agency", "Agency", options=lambda: reference.agency_choices()))
     column_formatters = {"roles": lambda v, c, m, n: ", ".join(m.roles),
                          "agency": lambda v, c, m, n: reference.agency_name(m.agency)}
-    column_details_exclude_list = ("password_hash", "api_tokens", "calendar_token")
+    column_details_exclude_list = ("password_hash", "api_tokens", "calendar_token",
+                                   "session_generation")
     can_delete = False
     can_view_details = True
+    details_template = "lif/user_details.html"
 
     def get_form(self):
         return UserForm
@@ -70,9 +72,11 @@ class UserView(AdminOnlyModelView):
 
     def create_model(self, form):
         try:
+            # A password the administrator chose is theirs: its owner chooses one at first sign-in.
             user, generated = users.create_user(
                 form.email.data, form.password.data or None, form.roles.data,
                 form.agency.data or None, form.name.data or "", actor=client_actor(),
+                must_change=True,
             )
         except LIFError as error:
             apply_errors(form, error)
@@ -90,6 +94,29 @@ class UserView(AdminOnlyModelView):
             apply_errors(form, error)
             return False
         return True
+
+    def _account(self):
+        user = users.get_user(request.form.get("id", ""))
+        if user is None:
+            abort(404)
+        return user
+
+    @expose("/reset-password/", methods=("POST",))
+    def reset_password_view(self):
+        """Give the person a generated password (shown once) and sign them out everywhere."""
+        user = self._account()
+        generated = users.reset_password(user, client_actor())
+        flash(f"{user.email} is signed out everywhere and must choose a password of their own "
+              f"at the next sign-in. New password (shown once): {generated}", "success")
+        return redirect(self.get_url(".details_view", id=user.pk))
+
+    @expose("/sign-out/", methods=("POST",))
+    def sign_out_view(self):
+        """End every session of the person at once (a lost laptop, a shared computer)."""
+        user = self._account()
+        users.end_sessions(user, client_actor())
+        flash(f"{user.email} is signed out everywhere.", "success")
+        return redirect(self.get_url(".details_view", id=user.pk))
 
 
 class AgencyView(AdminOnlyModelView):
@@ -119,7 +146,9 @@ class AuditEventView(AdminOnlyModelView):
         FilterEqual("action", "Action", options=[
             (a, a) for a in ("create", "update", "delete", "restore", "purge", "transition",
                              "login", "login_failed", "logout", "download", "export",
-                             "create_user", "update_user", "create_token", "revoke_token")]),
+                             "create_user", "update_user", "create_token", "revoke_token",
+                             "change_password", "reset_password", "reset_password_by_email",
+                             "request_password_reset", "sign_out_everywhere")]),
         FilterEqual("object_type", "Object type",
                     options=[(k, k) for k in [*CONTENT_TYPES, "user", "agency", "attachment"]]),
         FilterEqual("object_id", "Object id"),

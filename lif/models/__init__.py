@@ -24,7 +24,7 @@ from .referral import InformationRequest, Notice, Person, Referral
 from .review import Review
 from .saved_search import SavedSearch
 from .throttle import LoginThrottle
-from .user import ApiToken, User
+from .user import ApiToken, PasswordReset, User
 
 CONTENT_TYPES = {
     cls.type_key: cls
@@ -55,6 +55,7 @@ __all__ = [
     "Notice",
     "Notification",
     "PDCReview",
+    "PasswordReset",
     "Participant",
     "Person",
     "ProgressUpdate",

@@ -11,6 +11,7 @@ from mongoengine import (
     EmbeddedDocumentField,
     IntField,
     ListField,
+    ObjectIdField,
     StringField,
 )
 
@@ -40,6 +41,12 @@ class User(Document):
     calendar_token = StringField()
     email_mode = StringField(default="immediate", choices=("immediate", "digest", "none"))
     created_at = DateTimeField()
+    # A password someone else chose (generated, reset, the demo's) is changed at first sign-in.
+    must_change_password = BooleanField(default=False)
+    # Sessions carry the generation they began in; raising it ends every one of them at once
+    # (sign-out, a password change or reset, deactivation, "sign out everywhere").
+    session_generation = IntField(default=0)
+    password_changed_at = DateTimeField()
 
     meta = {
         "collection": "users",
@@ -69,3 +76,15 @@ class User(Document):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+
+class PasswordReset(Document):
+    """A forgotten-password link: single use, time-limited; only the token's hash is kept."""
+
+    token_hash = StringField(required=True, unique=True)
+    user = ObjectIdField(required=True)
+    created_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+
+    meta = {"collection": "password_resets", "indexes": ["user"]}

@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 from .. import audit_trail, clock, events, faults, policy
 from ..errors import InvalidInput, NotFound
 from ..models import CONTENT_TYPES, Attachment
 from ..models.base import Content
+
+MAX_NAME = 255
+
+
+def clean_file_name(name: str) -> str:
+    """Return ``name`` fit to store and to send in a Content-Disposition header.
+
+    The folder part goes, and so do control characters (NUL, line breaks), invisible
+    formatting characters (a right-to-left override can make ``txt.exe`` read ``exe.txt``)
+    and runs of white space; what is left is NFC-normalised and at most 255 characters,
+    keeping the extension. A name with nothing left is ``file``.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs",
+                                                                            "Co", "Cn"))
+    name = re.sub(r"\s+", " ", name).strip(" .") or "file"
+    if len(name) > MAX_NAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 16:
+            name = stem[: MAX_NAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            name = name[:MAX_NAME]
+    return name
 
 
 def add(
@@ -28,6 +54,7 @@ def add(
     policy.require(actor, "edit", item)
     if not data:
         raise InvalidInput("The file is empty.", field="file")
+    name = clean_file_name(name)
     attachment = Attachment(
         item_type=item.type_key,
         item_id=str(item.pk),

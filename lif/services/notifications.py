@@ -344,6 +344,25 @@ def send_pending(
     return result
 
 
+def send_now(recipient: str, subject: str, body: str, now: dt.datetime | None = None) -> bool:
+    """Email one message at once, keeping no copy (for a secret such as a reset link).
+
+    :return: whether the SMTP server took it; ``False`` too when SMTP is not configured.
+        Never raises: a failure is logged.
+    """
+    if _mail is None:
+        return False
+    message = Notification(recipient=recipient, subject=subject, body=body)
+    try:
+        with smtplib.SMTP(_mail.host, _mail.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            smtp.send_message(_email(message, _mail.mail_from, _mail.base_url,
+                                     now or clock.now()))
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("Could not email %s: %s", recipient, error)
+        return False
+    return True
+
+
 def _close(smtp: smtplib.SMTP) -> None:
     try:
         smtp.quit()

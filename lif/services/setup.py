@@ -72,7 +72,12 @@ def _repair_files(cutoff: dt.datetime) -> dict[str, int]:
 
 
 def first_start(admin_email: str, admin_password: str | None, demo: bool) -> list[str]:
-    """Make the install usable; return lines to show the operator once."""
+    """Make the install usable; return lines to show the operator once.
+
+    :param demo: load the demo, if this is the install's first start (this start created
+        the first administrator) and the database holds nothing else. An install that was
+        started once without it never gets the demo later, whatever a later start asks.
+    """
     lines = []
     repaired = repair_interrupted()
     if any(repaired.values()):
@@ -86,17 +91,17 @@ def first_start(admin_email: str, admin_password: str | None, demo: bool) -> lis
     if admin is not None:
         lines.append(f"Created the first administrator: {admin.email}")
         if generated:
-            lines.append(f"  Generated password (shown once, change it): {generated}")
-    if demo:
+            lines.append(f"  Generated password (shown once; you choose your own at first "
+                         f"sign-in): {generated}")
+    if demo and admin is not None and seed.install_is_empty():
         result = seed.seed_demo()
-        if result["reviews"] or result["audits"] or result["plans"] or result["users"]:
-            lines.append(
-                f"Loaded demo data: {result['reviews']} reviews, {result['audits']} audits, "
-                f"{result['plans']} action plans, {result['users']} demo accounts."
-            )
+        lines.append(
+            f"Loaded demo data: {result['reviews']} reviews, {result['audits']} audits, "
+            f"{result['plans']} action plans, {result['users']} demo accounts."
+        )
         if result["password"]:
             lines.append(
                 f"  Demo accounts (e.g. lead.police@{seed.DEMO_DOMAIN}) share the password: "
-                f"{result['password']}"
+                f"{result['password']} (each chooses its own at first sign-in)"
             )
     return lines

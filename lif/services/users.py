@@ -7,22 +7,38 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from mongoengine.errors import NotUniqueError, ValidationError
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+from zxcvbn import zxcvbn
 
 from config.roles import AGENCY_ROLES, ROLES
 
 from .. import audit_trail, clock
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Agency, ApiToken, LoginThrottle, User
+from ..models import Agency, ApiToken, LoginThrottle, PasswordReset, User
 
 hasher = PasswordHasher()  # RFC 9106 low-memory profile: Argon2id, 64 MiB, t=3
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
+# zxcvbn's top score: at least 10^10 guesses, out of reach of an attacker holding a copy of
+# the hashes. Score 3 (10^8) still lets "Password-Password" and "P@ssw0rd P@ssw0rd" in.
+MIN_SCORE = 4
+# This partnership's own words, the first an attacker who knows where LIF runs would try.
+LOCAL_WORDS = ("liverpool", "everton", "merseyside", "safeguarding", "lscb", "lif",
+               "children", "partnership", "council", "police", "health", "school")
+# How many Argon2 computations this process runs at once: each takes 64 MiB, so a burst of
+# sign-ins waits its turn rather than taking 2 GiB (measured: 31 parallel logins grew the
+# process by 846 MiB without this).
+HASHES_AT_ONCE = 4
+_hash_slots = threading.BoundedSemaphore(HASHES_AT_ONCE)
 # A hash to check against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = hasher.hash("not-a-real-password")
+RESET_LINK_LIFETIME = dt.timedelta(hours=1)
 
 
 def configure_hasher(cheap: bool) -> None:
@@ -36,53 +52,58 @@ def configure_hasher(cheap: bool) -> None:
     _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
-# The stems of the passwords tried first (the top of breached-password lists, and this
-# partnership's own words): "Password1234!" or "Liverpool2026" is one of these with digits
-# and symbols around it, and passes a length rule alone.
-COMMON_PASSWORD_STEMS = frozenset("""
-    password passwort passwd qwerty qwertz azerty letmein welcome admin administrator login
-    iloveyou monkey dragon football baseball sunshine princess master shadow superman batman
-    trustno hello freedom whatever starwars secret changeme default guest test testing
-    summer winter spring autumn january february march april june july august september
-    october november december monday friday london liverpool everton merseyside england
-    safeguarding lscb lif children partnership council police health school
-""".split())
-# Keyboard rows and runs: a password inside one of these (or backwards) is no secret.
-_RUNS = ("01234567890123456789", "abcdefghijklmnopqrstuvwxyzabc", "qwertyuiopasdfghjklzxcvbnm",
-         "1q2w3e4r5t6y7u8i9o0p", "1qaz2wsx3edc4rfv5tgb6yhn7ujm", "qazwsxedcrfvtgbyhnujmikolp")
-_LEET = str.maketrans("013457@$!|", "oieastasil")
+def _hash(password: str) -> str:
+    with _hash_slots:
+        return hasher.hash(password)
 
 
-def _guessable(password: str) -> bool:
-    lowered = password.lower()
-    squeezed = re.sub(r"[\s._-]", "", lowered)
-    if any(squeezed in run or squeezed in run[::-1] for run in _RUNS):
-        return True
-    # What is left without the digits and symbols around it, read back from "leet".
-    stem = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered).translate(_LEET)
-    if not stem:
-        return False
-    if any(stem in run or stem in run[::-1] for run in _RUNS) and len(stem) >= 4:
-        return True
-    return any(stem == word * (len(stem) // len(word)) for word in COMMON_PASSWORD_STEMS)
+def _verify(password_hash: str, password: str) -> bool:
+    with _hash_slots:
+        try:
+            return hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
-def check_password_policy(password: str, email: str = "") -> None:
-    """Refuse short or guessable passwords (NCSC: length over complexity, and no password
-    from the top of the breached lists)."""
-    if len(password or "") < MIN_PASSWORD:
+def _weakness(result: dict) -> str:
+    """Say in words why zxcvbn found a password easy to guess."""
+    warning = (result.get("feedback") or {}).get("warning") or ""
+    if warning:
+        return warning.rstrip(".")
+    words = [m["token"].lower() for m in result["sequence"] if m["pattern"] == "dictionary"]
+    if len(words) != len(set(words)):
+        return "It repeats the same word"
+    if any(m.get("l33t") for m in result["sequence"] if m["pattern"] == "dictionary"):
+        return "It is a common word with letters swapped for symbols"
+    return "It is made of common words or patterns"
+
+
+def check_password_policy(password: str, email: str = "", name: str = "") -> None:
+    """Refuse short or guessable passwords, saying why.
+
+    NCSC's advice: length over complexity, and nothing an attacker tries first. The strength
+    is estimated by zxcvbn (dictionaries of breached passwords, names and words; keyboard
+    runs; repeats; "leet" swaps; dates), with the person's email and name and the
+    partnership's own words counted as guessable.
+
+    :raises InvalidInput: on field ``password``.
+    """
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise InvalidInput(
             f"The password must be at least {MIN_PASSWORD} characters long.", field="password"
         )
-    lowered = password.lower()
-    if email and email.split("@")[0].lower() in lowered:
+    local = email.split("@")[0].lower() if email else ""
+    if local and local in password.lower():
         raise InvalidInput("The password must not contain the email name.", field="password")
-    if len(set(password)) < 5:
-        raise InvalidInput("The password is too repetitive.", field="password")
-    if _guessable(password):
+    hints = [part for part in re.split(r"[\W_]+", f"{email} {name}".lower()) if len(part) > 2]
+    # zxcvbn's cost grows with the length; past 100 characters only the start is judged.
+    result = zxcvbn(password[:100], user_inputs=[*hints, *LOCAL_WORDS])
+    if result["score"] < MIN_SCORE:
         raise InvalidInput(
-            "The password is one of the first an attacker would try; use three or four "
-            "unrelated words instead.", field="password")
+            f"This password is too easy to guess: {_weakness(result)} (an attacker would "
+            f"find it in about 10^{int(result['guesses_log10'])} guesses). Use three or "
+            "four unrelated words instead.", field="password")
 
 
 def find_by_email(email: str) -> User | None:
@@ -97,9 +118,12 @@ def create_user(
     name: str = "",
     *,
     actor=None,
+    must_change: bool | None = None,
 ) -> tuple[User, str | None]:
     """Create an account; return it and the generated password when none was given.
 
+    :param must_change: whether its owner must choose a new password at first sign-in; by
+        default when the password was generated here.
     :raises InvalidInput: unknown role or agency, an agency role without agency, bad email.
     :raises Conflict: an account with this email exists.
     """
@@ -123,14 +147,15 @@ def create_user(
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(15)
-    check_password_policy(password, email)
+    check_password_policy(password, email, name)
     user = User(
         email=email,
         name=name or email.split("@")[0],
-        password_hash=hasher.hash(password),
+        password_hash=_hash(password),
         roles=roles,
         agency=agency_key,
         created_at=clock.now(),
+        must_change_password=generated is not None if must_change is None else must_change,
     )
     try:
         user.save(force_insert=True)
@@ -152,32 +177,120 @@ def resolve_agency(value: str) -> str:
     return agency.key
 
 
-def set_password(user: User, password: str, actor=None) -> None:
-    check_password_policy(password, user.email)
-    User.objects(pk=user.pk).update_one(set__password_hash=hasher.hash(password))
-    audit_trail.record("set_password", actor, user, object_type="user")
+def set_password(user: User, password: str, actor=None, *, must_change: bool = False,
+                 action: str = "set_password") -> None:
+    """Give ``user`` a new password and end every session of theirs.
 
+    Unused reset links of theirs stop working too.
 
-def _throttle_hit(key: str, now: dt.datetime, max_failures: int, lock_minutes: int) -> None:
-    window = now - dt.timedelta(minutes=lock_minutes)
-    LoginThrottle.objects(key=key, window_start__lt=window).update_one(
-        set__failures=0, set__window_start=now, unset__locked_until=True
+    :param must_change: its owner must choose another at the next sign-in (a password
+        someone else chose or generated).
+    :param action: what the audit trail calls it.
+    :raises InvalidInput: the password is too short or guessable.
+    """
+    check_password_policy(password, user.email, user.name)
+    now = clock.now()
+    User.objects(pk=user.pk).update_one(
+        set__password_hash=_hash(password), set__must_change_password=must_change,
+        set__password_changed_at=now, inc__session_generation=1,
     )
-    LoginThrottle.objects(key=key).update_one(
-        inc__failures=1, set_on_insert__window_start=now, upsert=True
+    PasswordReset.objects(user=user.pk, used_at=None).update(set__used_at=now)
+    user.reload()
+    audit_trail.record(action, actor, user, object_type="user",
+                       address=getattr(actor, "address", "") or "")
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's own password: the current one is required; other sessions end.
+
+    :raises InvalidInput: the current password is wrong (field ``current_password``) or the
+        new one is refused by the policy (field ``new_password``).
+    """
+    if not _verify(user.password_hash, current or ""):
+        raise InvalidInput("The current password is wrong.", field="current_password")
+    if new == current:
+        raise InvalidInput("Choose a password different from the current one.",
+                           field="new_password")
+    try:
+        set_password(user, new, user, action="change_password")
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="new_password") from None
+
+
+def reset_password(user: User, actor, password: str | None = None) -> str:
+    """Reset another person's password (an administrator's act); return the new password.
+
+    The person is signed out everywhere and must choose their own at the next sign-in.
+    """
+    password = password or secrets.token_urlsafe(15)
+    set_password(user, password, actor, must_change=True, action="reset_password")
+    return password
+
+
+def end_sessions(user: User, actor, reason: str = "sign_out_everywhere") -> None:
+    """End every session of ``user`` at once (each carries the generation it began in)."""
+    User.objects(pk=user.pk).update_one(inc__session_generation=1)
+    user.reload()
+    audit_trail.record(reason, actor, user, object_type="user",
+                       address=getattr(actor, "address", "") or "")
+
+
+def session_is_current(user: User, generation) -> bool:
+    """Whether a session that began in ``generation`` may still act for ``user``."""
+    return bool(user.active) and generation == (user.session_generation or 0)
+
+
+# --- the login throttle ---------------------------------------------------------------------
+# Every attempt is counted before its password is checked, by one atomic update in the
+# database (which all workers share), so a burst of parallel guesses gets no more checks than
+# the limit: the 6th of 31 simultaneous attempts already sees a count over it.
+
+
+def _throttle():
+    return LoginThrottle._get_collection()
+
+
+def _count_attempt(key: str, now: dt.datetime, max_failures: int, lock_minutes: int) -> bool:
+    """Count one attempt under ``key``; return whether it is within the limit.
+
+    A key over the limit is locked for ``lock_minutes``; after the lock (or a quiet window of
+    that length) the count starts again.
+    """
+    window = dt.timedelta(minutes=lock_minutes)
+    _throttle().update_one(
+        {"key": key, "$or": [{"locked_until": {"$lte": now}},
+                             {"locked_until": None, "window_start": {"$lt": now - window}}]},
+        {"$set": {"failures": 0, "window_start": now, "locked_until": None}},
     )
-    record = LoginThrottle.objects(key=key).first()
-    if record and record.failures >= max_failures and not record.locked_until:
-        LoginThrottle.objects(key=key).update_one(
-            set__locked_until=now + dt.timedelta(minutes=lock_minutes)
-        )
+    # Made first, then counted: SecantusDB's find_one_and_update with upsert sometimes
+    # answers None to one of several concurrent first attempts (measured: 1-2 of 31), though
+    # it counted them; without upsert it always answers.
+    record = None
+    for _ in range(3):  # a success may remove the record in between: make it again
+        try:
+            _throttle().update_one(
+                {"key": key},
+                {"$setOnInsert": {"failures": 0, "window_start": now, "locked_until": None}},
+                upsert=True)
+        except DuplicateKeyError:  # another first attempt made it at the same moment
+            pass
+        record = _throttle().find_one_and_update({"key": key}, {"$inc": {"failures": 1}},
+                                                 return_document=ReturnDocument.AFTER)
+        if record is not None:
+            break
+    if record is None:
+        return False  # in doubt, refuse
+    if record["failures"] <= max_failures:
+        return True
+    _throttle().update_one({"key": key, "locked_until": None},
+                           {"$set": {"locked_until": now + window}})
+    return False
 
 
-def _locked(key: str, now: dt.datetime) -> dt.datetime | None:
-    record = LoginThrottle.objects(key=key).first()
-    if record and record.locked_until and record.locked_until > now:
-        return record.locked_until
-    return None
+def _locked_until(keys: list[str], now: dt.datetime) -> dt.datetime:
+    found = [r["locked_until"] for r in _throttle().find({"key": {"$in": keys}})
+             if r.get("locked_until") and r["locked_until"] > now]
+    return max(found, default=now + dt.timedelta(minutes=1))
 
 
 def authenticate(
@@ -191,17 +304,21 @@ def authenticate(
 ) -> User:
     """Return the user whose email and password match, recording the attempt.
 
-    Repeated failures for one account, or from one address, lock that key for
-    ``lock_minutes``; during the lock even the right password is refused.
+    Every attempt counts against the account and the address before the password is
+    checked, and a success gives its count back: so no more than ``max_failures`` wrong
+    passwords are ever checked per key in a window of ``lock_minutes``, however many arrive
+    at once. One more locks that key for ``lock_minutes``; during the lock even the right
+    password is refused.
 
     :raises InvalidInput: wrong email or password, or locked (one message, no hint which).
     """
     now = now or clock.now()
     email = (email or "").strip().lower()
     keys = [f"account:{email}", f"address:{address or '-'}"]
-    locked = [until for key in keys if (until := _locked(key, now))]
-    if locked:
-        minutes = max(1, int((max(locked) - now).total_seconds() // 60) + 1)
+    allowed = [_count_attempt(key, now, max_failures, lock_minutes) for key in keys]
+    if not all(allowed):
+        until = _locked_until(keys, now)
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
         audit_trail.record(
             "login_failed", None, object_type="user", object_title=email,
             detail="locked", address=address, at=now,
@@ -210,25 +327,89 @@ def authenticate(
             f"Too many failed attempts. Try again in {minutes} minute(s).", field="password"
         )
     user = find_by_email(email)
-    ok = False
-    try:
-        ok = hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
     if not ok or user is None or not user.active:
-        for key in keys:
-            _throttle_hit(key, now, max_failures, lock_minutes)
         audit_trail.record(
             "login_failed", None, object_type="user", object_title=email,
             detail="bad credentials" if user is None or ok is False else "inactive",
             address=address, at=now,
         )
         raise InvalidInput("Wrong email or password.", field="password")
-    LoginThrottle.objects(key=keys[0]).delete()
+    # A success gives its count back (so signing in often locks nobody out) and clears
+    # nothing else: of a burst, the guesses counted before it still count.
+    for key in keys:
+        _throttle().update_one({"key": key, "failures": {"$gt": 0}}, {"$inc": {"failures": -1}})
     User.objects(pk=user.pk).update_one(set__last_login_at=now)
     if hasher.check_needs_rehash(user.password_hash):
-        User.objects(pk=user.pk).update_one(set__password_hash=hasher.hash(password))
+        User.objects(pk=user.pk).update_one(set__password_hash=_hash(password))
     audit_trail.record("login", user, user, object_type="user", address=address, at=now)
+    return user
+
+
+# --- the forgotten password ---------------------------------------------------------------
+
+
+def request_password_reset(email: str, address: str = "", *, max_requests: int = 5,
+                           lock_minutes: int = 15,
+                           now: dt.datetime | None = None) -> tuple[User, str] | None:
+    """Make a single-use reset link's token for the active account of ``email``.
+
+    Only its hash is stored; it works for :data:`RESET_LINK_LIFETIME`, once. Requests are
+    throttled per account like sign-ins, so nobody can flood someone's inbox.
+
+    :return: the user and the token to send them, or ``None`` (no such active account, or
+        too many requests): the caller answers the same either way.
+    """
+    now = now or clock.now()
+    email = (email or "").strip().lower()
+    if not _count_attempt(f"reset:{email}", now, max_requests, lock_minutes):
+        return None
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return None
+    token = secrets.token_urlsafe(32)
+    PasswordReset.objects(user=user.pk, used_at=None).update(set__used_at=now)
+    PasswordReset(token_hash=_token_hash(token), user=user.pk, created_at=now,
+                  expires_at=now + RESET_LINK_LIFETIME).save()
+    audit_trail.record("request_password_reset", None, user, object_type="user",
+                       address=address, at=now)
+    return user, token
+
+
+def reset_link_user(token: str, now: dt.datetime | None = None) -> User | None:
+    """Return the user a reset link is for while it is unused and unexpired, else ``None``."""
+    now = now or clock.now()
+    link = PasswordReset.objects(token_hash=_token_hash(token or ""), used_at=None,
+                                 expires_at__gt=now).first()
+    if link is None:
+        return None
+    user = User.objects(pk=link.user, active=True).first()
+    return user
+
+
+def reset_with_link(token: str, password: str, address: str = "",
+                    now: dt.datetime | None = None) -> User:
+    """Set a new password through a reset link, which is then used up.
+
+    :raises NotFound: the link is unknown, used or expired.
+    :raises InvalidInput: the password is refused by the policy (the link still works).
+    """
+    now = now or clock.now()
+    user = reset_link_user(token, now)
+    if user is None:
+        raise NotFound("This link has expired or was already used; ask for a new one.")
+    try:
+        check_password_policy(password, user.email, user.name)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="new_password") from None
+    # Claimed atomically: of two uses at once, one wins.
+    claimed = PasswordReset.objects(token_hash=_token_hash(token), used_at=None,
+                                    expires_at__gt=now).update_one(set__used_at=now)
+    if not claimed:
+        raise NotFound("This link has expired or was already used; ask for a new one.")
+    actor = user
+    actor.address = address
+    set_password(user, password, actor, action="reset_password_by_email")
     return user
 
 
@@ -328,8 +509,10 @@ def update_user(
         raise InvalidInput("These roles need an agency.", field="agency")
     before = {"name": user.name, "roles": list(user.roles), "agency": user.agency,
               "active": user.active}
+    ended = user.active and not active  # deactivated: every session of theirs ends now
     User.objects(pk=user.pk).update_one(
-        set__name=name, set__roles=roles, set__agency=agency_key, set__active=bool(active)
+        set__name=name, set__roles=roles, set__agency=agency_key, set__active=bool(active),
+        inc__session_generation=1 if ended else 0,
     )
     user.reload()
     after = {"name": user.name, "roles": list(user.roles), "agency": user.agency,

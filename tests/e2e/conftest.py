@@ -21,7 +21,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,8 @@ class Server:
     log_path: Path
     demo_password: str
     process: subprocess.Popen
+    # The password each demo account chose at its first sign-in (the shared one opens once).
+    chosen: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -163,7 +165,13 @@ class Session:
         self.step = 0
         self.problems: list[str] = []
         self.page.on("pageerror", lambda error: self.problems.append(f"JS error: {error}"))
+        self.page.on("console", self._on_console)
         self.page.on("response", self._on_response)
+
+    def _on_console(self, message) -> None:
+        # Chromium reports what the Content-Security-Policy refused on the console.
+        if "Content Security Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
 
     def _on_response(self, response) -> None:
         if response.status >= 500:
@@ -176,11 +184,21 @@ class Session:
         return response
 
     def login(self, email: str, password: str | None = None) -> None:
+        """Sign in; a demo account chooses its own password the first time, as it must."""
+        password = password or self.server.chosen.get(email) or self.server.demo_password
         self.goto("/login")
         self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(password or self.server.demo_password)
+        self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url("**/admin/**")
+        self.page.wait_for_url(re.compile(r".*/(admin|account/password)/.*"))
+        if "/account/password/" in self.page.url:
+            chosen = "violet harbour lantern walks"
+            self.page.get_by_label("Current password").fill(password)
+            self.page.get_by_label("New password", exact=True).fill(chosen)
+            self.page.get_by_label("New password again").fill(chosen)
+            self.page.get_by_role("button", name="Change password").click()
+            self.page.wait_for_url("**/admin/**")
+            self.server.chosen[email] = chosen
 
     def shot(self, name: str) -> Path:
         self.step += 1
@@ -190,6 +208,17 @@ class Session:
 
     def close(self) -> None:
         self.context.close()
+
+
+def own_password(browser, server: Server, artifacts: Path, email: str) -> str:
+    """The password a demo account chose at its first sign-in (signing in once if need be)."""
+    if email not in server.chosen:
+        first = Session(browser, server, artifacts, "first-sign-in")
+        try:
+            first.login(email)
+        finally:
+            first.close()
+    return server.chosen[email]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

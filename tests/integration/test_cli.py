@@ -41,10 +41,16 @@ def test_lead_without_agency_is_refused(runner, clean_db):
 
 
 def test_seed_twice_reports_nothing_new(runner, clean_db):
-    first = runner.invoke(args=["lif", "seed"])
+    first = runner.invoke(args=["lif", "seed", "--demo"])
     assert first.exit_code == 0, first.output
+    assert "Reviews: 11 new, audits: 3 new" in first.output
     second = runner.invoke(args=["lif", "seed"])
-    assert "Reviews: 0 new, audits: 0 new, already present: 14" in second.output
+    assert second.exit_code == 0, second.output
+    assert "Agencies: 0 new." in second.output
+    # The demo is there now: asking for it again is refused, and changes nothing.
+    again = runner.invoke(args=["lif", "seed", "--demo"])
+    assert again.exit_code == 1
+    assert "only into an empty install" in again.output
 
 
 def test_create_token_for_unknown_user_fails(runner, clean_db):

@@ -128,6 +128,10 @@ PUBLIC = {
     ("/login", "GET"): 200,
     ("/login", "POST"): 400,           # no credentials: the form is refused, nobody signed in
     ("/healthz", "GET"): 200,
+    ("/forgot-password", "GET"): 200,   # says to ask an administrator (no SMTP in tests)
+    ("/forgot-password", "POST"): 400,
+    ("/reset-password/<token>", "GET"): 404,   # a bad link is "nothing here"
+    ("/reset-password/<token>", "POST"): 404,
     ("/published", "GET"): 200,
     ("/published/file/<attachment_id>", "GET"): 404,   # not published
     ("/static/<path:filename>", "GET"): 200,
@@ -166,7 +170,7 @@ def test_public_pages_reveal_nothing_unpublished(client, world):
     assert client.get(f"/published/file/{world['attachment'].pk}").status_code == 404
     assert client.get("/published/file/not-an-id").status_code == 404
     health = client.get("/healthz").get_json()
-    assert set(health) == {"status", "database", "version"}
+    assert set(health) == {"status", "database", "writable", "version"}
 
 
 # --- (a) every list and index page, by role --------------------------------------------------
