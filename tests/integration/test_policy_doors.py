@@ -402,6 +402,11 @@ ADMIN_MODEL_ENDPOINTS.update({name: CLOSED for name in ("action_view", "ajax_loo
 ENDPOINTS = {
     # public, by design (DESIGN.md): sign-in, health, the published page, static files
     "auth.login": "public", "auth.logout": "signed-in session", "healthz": "public",
+    "auth.forgot_password": "public: the same answer whether or not the account exists",
+    "auth.reset_password": "public: a single-use, time-limited token",
+    "password.index": "signed in: one's own password (the current one required)",
+    "users.reset_password_view": "administrators only (the Administration menu)",
+    "users.sign_out_view": "administrators only (the Administration menu)",
     "public.published": "public: only what is inside its publication window",
     "public.published_file": "public: only files published with a published review",
     "static": "public files", "admin.static": "public files",
