@@ -445,8 +445,9 @@ _CHECKS = {
 }
 
 
-def settable_fields(user, item_or_type) -> set[str] | None:
-    """Names a form must not offer ``user`` for this item or type (``None``: every field).
+def fields_not_settable(user, item_or_type) -> set[str] | None:
+    """Names of fields a form must not offer ``user`` for this item or type (``None``: the
+    user may set every field).
 
     Fields only a transition records, and fields only some roles set, are left out of the
     generic forms for everyone else; the policy would refuse a change to them anyway.

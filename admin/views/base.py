@@ -283,7 +283,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     # --- forms -----------------------------------------------------------------------
     def _hide_fields(self, form, item_or_type) -> None:
         """Leave out the fields this person may not set (the policy would refuse them)."""
-        for name in policy.settable_fields(current_user, item_or_type) or ():
+        for name in policy.fields_not_settable(current_user, item_or_type) or ():
             if name in form._fields:
                 delattr(form, name)
 

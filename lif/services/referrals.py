@@ -197,7 +197,7 @@ def may_decide(referral: Referral, user) -> bool:
 
 def may_set_involved(referral: Referral, user) -> bool:
     return policy.allows(user, "edit", referral) and "agencies" not in (
-        policy.settable_fields(user, referral) or ())
+        policy.fields_not_settable(user, referral) or ())
 
 
 def outstanding_requests(referral: Referral) -> list[InformationRequest]:
