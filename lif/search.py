@@ -821,12 +821,23 @@ class _SpellingWords:
     def __init__(self, frequencies: Mapping[str, int], *, several_segments: bool) -> None:
         self.frequencies = dict(frequencies)
         self.several_segments = several_segments
-        self._corrector = _WordList(sorted(self.frequencies))
+        # The sorted words by first letter: a word's candidates share it (prefix=1).
+        self._by_first: dict[str, list[str]] = {}
+        for word in sorted(self.frequencies):
+            self._by_first.setdefault(word[:1], []).append(word)
+
+    def _levenshtein(self, word: str, maxdist: int) -> list[str]:
+        """The listed words with ``word``'s first letter within ``maxdist`` Levenshtein edits,
+        from Whoosh's corrector over those of them whose length is near enough (the
+        automaton walks fewer words; a word of another length is farther anyway)."""
+        near = [w for w in self._by_first.get(word[:1], ()) if abs(len(w) - len(word)) <= maxdist]
+        if not near:
+            return []
+        return _WordList(near).suggest(word, limit=len(near), maxdist=maxdist, prefix=1)
 
     def _within(self, word: str, maxdist: int) -> set[str]:
         """Every listed word within ``maxdist`` edits of ``word`` with its first letter."""
-        found = set(self._corrector.suggest(
-            word, limit=len(self.frequencies) or 1, maxdist=maxdist, prefix=1))
+        found = set(self._levenshtein(word, maxdist))
         if not self.several_segments:
             return found
         # Damerau-Levenshtein also counts swapping two neighbours as one edit. Swapping them
@@ -839,8 +850,7 @@ class _SpellingWords:
                 if variant in self.frequencies:
                     found.add(variant)
                 continue
-            found.update(self._corrector.suggest(
-                variant, limit=len(self.frequencies) or 1, maxdist=maxdist - 1, prefix=1))
+            found.update(self._levenshtein(variant, maxdist - 1))
             found.update(
                 twice for twice in (variant[:i] + variant[i + 1] + variant[i] + variant[i + 2:]
                                     for i in range(len(variant) - 1))
