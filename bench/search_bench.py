@@ -26,8 +26,9 @@ timed, then:
   Whoosh through :meth:`SearchIndex.search` (page 1 with highlighted snippets, five
   facet counts, the total, the suggestion); FTS5 with ``snippet()`` for the top 10 and
   one statement for the five facets and the total over the matches (a materialised
-  CTE), and the same "did you mean" as LIF: each word checked against the index, an unknown word's closest word taken from the spelling
-  table's vocabulary (kept in a table of words and document frequencies, made from
+  CTE), and the same "did you mean" as LIF: each word checked against the index, an
+  unknown word's closest word taken from the spelling table's vocabulary (kept in a
+  table of words and document frequencies, made from
   ``fts5vocab`` at the end of the build, as spellfix1 keeps one; the words with its first
   letter within Levenshtein distance 1, else 2, by sqlean's ``fuzzy_leven``, the most
   frequent one), and the
