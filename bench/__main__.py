@@ -1,4 +1,5 @@
-"""Run every benchmark in bench/ and print one table; write it to bench/results/latest.md.
+"""Run every benchmark in bench/ and print one table; write it to bench/results/latest.md
+(bench/results/quick.md for ``--quick``).
 
 `python -m bench` runs the full sizes; `--quick` small sizes (a CI smoke test: it asserts
 nothing about time); `--only plans,search` picks areas.
@@ -159,7 +160,8 @@ def main(argv=None) -> int:
     print(text)
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    (RESULTS / "latest.md").write_text(
+    # A quick run (CI's smoke test) never replaces the full run's figures.
+    (RESULTS / ("quick.md" if args.quick else "latest.md")).write_text(
         f"# Benchmarks ({'quick' if args.quick else 'full'}: {', '.join(chosen)}), {stamp}, "
         f"{platform.machine()} Python {platform.python_version()}, {os.cpu_count()} cores\n\n"
         f"{text}\n"
