@@ -33,7 +33,13 @@ from collections.abc import Callable, Iterator
 
 from bson import ObjectId
 from pymongo import monitoring
-from pymongo.errors import AutoReconnect, BulkWriteError, ExecutionTimeout, NetworkTimeout
+from pymongo.errors import (
+    AutoReconnect,
+    BulkWriteError,
+    ExecutionTimeout,
+    NetworkTimeout,
+    OperationFailure,
+)
 
 from lif import dated_pages
 from lif.models import Action, ActionPlan
@@ -189,7 +195,13 @@ def _replay(client, commands: list[tuple[str, dict]]) -> None:
             if not cursor_id:
                 continue
             command = {**command, "getMore": cursor_id}
-        reply = client[db_name].command(command)
+        try:
+            reply = client[db_name].command(command)
+        except OperationFailure as exc:
+            # An insert sent again finds its own document (a round trip all the same).
+            if exc.code != 11000:
+                raise
+            reply = {}
         cursor = reply.get("cursor") if isinstance(reply, dict) else None
         if cursor is not None:
             collection = cursor.get("ns", "").split(".", 1)[-1]
