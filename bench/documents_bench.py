@@ -17,11 +17,14 @@ plan whose actions carry progress updates and evidence, then measures:
   :func:`lif.services.learning_index.import_entries`: items, versions, audit trail, search
   queue; entries are stored while the rest of the document is read).
 
-Each operation runs once untraced for its time and RSS (the process's peak resident set
-size, reset before the run through ``/proc/self/clear_refs`` where Linux allows it), and
-once under :mod:`tracemalloc` for the peak of Python allocations. The targets (< 2 s and
-< 300 MB each) are reported, not asserted. The embedded database runs in its own process
-and is not counted.
+Each operation runs once untraced for its time and memory, and once under
+:mod:`tracemalloc` for the peak of Python allocations. The memory reported ("peak MB") is
+the whole process's peak resident set size during the run (``VmHWM``, reset before the run
+through ``/proc/self/clear_refs``; where Linux does not allow the reset, the process's
+lifetime peak, marked ``*``): the app, the libraries and the data it holds included, not
+only what the operation allocated. The embedded database server (a process of its own) is
+sampled with it, and the sum of the two is shown too. The targets (< 2 s and < 300 MB of
+the process's peak) are reported, not asserted.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -152,11 +154,14 @@ def measure(run: Callable[[], object], prepare: Callable[[], None] | None = None
     """Time ``run`` and take its peak memory, in two separate runs."""
     if prepare:
         prepare()
+    from bench.memory import TreePeak
+
     reset = _reset_rss_peak()
     before = _rss_now_mb()
-    start = time.perf_counter()
-    run()
-    seconds = time.perf_counter() - start
+    with TreePeak() as tree:
+        start = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - start
     rss = _rss_peak_mb()
     if prepare:
         prepare()
@@ -165,7 +170,8 @@ def measure(run: Callable[[], object], prepare: Callable[[], None] | None = None
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"seconds": seconds, "traced_mb": peak / 1024 / 1024, "rss_mb": rss,
-            "rss_growth_mb": max(rss - before, 0.0), "rss_reset": reset}
+            "rss_growth_mb": max(rss - before, 0.0), "rss_reset": reset,
+            "tree_mb": max(tree.peak_mb, rss)}
 
 
 def format_table(rows: list[tuple[str, dict]]) -> str:
@@ -174,14 +180,13 @@ def format_table(rows: list[tuple[str, dict]]) -> str:
     "peak traced" is the most Python allocated at once during the operation; "peak RSS" the
     whole process's resident peak during it (the app, the libraries and earlier work
     included), "RSS growth" how far that peak rose above the resident size at its start.
-    The memory target is checked against the traced peak and the RSS growth.
+    The memory target is checked against the process's peak RSS.
     """
     lines = [f"{'operation':<40} {'time (s)':>9} {'peak traced (MB)':>17} "
              f"{'peak RSS (MB)':>14} {'RSS growth (MB)':>16}  target",
              "-" * 112]
     for name, m in rows:
-        memory = max(m["traced_mb"], m["rss_growth_mb"])
-        ok = m["seconds"] < TARGET_SECONDS and memory < TARGET_MB
+        ok = m["seconds"] < TARGET_SECONDS and m["rss_mb"] < TARGET_MB
         rss = f"{m['rss_mb']:.0f}" + ("" if m["rss_reset"] else "*")
         lines.append(f"{name:<40} {m['seconds']:>9.2f} {m['traced_mb']:>17.1f} {rss:>14} "
                      f"{m['rss_growth_mb']:>16.0f}  {'met' if ok else 'MISSED'}")
@@ -193,30 +198,11 @@ def format_table(rows: list[tuple[str, dict]]) -> str:
 
 def run(entries: int, actions: int) -> list[tuple[str, dict]]:
     """Set up a fresh app and database, run the four measurements, return the rows."""
-    data_dir = tempfile.mkdtemp(prefix="lif-bench-docs-")
-    os.environ["LIF_DATA_DIR"] = data_dir
-    os.environ.setdefault("LIF_SECRET_KEY", "bench-secret-key-not-for-production")
+    from bench.harness import bench_app
+
     os.environ.pop("MONGODB_URI", None)
-    from app import create_app
-    from config.settings import TestingConfig
-    from lif import db
-
-    class BenchConfig(TestingConfig):
-        def __init__(self):
-            super().__init__()
-            self.LIF_ADMIN_EMAIL = "admin@bench.lif"
-            self.LIF_ADMIN_PASSWORD = "bench password not for production"
-            self.LIF_DEMO_DATA = False
-            self.LIF_SCHEDULER = False
-
-    app = create_app(BenchConfig())
-    try:
-        with app.app_context():
-            return _measure_all(entries, actions)
-    finally:
-        server = db.embedded_server()
-        if server is not None:
-            server.stop()
+    with bench_app(patient=True) as (app, _database), app.app_context():
+        return _measure_all(entries, actions)
 
 
 def _measure_all(entries: int, actions: int) -> list[tuple[str, dict]]:
@@ -258,6 +244,25 @@ def _measure_all(entries: int, actions: int) -> list[tuple[str, dict]]:
 
     rows.append((f"import the index ({entries} entries)", measure(load, prepare=empty)))
     return rows
+
+
+def rows(quick: bool = False) -> list[dict]:
+    """The rows of ``python -m bench``: 100 entries and 20 actions quick, else 1,000 and 200."""
+    entries, actions = (100, 20) if quick else (1_000, 200)
+    out = []
+    for name, m in run(entries, actions):
+        ok = m["seconds"] < TARGET_SECONDS and m["rss_mb"] < TARGET_MB
+        out.append({
+            "area": "documents", "measure": name, "size": "", "p50_ms": m["seconds"] * 1000,
+            "peak_mb": m["rss_mb"], "baseline": "",
+            "note": (f"one run; peak MB: the process's peak RSS"
+                     f"{'' if m['rss_reset'] else ' (its lifetime peak: no reset here)'}, "
+                     f"{m['rss_growth_mb']:.0f} MB above its start; with the database server "
+                     f"{m['tree_mb']:.0f} MB; Python allocations' peak {m['traced_mb']:.0f} MB;"
+                     f" target < {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB: "
+                     f"{'met' if ok else 'MISSED'}"),
+        })
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,11 +10,18 @@ import tempfile
 from pathlib import Path
 
 PASSWORD = "bench password 123"
+#: How long the bench's own connection waits for a busy embedded database, in ms (the app's
+#: default is 3 s: past that a request answers 503; a bench seeding 100k rows on a busy
+#: machine must wait instead: lif.db's monitor would cancel the running operation).
+PATIENT_TIMEOUT_MS = 300_000
 
 
 @contextlib.contextmanager
-def bench_app():
-    """Yield ``(app, pymongo database)``; everything is removed afterwards."""
+def bench_app(patient: bool = False):
+    """Yield ``(app, pymongo database)``; everything is removed afterwards.
+
+    :param patient: connect with :data:`PATIENT_TIMEOUT_MS` instead of the app's time-out.
+    """
     data_dir = Path(tempfile.mkdtemp(prefix="lif-bench-"))
     os.environ["LIF_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("LIF_SECRET_KEY", "bench-secret")
@@ -29,13 +36,17 @@ def bench_app():
     config.LIF_DATA_DIR = data_dir
     db.disconnect()
     app = create_app(config)
+    server = db.embedded_server()  # the one create_app started
+    if patient:
+        db.disconnect()
+        db.connect(None, data_dir, app.config["LIF_DB_NAME"], timeout_ms=PATIENT_TIMEOUT_MS)
     try:
         yield app, db.database()
     finally:
-        server = db.embedded_server()
+        # Disconnect first: closing a client whose server is gone waits to find it.
+        db.disconnect()
         if server is not None:
             server.stop()
-        db.disconnect()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

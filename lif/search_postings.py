@@ -48,7 +48,7 @@ from whoosh.util import make_binary_tree, make_weighted_tree
 
 from .search_codec import LIF_BLOCK, CharacterValues, decode_block
 
-__all__ = ["Scored", "score_matches", "split_allowed"]
+__all__ = ["Scored", "any_match", "score_matches", "split_allowed"]
 
 #: Terms kept per segment searcher (a few hundred bytes each) before they are forgotten.
 MAX_TERMS_KEPT = 50_000
@@ -646,3 +646,27 @@ def score_matches(searcher: Any, query: Any, allowed: Collection[int],
         if docnums:
             scored.matches.extend((score, d + offset) for d, score in root.scores(docnums).items())
     return scored
+
+
+def any_match(searcher: Any, query: Any, allowed: Collection[int],
+              split: dict[int, Collection[int]] | None = None) -> bool | None:
+    """Return whether any document in ``allowed`` matches ``query`` (nothing is scored).
+
+    The same matches as :func:`score_matches`, found the same way, segment by segment
+    until one has any; ``None`` if the query has a shape this module does not evaluate.
+    """
+    if split is None:
+        split = split_allowed(searcher, allowed)
+        if split is None:
+            return None
+    try:
+        segments = [(_Segment(searcher, sub), offset) for sub, offset in searcher.leaf_searchers()]
+        family = [segment for segment, _offset in segments]
+        roots = []
+        for segment, offset in segments:
+            segment.family = family
+            if split[offset]:
+                roots.append((segment.node(query), split[offset]))
+    except Unsupported:
+        return None
+    return any(root.docs(within) for root, within in roots)
