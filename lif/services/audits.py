@@ -49,7 +49,7 @@ from ..models import (
 from ..models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
 from ..models.learning import new_uid
 from ..rows import Table, cell_text
-from . import content, reference
+from . import content, operations, reference
 
 # --- the rules ------------------------------------------------------------------------------
 
@@ -431,18 +431,22 @@ def import_population(
         cases.append(case)
     if problems:
         raise _problems_error("The population was not imported", problems)
-    try:
-        AuditCase.objects.insert(cases, load_bulk=False)
-    except (NotUniqueError, BulkWriteError):  # (one case, or several, taken meanwhile)
-        AuditCase.objects(audit=audit, batch=batch).delete()
-        raise Conflict(
-            "Some of these cases were added by someone else at the same moment; nothing was "
-            "stored from this file. Reload the population and try again."
-        ) from None
-    audit_trail.record(
-        "import_population", actor, audit, at=now,
-        detail=f"{len(cases)} cases from {source or 'a file'} (import {batch})",
-    )
+    # All the cases or (after a failure, or a crash part-way) none of them.
+    with operations.several_writes(
+            "imports", actor, label=f"import of {len(cases)} cases into the population of "
+            f"'{audit.title}'") as operation:
+        operation.will_insert(AuditCase._get_collection_name(), {"batch": batch})
+        try:
+            AuditCase.objects.insert(cases, load_bulk=False)
+        except (NotUniqueError, BulkWriteError):  # (one case, or several, taken meanwhile)
+            raise Conflict(
+                "Some of these cases were added by someone else at the same moment; nothing "
+                "was stored from this file. Reload the population and try again."
+            ) from None
+        audit_trail.record(
+            "import_population", actor, audit, at=now,
+            detail=f"{len(cases)} cases from {source or 'a file'} (import {batch})",
+        )
     return ImportResult(len(cases), batch, columns, extra)
 
 

@@ -140,6 +140,7 @@ def create_many(
     placed_how: str = "",
     now: dt.datetime | None = None,
     on_stored: Callable[[list[Content | LIFError]], None] | None = None,
+    before_insert: Callable[[list[Content]], None] | None = None,
 ) -> list[Content | LIFError]:
     """Create many items at once, as :func:`create` would one by one, in a few round trips.
 
@@ -157,6 +158,8 @@ def create_many(
     stored.
 
     :param on_stored: told each hundred's results once they are stored.
+    :param before_insert: told each hundred's items (their ids set) before they are stored
+        (an operation of several writes notes them: ``lif.services.operations``).
     :return: per row, in order, the stored item or the error that refused it (nothing of
         a refused row is stored).
     """
@@ -196,6 +199,8 @@ def create_many(
                 steps.append(built)
                 writes = [_writes(item, actor, note, now) for item in built
                           if isinstance(item, Content)]
+                if before_insert is not None and writes:
+                    before_insert([write[0] for write in writes])
                 if pending is not None:
                     collect()
                 pending = (writer.submit(_insert, writes), built)

@@ -17,13 +17,12 @@ from config.workflows import WORKFLOWS
 
 from .. import clock, clocks, dated_pages, faults, policy, workflow
 from .. import rag as lif_rag
-from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
 from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
 from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
 from ..rows import Table
-from . import attachments, content
+from . import attachments, content, operations
 
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
 # it, not for ``$nin``).
@@ -144,55 +143,18 @@ def create_plan_from_source(
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     for probe in probes:
         policy.require(actor, "create", probe)
-    _note_unfinished(plan_id, actor, now)
-    try:
+    action_ids = [ObjectId() for _ in actions]
+    with operations.several_writes(
+            "plans", actor, label=f"creation of the plan '{title[:200]}' from {source.title}",
+            creates={"action_plan": [plan_id], "action": action_ids}):
         plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now,
                               pk=plan_id)
         faults.maybe_crash("plan_created")
-        for spec in actions:
+        for spec, action_id in zip(actions, action_ids, strict=True):
             content.create(Action, {**_action_fields(spec), "plan": plan}, actor,
-                           note="Draft action from a finding", now=now)
+                           note="Draft action from a finding", now=now, pk=action_id)
             faults.maybe_crash("action_created")
-    except Exception:
-        # Validation passed above, so this is rare (the database went away): leave no half
-        # plan. If the clean-up fails too, the note stays and the next start finishes it.
-        with contextlib.suppress(Exception):
-            _remove_unfinished(plan_id, "plan creation did not complete")
-        raise
-    database()[UNFINISHED].delete_one({"_id": plan_id})
     return plan
-
-
-# A plan made from findings is several writes (the plan, then each action) and there are no
-# multi-document transactions to lean on: the plan's id is noted before the first write and the
-# note removed after the last. A note left behind means the process died in between (SIGKILL,
-# power cut); `purge_unfinished_plans`, run at start-up, removes what had been made.
-UNFINISHED = "unfinished_plans"
-
-
-def _note_unfinished(plan_id: ObjectId, actor, now: dt.datetime) -> None:
-    database()[UNFINISHED].insert_one({"_id": plan_id, "by": actor_email(actor), "at": now})
-
-
-def _remove_unfinished(plan_id: ObjectId, reason: str) -> None:
-    for action in Action.objects(plan=plan_id).only("id"):
-        content.purge("action", str(action.pk), SYSTEM, reason)
-    if ActionPlan.objects(pk=plan_id).only("id").first() is not None:
-        content.purge("action_plan", str(plan_id), SYSTEM, reason)
-    database()[UNFINISHED].delete_one({"_id": plan_id})
-
-
-def purge_unfinished_plans(started_before: dt.datetime) -> int:
-    """Remove plans (and their actions) whose creation began before ``started_before`` and
-    never finished; return how many.
-
-    :param started_before: leave alone what may still be in progress in another process.
-    """
-    count = 0
-    for note in database()[UNFINISHED].find({"at": {"$lt": started_before}}):
-        _remove_unfinished(note["_id"], "plan creation was interrupted; removed at start-up")
-        count += 1
-    return count
 
 
 def _action_fields(spec: dict) -> dict:
@@ -432,23 +394,19 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
             errors={f"row {r['row']}": "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
                     for r in bad},
         )
-    created = []
-    try:
-        for r in report:
-            if r["outcome"] != CREATED:
-                continue
+    rows = [r for r in report if r["outcome"] == CREATED]
+    ids = [ObjectId() for _ in rows]
+    with operations.several_writes(
+            "imports", actor, label=f"import of {len(rows)} actions into the plan '{plan.title}'",
+            creates={"action": ids}) as operation:
+        for r, action_id in zip(rows, ids, strict=True):
+            operation.beat()
             try:
-                created.append(content.create(
+                content.create(
                     Action, {**_action_fields(r["spec"]), "plan": plan, "import_key": r["key"]},
-                    actor, note="Imported"))
+                    actor, note="Imported", pk=action_id)
             except Conflict:  # the same row, stored by another import of the file meanwhile
                 r["outcome"] = PRESENT
-    except Exception:
-        # Leave nothing of a failed import (the importer need not be allowed to purge).
-        for action in created:
-            with contextlib.suppress(Exception):
-                content.purge("action", str(action.pk), SYSTEM, "import did not complete")
-        raise
     return report
 
 
