@@ -317,6 +317,7 @@ def actions_json(items: list[Action], *, detail: bool = False) -> list[dict]:
     plan_titles = api_queries.titles(
         ActionPlan, [api_queries.reference_id(a._data.get("plan")) for a in items]
     )
+    plans.read_records(items, counts_only=not detail)
     out = []
     for action in items:
         aid = str(action.pk)

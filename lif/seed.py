@@ -369,17 +369,18 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
             )
             extra: dict = {}
             if status in ("in_progress", "complete", "verified"):
-                extra["push__progress"] = ProgressUpdate(
-                    at=now - dt.timedelta(days=30), author=_lead(agency)["lead_email"],
+                ProgressUpdate(
+                    action=action.pk, at=now - dt.timedelta(days=30),
+                    author=_lead(agency)["lead_email"],
                     text="Briefings scheduled with team managers; first sessions delivered.",
-                )
+                ).save(force_insert=True)
             if status in ("complete", "verified"):
-                extra["push__evidence"] = Evidence(
-                    uid=secrets.token_hex(6), at=now - dt.timedelta(days=10),
+                Evidence(
+                    action=action.pk, uid=secrets.token_hex(6), at=now - dt.timedelta(days=10),
                     author=_lead(agency)["lead_email"],
                     description="Dip sample of 20 cases shows the practice change in 17.",
                     measure="Case file dip sample, before and after (9 of 20 → 17 of 20).",
-                )
+                ).save(force_insert=True)
                 extra["set__completed_on"] = today - dt.timedelta(days=10)
             if extra:
                 Action.objects(pk=action.pk).update_one(**extra)

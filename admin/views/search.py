@@ -17,7 +17,8 @@ FACET_LABELS = {"type": "Type", "theme": "Theme", "agency": "Agency", "year": "Y
 TYPE_LABELS = {"review": "Review", "audit": "Audit", "action_plan": "Action plan",
                "action": "Action", "referral": "Referral", "information_request":
                "Request for information", "pdc_review": "PDC review", "meeting": "Meeting",
-               "attachment": "File"}
+               "attachment": "File", "progress": "Progress update",
+               "evidence": "Evidence of impact"}
 
 
 class SearchView(SecureView):

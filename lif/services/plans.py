@@ -11,6 +11,7 @@ import secrets
 from collections import Counter
 
 from bson import ObjectId
+from pymongo.errors import BulkWriteError
 
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
@@ -180,8 +181,9 @@ def add_progress(action: Action, text: str, actor, now: dt.datetime | None = Non
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Write what has happened.", field="progress")
-    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text[:10000])
-    return content.append(action, "progress", entry, actor, note="Progress update", now=now)
+    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text)
+    with _named_as({"text": "progress"}):
+        return content.add_record(action, entry, actor, note="Progress update", now=now)
 
 
 def add_evidence(
@@ -195,22 +197,99 @@ def add_evidence(
 ) -> Action:
     """Record evidence of impact (what changed, how it was measured, optional checked files).
 
-    ``files`` are already-checked uploads (``name, data, media_type, text``); they are stored
-    first, then the evidence that lists them.
+    ``files`` are already-checked uploads (``name, data, media_type, text``); once the
+    evidence is known to be valid they are stored, then the evidence that lists them.
     """
     policy.require(actor, "edit", action)
     description = (description or "").strip()
     if not description:
         raise InvalidInput("Say what changed for practice or for children.", field="evidence")
-    stored = []
-    for name, data, media_type, text in files or []:
-        stored.append(attachments.add(action, name, data, media_type, text, actor))
     entry = Evidence(
-        uid=secrets.token_hex(6), at=now or clock.now(), author=actor.email,
-        description=description[:10000], measure=(measure or "").strip()[:5000],
-        attachment_ids=[a.pk for a in stored],
+        action=action.pk, uid=secrets.token_hex(6), at=now or clock.now(),
+        author=actor.email, description=description, measure=(measure or "").strip(),
     )
-    return content.append(action, "evidence", entry, actor, note="Evidence of impact", now=now)
+    with _named_as({"description": "evidence"}):
+        content.validate(entry)  # before any file is stored: a refusal stores nothing
+        for name, data, media_type, text in files or []:
+            entry.attachment_ids.append(
+                attachments.add(action, name, data, media_type, text, actor).pk)
+        return content.add_record(action, entry, actor, note="Evidence of impact", now=now)
+
+
+@contextlib.contextmanager
+def _named_as(names: dict[str, str]):
+    """Name a record's fields in its errors as the doors name them ("progress", not "text")."""
+    try:
+        yield
+    except InvalidInput as error:
+        errors = {names.get(key, key): message for key, message in error.errors.items()}
+        raise InvalidInput(error.message, errors=errors) from None
+
+
+def read_records(actions: list[Action], *, counts_only: bool = False,
+                 kinds: tuple = Action.appended) -> list[Action]:
+    """Read the progress updates and evidence of many actions at once (a query per kind,
+    not per action), for a page or a document listing them; return ``actions``.
+
+    :param counts_only: read how many each has, not the records themselves.
+    :param kinds: which records (default: progress updates and evidence).
+    """
+    by_id = {action.pk: action for action in actions if action.pk is not None}
+    for model in kinds:
+        if counts_only:
+            counts = {row["_id"]: row["n"] for row in model.objects(
+                action__in=list(by_id)).aggregate([{"$group": {"_id": "$action",
+                                                               "n": {"$sum": 1}}}])}
+            for pk, action in by_id.items():
+                action.__dict__.setdefault("_appended_counts", {})[model] = counts.get(pk, 0)
+            continue
+        found: dict = {pk: [] for pk in by_id}
+        for record in model.objects(action__in=list(by_id)):
+            found[record.action].append(record)
+        for pk, action in by_id.items():
+            action.__dict__.setdefault("_appended", {})[model] = found[pk]
+    return actions
+
+
+def move_embedded_records() -> int:
+    """Move progress updates and evidence kept inside actions (as LIF did before they were
+    records of their own) into their collections; return how many actions had some.
+
+    Safe to run again, or after a crash part-way: each record's id is derived from its action
+    and place, so a second run inserts nothing twice, and the lists are removed from an
+    action only after its records are stored.
+    """
+    done = database()[MIGRATIONS]
+    if done.find_one({"_id": "records-out-of-actions"}):
+        return 0  # (not a scan of every action at every start)
+    actions = Action._get_collection()
+    moved = 0
+    for doc in actions.find({"$or": [{"progress": {"$exists": True}},
+                                      {"evidence": {"$exists": True}}]},
+                            {"progress": 1, "evidence": 1}):
+        for model in Action.appended:
+            entries = doc.get(model.label) or []
+            records = [{**entry, "_id": _derived_id(doc["_id"], model.label, number),
+                        "action": doc["_id"]} for number, entry in enumerate(entries)]
+            if records:
+                try:
+                    model._get_collection().insert_many(records, ordered=False)
+                except BulkWriteError as error:  # those stored by an earlier run
+                    if any(e.get("code") != 11000 for e in error.details["writeErrors"]):
+                        raise
+        actions.update_one({"_id": doc["_id"]}, {"$unset": {"progress": "", "evidence": ""}})
+        moved += 1
+    done.update_one({"_id": "records-out-of-actions"}, {"$set": {"at": clock.now()}},
+                    upsert=True)
+    return moved
+
+
+# Changes of how data is stored, each run once per database (by the first start after it).
+MIGRATIONS = "lif_migrations"
+
+
+def _derived_id(action_id: ObjectId, label: str, number: int) -> ObjectId:
+    return ObjectId(hashlib.sha256(f"{action_id}|{label}|{number}".encode()).digest()[:12])
 
 
 STATUS_TRANSITIONS = {
@@ -326,9 +405,9 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
     skip = (max(page, 1) - 1) * MY_ACTIONS_PAGE
     ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=MY_ACTIONS_PAGE)
     if ids is not None:
-        return dated_pages.in_order(Action, ids)
-    return list(Action.objects(__raw__=query).order_by("due_date", "id")
-                .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1))
+        return read_records(dated_pages.in_order(Action, ids))
+    return read_records(list(Action.objects(__raw__=query).order_by("due_date", "id")
+                             .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1)))
 
 
 # --- bulk import -----------------------------------------------------------------------------

@@ -81,6 +81,10 @@ def first_start(admin_email: str, admin_password: str | None, demo: bool) -> lis
         started once without it never gets the demo later, whatever a later start asks.
     """
     lines = []
+    moved = plans.move_embedded_records()
+    if moved:
+        lines.append(f"Moved the progress updates and evidence of {moved} actions into "
+                     "records of their own.")
     repaired = repair_interrupted()
     if any(repaired.values()):
         lines.append("Repaired what an interrupted run left half done: " + ", ".join(
