@@ -355,9 +355,9 @@ def _row_to_case(
     )
     if not problems:
         try:
-            case.validate()
-        except ValidationError as error:
-            problems.extend(f"{k}: {v}" for k, v in content.flatten_errors(error).items())
+            content.validate(case)
+        except InvalidInput as error:
+            problems.extend(f"{k}: {v}" for k, v in error.errors.items())
     return case, problems
 
 
