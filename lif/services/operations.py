@@ -97,12 +97,15 @@ class Operation:
 
 @contextlib.contextmanager
 def several_writes(kind: str, actor, *, label: str,
-                   creates: dict[str, Iterable] | None = None) -> Iterator[Operation]:
+                   creates: dict[str, Iterable] | None = None,
+                   inserts: Iterable[tuple[str, dict]] = ()) -> Iterator[Operation]:
     """Run the writes of the ``with`` block as one operation (see the module).
 
     :param kind: what is repaired, plural, for the start-up line ("plans", "imports").
     :param label: what the operation is, for the audit trail ("import of 40 actions into …").
     :param creates: the content items it will create, ``{type_key: [ids]}``, when known.
+    :param inserts: records (not content items) it will insert, as ``(collection, query)``
+        (see :meth:`Operation.will_insert`), when known.
     :raises: whatever the block raises, once what it made is removed.
     """
     now = clock.now()
@@ -112,7 +115,7 @@ def several_writes(kind: str, actor, *, label: str,
     database()[NOTES].insert_one({
         "_id": note_id, "kind": kind, "label": label[:500], "by": actor_email(actor),
         "at": now, "alive_at": now, "process": processes.mark(), "items": items,
-        "inserts": [],
+        "inserts": [{"collection": name, "query": query} for name, query in inserts],
     })
     _running.add(note_id)
     try:

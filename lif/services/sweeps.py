@@ -37,7 +37,7 @@ from ..models import (
     Review,
     User,
 )
-from . import audits, content, notifications, operations, reference, setup
+from . import audits, content, notifications, operations, reference
 
 log = logging.getLogger(__name__)
 
@@ -416,11 +416,11 @@ def repair_interrupted(now: dt.datetime, *, dry_run: bool = False) -> dict[str, 
     """Remove what processes killed part-way through an operation left behind (on a database
     shared with other processes, the start-up repair of one process is not enough).
 
-    Judged at the real time, whatever ``now`` the sweep runs for.
+    Only the notes of unfinished operations are read (uploads are operations too), never a
+    scan of the files: that is the start-up repair's. Judged at the real time, whatever
+    ``now`` the sweep runs for.
     """
-    if dry_run:
-        return operations.repair(dry_run=True)
-    return {kind: count for kind, count in setup.repair_interrupted().items() if count}
+    return operations.repair(dry_run=dry_run)
 
 
 # --- all of them ---------------------------------------------------------------------------

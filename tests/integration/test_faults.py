@@ -170,7 +170,7 @@ def test_killed_mid_plan_and_mid_upload_leaves_consistent_data(tmp_path):
     output = crash_run(tmp_path, port, "file_stored", upload("lost.docx"))
     assert "Repaired what an interrupted run left half done: 1 plans." in output, output
     output = crash_run(tmp_path, port, "attachment_saved", upload("kept.docx"))
-    assert "Repaired what an interrupted run left half done: 1 files." in output, output
+    assert "Repaired what an interrupted run left half done: 1 uploads." in output, output
 
     # THEN no half plan, no orphan file or record; search lacks the last upload until reindex
     index = SearchIndex(str(tmp_path / "index"))

@@ -167,7 +167,8 @@ def test_ingest_killed_between_item_and_file_then_run_again_makes_one_review(tmp
     # THEN running it again repairs first and ingests the file once, as one review with it
     done = lif_command(data_dir, "ingest", str(folder))
     assert done.returncode == 0, done.stderr
-    assert "Repaired what an interrupted run left half done" in done.stdout, done.stdout
+    assert ("Repaired what an interrupted run left half done: 1 ingested files, 1 uploads."
+            in done.stdout), done.stdout
     assert "Created 1, already present 0" in done.stdout, done.stdout
     done = lif_command(data_dir, "ingest", str(folder))
     assert "Created 0, already present 1" in done.stdout, done.stdout
@@ -179,7 +180,7 @@ def test_ingest_killed_between_item_and_file_then_run_again_makes_one_review(tmp
         assert len(reviews) == 1
         records = list(store.attachments.find({}, {"item_id": 1}))
         assert [r["item_id"] for r in records] == [str(reviews[0]["_id"])]
-        assert store.audit_events.count_documents({"action": "repair"}) == 1
+        assert store.audit_events.count_documents({"action": "repair"}) == 2  # item, file
     finally:
         client.close()
         server.stop()
@@ -203,10 +204,11 @@ def test_beside_a_running_app_the_next_command_repairs_what_a_killed_one_left(tm
         done = lif_command(data_dir, "search", "anything")
         assert done.returncode == 0, done.stdout + done.stderr
         # THEN the half review is gone at once (its process is dead), and that is on record
-        assert "Repaired what an interrupted run left half done: 1 ingested files." in (
-            done.stdout)
+        assert ("Repaired what an interrupted run left half done: 1 ingested files, 1 uploads."
+                in done.stdout), done.stdout
         assert client.lif.reviews.count_documents({}) == 0
-        assert client.lif.audit_events.count_documents({"action": "repair"}) == 1
+        assert client.lif.audit_events.count_documents({"action": "repair"}) == 2
+        assert client.lif["files.files"].count_documents({}) == 0
         client.close()
     finally:
         stop(process)
@@ -225,11 +227,15 @@ def test_the_sweep_of_a_running_process_repairs_what_a_killed_command_left(clien
     # WHEN the next sweep runs here
     summary = sweeps.run_all(clock.now())
     # THEN the half review and its file are gone, and that is on record
-    assert summary["repairs"] == {"ingested files": 1, "files": 1}
+    assert summary["repairs"] == {"ingested files": 1, "uploads": 1}
     assert Review.objects.count() == 0
     assert lif_db.database()["files.files"].count_documents({}) == 0
-    repair = AuditEvent.objects.get(action="repair")
-    assert "ingest of report.docx" in repair.detail and "interrupted" in repair.detail
+    assert lif_db.database()["files.chunks"].count_documents({}) == 0
+    repairs = {e.object_title: e.detail for e in AuditEvent.objects(action="repair")}
+    assert "interrupted" in repairs["ingest of report.docx"]
+    upload = next(detail for title, detail in repairs.items()
+                  if title.startswith("upload of report.docx to the review"))
+    assert "Removed what it had stored (2 records)" in upload  # the file and its chunk
     assert AuditEvent.objects(action="purge", object_type="review").count() == 1
 
 
