@@ -434,8 +434,7 @@ def import_population(
     # All the cases or (after a failure, or a crash part-way) none of them.
     with operations.several_writes(
             "imports", actor, label=f"import of {len(cases)} cases into the population of "
-            f"'{audit.title}'") as operation:
-        operation.will_insert(AuditCase._get_collection_name(), {"batch": batch})
+            f"'{audit.title}'", inserts=[(AuditCase._get_collection_name(), {"batch": batch})]):
         try:
             AuditCase.objects.insert(cases, load_bulk=False)
         except (NotUniqueError, BulkWriteError):  # (one case, or several, taken meanwhile)

@@ -178,16 +178,30 @@ def repair(now: dt.datetime | None = None, *, dry_run: bool = False) -> dict[str
         if not abandoned(note, now):
             continue
         kind = note.get("kind") or "operations"
-        counts[kind] = counts.get(kind, 0) + 1
         if dry_run:
+            counts[kind] = counts.get(kind, 0) + 1
             continue
+        # Take the note over first (compare and swap on a fresh token), so two processes
+        # starting at once, or a start and a sweep, repair it once; if this one dies
+        # meanwhile, the note is abandoned again, by this process's death. The token makes
+        # the swap change the note even when the same process retakes it at the same instant.
+        taken = database()[NOTES].update_one(
+            {"_id": note["_id"], "process": note.get("process"),
+             "alive_at": note.get("alive_at"), "taken": note.get("taken")},
+            {"$set": {"process": processes.mark(), "alive_at": now, "taken": ObjectId()}})
+        if not taken.modified_count:
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
         label = note.get("label") or kind
         reason = f"{label} was interrupted; removed by the repair"
+        _running.add(note["_id"])
         try:
             removed = _undo(note, reason)
         except PyMongoError:
             log.exception("repairing %s failed; the next repair tries again", label)
             continue
+        finally:
+            _running.discard(note["_id"])
         audit_trail.record(
             "repair", SYSTEM, object_type="operation", object_id=str(note["_id"]),
             object_title=label,

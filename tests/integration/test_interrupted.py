@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from bson import ObjectId
+from mongoengine import signals
 from pymongo import MongoClient
 
 from lif import clock, processes
@@ -293,4 +294,39 @@ def test_an_operation_that_fails_removes_what_it_made_at_once(client):
         content.create(Review, {"title": "Doomed", "review_type": "scr"}, SYSTEM, pk=pk)
         raise RuntimeError("the database went away")
     assert Review.objects.count() == 0
+    assert lif_db.database()[operations.NOTES].count_documents({}) == 0
+
+
+def test_a_start_and_a_sweep_during_a_repair_do_not_repair_the_same_operation_again(client):
+    # GIVEN an operation of a dead process that made a review, and a repair under way
+    review = f.make_review(title="Half made by a dead process")
+    lif_db.database()[operations.NOTES].insert_one({
+        "_id": ObjectId(), "kind": "ingested files", "label": "ingest of report.docx",
+        "by": "x", "at": clock.now(), "alive_at": clock.now(), "process": _dead_process(),
+        "items": [{"type": "review", "id": str(review.pk)}], "inserts": []})
+    others: list = []
+
+    def meanwhile(sender, document, **kwargs):
+        # WHEN, while the repair removes the review, another command starts beside this
+        # process (its start-up repair) and this process's own sweep runs
+        if others:
+            return
+        others.append(lif_command(Path(os.environ["LIF_DATA_DIR"]), "search", "anything",
+                                  LIF_ADMIN_EMAIL=ADMIN_EMAIL))
+        others.append(sweeps.run_all(clock.now())["repairs"])
+
+    signals.pre_delete.connect(meanwhile, sender=Review)
+    try:
+        repaired = operations.repair()
+    finally:
+        signals.pre_delete.disconnect(meanwhile, sender=Review)
+    # THEN the operation is repaired once: by the first repair, not again by the others
+    started, swept = others
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "Repaired" not in started.stdout, started.stdout
+    assert swept == {}
+    assert repaired == {"ingested files": 1}
+    assert Review.objects.count() == 0
+    assert AuditEvent.objects(action="repair").count() == 1
+    assert AuditEvent.objects(action="purge", object_type="review").count() == 1
     assert lif_db.database()[operations.NOTES].count_documents({}) == 0
