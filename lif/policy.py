@@ -40,6 +40,7 @@ from config.roles import (
 from config.workflows import WORKFLOWS
 
 from .errors import PermissionDenied
+from .models import CONTENT_TYPES
 
 OPERATIONS = ("view", "view_personal", "export", "download", "create", "edit", "trash",
               "restore", "purge", "fire", "add_to", "import_into", "answer_for")
@@ -301,8 +302,13 @@ def _into_container(user, item, *, moving: bool) -> Decision:
     if spec is None:
         return ALLOW
     container = getattr(item, spec["field"], None)
-    if container is None or not hasattr(container, "type_key"):
+    if container is None:
         return ALLOW  # validation says the field is required
+    if not hasattr(container, "type_key"):  # a bare reference: judge the item it names
+        model = CONTENT_TYPES[spec["type"]]
+        container = model.objects(pk=getattr(container, "id", container)).first()
+        if container is None:
+            return _deny(f"No such {model.type_label.lower()}.", spec["field"])
     if not _view(user, container):
         return _deny(f"You may not see the {container.type_label.lower()} chosen.")
     decision = _container_takes(user, container)
@@ -314,13 +320,14 @@ def _into_container(user, item, *, moving: bool) -> Decision:
 
 def _create(user, item, *, type_key, **_) -> Decision:
     roles = [r for r in roles_of(user) if r in CREATE.get(type_key, ())]
-    label = type_key.replace("_", " ")
+    noun = type_key.replace("_", " ")
+    label = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
     if not roles and not is_admin(user):
-        return _deny(f"You may not create a {label}.")
+        return _deny(f"You may not create {label}.")
     if item is None:
         return ALLOW
     if not is_admin(user) and not any(_in_scope(user, r, item, reading=False) for r in roles):
-        return _deny(f"You may not create a {label} for another agency or committee.")
+        return _deny(f"You may not create {label} for another agency or committee.")
     for (key, name) in FIELDS:
         if key == type_key and getattr(item, name, None) not in (None, "", []):
             decision = _field_rule(user, type_key, name, creating=True)
