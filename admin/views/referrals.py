@@ -167,6 +167,9 @@ class ReferralPagesMixin:
     def requests_of(self, item):
         return referrals.requests_of(item)
 
+    def returned(self, request_):
+        return referrals.returned_text(request_)
+
     def may_recommend(self, item):
         return referrals.may_recommend(item, current_user)
 
