@@ -404,6 +404,14 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
                            get_value=self.get_detail_value,
                            return_url=get_redirect_target() or self.get_url(".index_view"))
 
+    def details_again(self, item, typed):
+        """The item's page again after a refused form on it, with what was typed kept
+        (``typed``: the form's values) so nothing is lost."""
+        return self.render(self.details_template, model=self.shown(item),
+                           details_columns=self._details_columns,
+                           get_value=self.get_detail_value, typed=typed,
+                           return_url=self.get_url(".index_view"))
+
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
         policy.require(current_user, "create", type_key=self.type_key)
@@ -426,7 +434,10 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
 
     # --- workflow, versions ---------------------------------------------------------
     def transitions_for(self, item):
-        return workflow.available_transitions(item, current_user)
+        """The Workflow box's buttons: a transition that records what a person chooses (a
+        decision, a response, the date a meeting was held) has its own form instead."""
+        return [t for t in workflow.available_transitions(item, current_user)
+                if not t["requires"]]
 
     def state_title(self, item):
         return workflow.state_title(item)

@@ -27,8 +27,8 @@ from lif.models import (
     Review,
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
-from lif.models.referral import CRITERIA, RECOMMENDATIONS
-from lif.services import content, pdc, plans, reference
+from lif.models.referral import CHAIR_STANCES, CRITERIA, RECOMMENDATIONS
+from lif.services import content, pdc, plans, reference, referrals
 
 from .base import ContentView, agency_formatter, client_actor
 from .plans import status_targets
@@ -295,6 +295,37 @@ class PDCReviewView(ContentView):
     def rag(self, action):
         return plans.rag(action)
 
+    def may_record_verdicts(self, review):
+        return pdc.may_record_verdicts(review, current_user)
+
+    def verdict_in_place_of(self, review):
+        return pdc.verdict_in_place_of(review, current_user)
+
+    def verdict_override(self, review, verdict):
+        return pdc.verdict_override(review, verdict)
+
+    def hold_transition(self, review):
+        """The "Record as held" step if this person may take it now (with why it is
+        blocked, when it is), else ``None``."""
+        return next((t for t in workflow.available_transitions(review, current_user)
+                     if t["name"] == "hold"), None)
+
+    @expose("/hold/", methods=("POST",))
+    def hold_view(self):
+        review = self.get_one(request.form.get("id"))
+        if review is None:
+            abort(404)
+        try:
+            pdc.hold(review, request.form.get("held_on", ""), client_actor(),
+                     comment=request.form.get("comment", ""))
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not recorded: {error.message}", "error")
+        else:
+            flash(f"Recorded as held on {review.held_on:%d %B %Y}.", "success")
+        return redirect(self.get_url(".details_view", id=review.pk))
+
     @expose("/verdict/", methods=("POST",))
     def verdict_view(self):
         review = self.get_one(request.form.get("id"))
@@ -303,7 +334,8 @@ class PDCReviewView(ContentView):
         try:
             action = content.get("action", request.form.get("action"), current_user)
             pdc.record_verdict(review, action, request.form.get("verdict", ""),
-                               request.form.get("comment", ""), client_actor())
+                               request.form.get("comment", ""), client_actor(),
+                               override_reason=request.form.get("override_reason", ""))
         except LIFError as error:
             if isinstance(error, PermissionDenied):
                 raise
@@ -317,7 +349,8 @@ class PDCReviewView(ContentView):
     column_filters = ("scheduled_for",)
     column_formatters = {**ContentView.column_formatters,
                          "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
-    form_columns = ("title", "plan", "scheduled_for", "held_on", "attendees", "minutes")
+    # "held on" is recorded with "Record as held" (the form on the review's page).
+    form_columns = ("title", "plan", "scheduled_for", "attendees", "minutes")
 
 
 def personal_formatter(view, context, model, name):
@@ -338,6 +371,31 @@ def personal_formatter(view, context, model, name):
     return Markup("<br>".join(rows))
 
 
+def recorded_formatters() -> dict:
+    """The CIEC recommendation and the Chair's decision as the record holds them: shown once
+    their transition recorded them (never a value stored otherwise), marked when someone
+    recorded them in place of those they belong to."""
+    stances = dict(CHAIR_STANCES)
+
+    def shown(of, value):
+        def fmt(view, context, model, name):
+            recorded = of(model)
+            return value(recorded, model) if recorded else ""
+        return fmt
+
+    rec, dec = referrals.recommendation_of, referrals.decision_of
+    return {
+        "recommendation": shown(rec, lambda r, m: r.with_override(r.label)),
+        "recommendation_rationale": shown(rec, lambda r, m: r.rationale),
+        "decision": shown(dec, lambda r, m: r.with_override(r.label)),
+        "chair_stance": shown(dec, lambda r, m: stances.get(m.chair_stance, "")),
+        "decision_rationale": shown(dec, lambda r, m: r.rationale),
+        "decided_on": shown(dec, lambda r, m: f"{m.decided_on:%d %b %Y}"
+                            if m.decided_on else ""),
+        "reviewers": shown(dec, lambda r, m: ", ".join(m.reviewers)),
+    }
+
+
 class ReferralView(ReferralPagesMixin, ContentView):
     menu_area = CIEC
     column_list = ("title", "agency", "notified_on", "recommendation", "decision", "state")
@@ -347,6 +405,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
                       ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
                       "notified_on")
     column_export_exclude_list = policy.personal_fields(Referral)
+    column_formatters_export = {**ContentView.column_formatters_export, **recorded_formatters()}
     column_details_list = (
         "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
         "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
@@ -356,8 +415,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
     )
     column_formatters = {**ContentView.column_formatters,
                          "child": personal_formatter, "significant_people": personal_formatter,
-                         "recommendation": choice_label(RECOMMENDATIONS),
-                         "decision": choice_label(RECOMMENDATIONS),
+                         **recorded_formatters(),
                          "criteria": lambda v, c, m, n: Markup("<br>").join(
                              dict(CRITERIA).get(k, k) for k in m.criteria),
                          "meeting": lambda v, c, m, n: m.meeting.title if m.meeting else ""}
@@ -365,9 +423,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
                      "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
     form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",
                     "agencies", "named_lead", "reviewed_with_lead_on", "reviewed_with",
-                    "completed_on", "notified_on", "criteria", "recommendation",
-                    "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
-                    "decided_on", "reviewers")
+                    "completed_on", "notified_on", "criteria")
 
 
 
@@ -378,7 +434,32 @@ class InformationRequestView(ContentView):
     column_filters = (AgencyFilter("agency"), "due_on")
     column_formatters = {**ContentView.column_formatters,
                          "referral": lambda v, c, m, n: m.referral.title if m.referral else ""}
-    form_columns = ("title", "response", "key_practitioners")
+    details_template = "referrals/request_details.html"
+    # The response is sent with "Send response" (the form on the request's page).
+    form_columns = ("title",)
+
+    def may_answer(self, request_):
+        return referrals.may_answer(request_, current_user)
+
+    def returned(self, request_):
+        return referrals.returned_text(request_)
+
+    @expose("/answer/", methods=("POST",))
+    def answer_view(self):
+        item = self.get_one(request.form.get("id"))
+        if item is None:
+            abort(404)
+        try:
+            referrals.answer_request(item, request.form.get("response", ""),
+                                     request.form.get("key_practitioners", ""), client_actor())
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not sent: {error.message}", "error")
+            return self.details_again(item.reload(), request.form)
+        else:
+            flash("The response is sent to the CIEC.", "success")
+        return redirect(self.get_url(".details_view", id=item.pk))
 
 
 class MeetingView(ContentView):

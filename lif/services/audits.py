@@ -1741,13 +1741,18 @@ def record_section11_outcome(
 ) -> Section11Outcome:
     """Record (or replace) the panel's scrutiny-and-challenge outcome for one agency.
 
+    The outcome is the panel's, recorded by the QAEC (``config.roles.DECISIONS``); the
+    business manager may record it in their place only with ``override_reason``, kept on the
+    outcome and shown as an override.
+
     :param data: ``outcome`` (a key of ``SECTION11_OUTCOMES``), ``challenge``,
-        ``agreed_actions``, ``panel_date``.
-    :raises InvalidInput: not a Section 11 audit, an agency not taking part, no outcome, or a
-        challenge without its reason.
+        ``agreed_actions``, ``panel_date``, ``override_reason``.
+    :raises PermissionDenied: the actor may not record it, even as an override.
+    :raises InvalidInput: not a Section 11 audit, an agency not taking part, no outcome, a
+        challenge without its reason, or an override without its reason.
     """
     now = _now(now)
-    policy.require(actor, "edit", audit)
+    policy.require(actor, "record", audit, what="section11_outcome", override=True)
     if audit.audit_type != "section_11":
         raise InvalidInput("Only a Section 11 self-assessment has panel outcomes.")
     if participant(audit, agency) is None:
@@ -1758,6 +1763,11 @@ def record_section11_outcome(
         raise InvalidInput("Choose the panel's outcome.", field="outcome")
     if outcome in ("challenged", "not_assured") and not challenge:
         raise InvalidInput("Record the panel's challenge.", field="challenge")
+    whose = section11_in_place_of(audit, actor)
+    reason = (data.get("override_reason") or "").strip()[:5000] if whose else ""
+    if whose and not reason:
+        raise InvalidInput(f"You record this in place of {whose}: give the reason.",
+                           field="override_reason")
     values = {
         "outcome": outcome,
         "challenge": challenge[:10000],
@@ -1765,13 +1775,35 @@ def record_section11_outcome(
         "panel_date": data.get("panel_date") or None,
         "recorded_at": now,
         "recorded_by": actor_email(actor),
+        "override_reason": reason,
     }
     Section11Outcome.objects(audit=audit, agency=agency).update_one(
         upsert=True, **{f"set__{k}": v for k, v in values.items()}
     )
     audit_trail.record("section11_outcome", actor, audit, at=now,
-                       detail=f"{reference.agency_name(agency)}: {OUTCOME_LABELS[outcome]}")
+                       detail=f"{reference.agency_name(agency)}: {OUTCOME_LABELS[outcome]}"
+                       + (f" (in place of {whose}: {reason})" if whose else ""))
     return Section11Outcome.objects.get(audit=audit, agency=agency)
+
+
+def section11_in_place_of(audit: Audit, user) -> str:
+    """Whose outcome ``user`` would record only as an override, in words ("" when they are
+    a QAEC member): the page then asks for the reason."""
+    roles = policy.in_place_of(user, "record", audit, what="section11_outcome")
+    return policy.deciding_body(roles) if roles else ""
+
+
+def may_record_section11_outcome(audit: Audit, user) -> bool:
+    return policy.allows(user, "record", audit, what="section11_outcome", override=True)
+
+
+def section11_override(outcome: Section11Outcome) -> str:
+    """"Recorded by X in place of the QAEC: reason" for an outcome recorded as an override."""
+    if not outcome.override_reason:
+        return ""
+    owners = policy.decision_owners("audit", "section11_outcome")
+    return (f"Recorded by {outcome.recorded_by} in place of {policy.deciding_body(owners)}: "
+            f"{outcome.override_reason}")
 
 
 @dataclass
