@@ -38,13 +38,15 @@ from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
+from config.roles import ROLES
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload, read_upload
 from lif import audit_trail, dated_pages, policy, redact, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
-from lif.services import attachments, content, reference, searching
+from lif.services import attachments, content, plans, reference, searching
 
+from .. import display
 from .filters import LIFFilterConverter
 
 
@@ -181,13 +183,24 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     }
     column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due",
                      "created_at": "Created", "created_by": "Created by",
-                     "modified_by": "Changed by"}
+                     "modified_by": "Changed by", "date_label": "Date as reported",
+                     "section": "Index section", "effective": "Published from",
+                     "expires": "Published until", "named_lead": "Named lead",
+                     "referred_by": "Referred by", "reviewed_with": "Reviewed with",
+                     "reviewed_with_lead_on": "Reviewed with the lead on",
+                     "completed_on": "Completed on", "case_summary": "Case summary",
+                     "significant_people": "Significant people",
+                     "recommendation_rationale": "Rationale for the recommendation",
+                     "chair_stance": "The Chair on the recommendation",
+                     "decision_rationale": "Rationale for the decision",
+                     "decided_on": "Decided on", "reviewers": "Reviewers",
+                     "independent_reviewer": "Independent reviewer"}
     column_details_exclude_list = ("workflow_history", "trashed", "trashed_at", "trashed_by",
                                    "version", "import_key")
     column_type_formatters = {
         **ModelView.column_type_formatters,
-        dt.datetime: lambda view, value, name: value.strftime("%d %b %Y %H:%M"),
-        dt.date: lambda view, value, name: value.strftime("%d %b %Y"),
+        dt.datetime: lambda view, value, name: display.date_time(value),
+        dt.date: lambda view, value, name: display.date(value),
     }
     # Fields turned into selects filled at form time (their choices live in the database).
     agency_fields = ("agency", "agencies", "themes")
@@ -272,7 +285,13 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
 
     @pass_context
     def get_detail_value(self, context, model, name):
-        return super().get_detail_value(context, self.shown(model), name)
+        """A field of the item page in words (:mod:`admin.display`), after the redactor."""
+        model = self.shown(model)
+        formatter = (self.column_formatters_detail or self.column_formatters).get(name)
+        if formatter is not None:
+            value = formatter(self, context, model, name)
+            return "" if display.is_empty(value) else value
+        return display.field_value(model, name)
 
     def get_export_value(self, model, name):
         return super().get_export_value(self.shown(model), name)
@@ -423,6 +442,62 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         if not decision:
             raise PermissionDenied(decision.reason)
         return super().edit_view()
+
+    # --- the item page: a document to read ---------------------------------------------
+    #: Fields the page shows in sections of their own, or not at all (internal, or the
+    #: record's own bookkeeping, shown in the byline and the history).
+    page_elsewhere = ("title", "summary", "state", "workflow_history", "version", "trashed",
+                      "trashed_at", "trashed_by", "import_key", "created_at", "created_by",
+                      "modified_at", "modified_by", "findings", "activities",
+                      "recommendations", "participants", "finding_uid", "finding_uids",
+                      "progress", "evidence", "verdicts", "notices", "pack_attachment",
+                      "agenda", "slot")
+    #: Long texts the page shows under their own heading, in this order.
+    page_texts: tuple[str, ...] = ()
+    #: The facts in reading order (default: the details columns, less the above).
+    page_facts: tuple[str, ...] | None = None
+
+    def fact_columns(self):
+        """``(field, label)`` of the facts table, in reading order."""
+        labels = dict(self._details_columns)
+        skip = {*self.page_elsewhere, *self.page_texts}
+        names = self.page_facts if self.page_facts is not None else list(labels)
+        return [(name, labels.get(name) or self.get_column_name(name))
+                for name in names if name not in skip]
+
+    def text_columns(self):
+        """``(field, label)`` of the long texts, each shown under its own heading."""
+        labels = dict(self._details_columns)
+        return [(name, labels.get(name) or self.get_column_name(name))
+                for name in self.page_texts]
+
+    def findings_with_actions(self, item) -> list:
+        """``[(finding, [actions answering it])]`` for a page that shows findings."""
+        return []
+
+    def activities_of(self, item) -> list:
+        return list(getattr(item, "activities", None) or [])
+
+    def next_steps(self, item) -> list[dict]:
+        """What the workflow does next with ``item``, and who takes each step (when the
+        signed-in person has no step of their own to take)."""
+        steps = []
+        for step in workflow.next_steps(item):
+            roles = [ROLES.get(role, role) for role in step["roles"]]
+            who = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1] \
+                if roles else ""
+            steps.append({**step, "who": who})
+        return steps
+
+    def rag(self, action) -> str:
+        return plans.rag(action)
+
+    def history_of(self, item) -> list[dict]:
+        """The item's workflow history, newest first, its states by their titles."""
+        return [{"at": entry.at, "actor": entry.actor, "comment": entry.comment,
+                 "from_title": workflow.title_of_state(item.type_key, entry.from_state),
+                 "to_title": workflow.title_of_state(item.type_key, entry.to_state)}
+                for entry in reversed(item.workflow_history or [])]
 
     # --- workflow, versions ---------------------------------------------------------
     def transitions_for(self, item):

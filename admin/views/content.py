@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
@@ -28,8 +28,9 @@ from lif.models import (
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
 from lif.models.referral import CRITERIA, RECOMMENDATIONS
-from lif.services import content, pdc, plans, reference
+from lif.services import audits, content, pdc, plans, reference
 
+from .. import display
 from .base import ContentView, agency_formatter, client_actor
 from .plans import status_targets
 from .referrals import ReferralPagesMixin
@@ -109,6 +110,10 @@ class SourceMixin:
         return bool(item.findings) and policy.allows(current_user, "create",
                                                      type_key="action_plan")
 
+    def findings_with_actions(self, item):
+        answers = plans.answers_to_findings(item, current_user)
+        return [(finding, answers.get(finding.uid, [])) for finding in item.findings]
+
     def plans_from(self, item):
         flt = policy.view_filter(current_user, "action_plan")
         if flt is None:
@@ -148,6 +153,10 @@ class ReviewView(SourceMixin, ContentView):
     column_labels = {**ContentView.column_labels, "review_type": "Type of review",
                      "overview": "Case overview / methodology", "effective": "Published from",
                      "expires": "Published until"}
+    page_facts = ("review_type", "reference", "date", "date_label", "independent_reviewer",
+                  "section", "themes", "agencies", "restricted", "effective", "expires",
+                  "referral")
+    page_texts = ("overview",)
 
 
 class AuditView(SourceMixin, ContentView):
@@ -176,6 +185,26 @@ class AuditView(SourceMixin, ContentView):
     )
     form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
                          "activities": {"form_subdocuments": {None: ACTIVITY_FORM}}}
+    column_labels = {**ContentView.column_labels, "audit_type": "Type of audit",
+                     "committee": "Reports to", "start_date": "Starts", "due_date": "Due to report",
+                     "date": "Reported", "referred_to": "Referred to",
+                     "sample_description": "Sample"}
+    page_facts = ("audit_type", "theme", "committee", "start_date", "due_date", "date",
+                  "date_label", "referred_to", "section", "themes", "agencies")
+    page_texts = ("question", "scope", "methodology", "sample_description")
+
+    def participants_of(self, audit):
+        """``[(agency name, lead auditor)]`` of the agencies taking part."""
+        return [(reference.agency_name(p.agency), p.lead_auditor) for p in audit.participants]
+
+    def recommendations_of(self, audit):
+        """``[(recommendation, the finding it answers or None, [actions made from it])]``."""
+        findings = {f.uid: f for f in audit.findings}
+        links = audits.recommendation_links(audit)
+        return [(r, findings.get(r.finding_uid),
+                 [link.action for link in links.get(r.uid, [])
+                  if policy.allows(current_user, "view", link.action)])
+                for r in audit.recommendations]
 
 
 class ActionPlanView(ContentView):
@@ -212,9 +241,26 @@ class ActionPlanView(ContentView):
         "ratified_on",
     )
     column_formatters = {**ContentView.column_formatters, "kind": choice_label(PLAN_KINDS),
-                         "source_kind": lambda v, c, m, n: m.source_title}
+                         "source_kind": lambda v, c, m, n: m.source_title,
+                         "source": lambda v, c, m, n: (display.item_link(m.source)
+                                                       or m.source_other)}
     column_labels = {**ContentView.column_labels, "source_kind": "Source",
-                     "next_pdc_review": "Next PDC review"}
+                     "next_pdc_review": "Next PDC review", "source": "Answers",
+                     "ratified_on": "Ratified", "closed_on": "Closed", "kind": "Kind of plan",
+                     "owner": "Owner"}
+    page_facts = ("kind", "agency", "source", "owner", "ratified_on", "next_pdc_review",
+                  "closed_on", "themes", "agencies")
+
+    def findings_with_actions(self, plan):
+        """The findings of the plan's source its actions answer, each with them."""
+        source = plan.source
+        if source is None:
+            return []
+        answers: dict = {}
+        for action in self.actions_of(plan):
+            answers.setdefault(action.finding_uid, []).append(action)
+        return [(finding, answers[finding.uid]) for finding in source.findings
+                if finding.uid in answers]
     form_columns = ("title", "kind", "agency", "source_kind", "review", "audit", "source_other",
                     "summary", "themes", "agencies", "owner")
 
@@ -271,8 +317,19 @@ class ActionView(ContentView):
     column_formatters = {**ContentView.column_formatters, "rag": rag_formatter,
                          "state": lambda v, c, m, n: status_formatter(v, c, m, n),
                          "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
+    column_formatters_detail = {**column_formatters,
+                                "plan": lambda v, c, m, n: display.item_link(m.plan),
+                                "finding": lambda v, c, m, n: finding_formatter(m)}
     column_labels = {**ContentView.column_labels, "rag": "RAG", "state": "Status",
-                     "lead_name": "Named lead"}
+                     "lead_name": "Named lead", "lead_email": "Lead's email",
+                     "finding": "Answers", "finding_text": "The finding it answers",
+                     "completed_on": "Completed", "cancel_reason": "Why it was cancelled",
+                     "last_pdc_verdict": "Last PDC verdict",
+                     "last_pdc_comment": "PDC's challenge or comment"}
+    page_facts = ("plan", "finding", "agency", "lead_name", "lead_email", "due_date",
+                  "completed_on", "cancel_reason", "last_pdc_verdict", "last_pdc_comment",
+                  "themes", "agencies")
+    page_texts = ("description", "finding_text")
     form_columns = ("title", "plan", "finding_text", "description", "lead_name", "lead_email",
                     "agency", "due_date", "themes", "cancel_reason")
 
@@ -318,6 +375,25 @@ class PDCReviewView(ContentView):
     column_formatters = {**ContentView.column_formatters,
                          "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
     form_columns = ("title", "plan", "scheduled_for", "held_on", "attendees", "minutes")
+    column_labels = {**ContentView.column_labels, "scheduled_for": "Scheduled for",
+                     "held_on": "Held on", "plan": "Plan under review"}
+    column_formatters_detail = {**column_formatters,
+                                "plan": lambda v, c, m, n: display.item_link(m.plan)}
+    page_facts = ("plan", "scheduled_for", "held_on", "attendees")
+    page_texts = ("minutes",)
+
+
+def finding_formatter(action) -> Markup | str:
+    """The finding an action answers, as "Finding 3 of <source>", linked to it."""
+    source, finding = plans.finding_of(action)
+    if finding is None:
+        return ""
+    link = display.item_link(source)
+    if not link:
+        return f"Finding {finding.number}"
+    href = f"{url_for(f'{source.type_key}.details_view', id=source.pk)}#finding-{finding.number}"
+    return Markup(f'<a href="{escape(href)}">Finding {finding.number} of '
+                  f'{escape(link.striptags())}</a>')
 
 
 def personal_formatter(view, context, model, name):
@@ -331,9 +407,9 @@ def personal_formatter(view, context, model, name):
         if person.role:
             bits.append(escape(person.role))
         if person.date_of_birth:
-            bits.append(f"born {person.date_of_birth:%d/%m/%Y}")
+            bits.append(f"born {display.date(person.date_of_birth)}")
         if person.date_of_death:
-            bits.append(f"died {person.date_of_death:%d/%m/%Y}")
+            bits.append(f"died {display.date(person.date_of_death)}")
         rows.append(", ".join(str(b) for b in bits))
     return Markup("<br>".join(rows))
 
@@ -379,6 +455,14 @@ class InformationRequestView(ContentView):
     column_formatters = {**ContentView.column_formatters,
                          "referral": lambda v, c, m, n: m.referral.title if m.referral else ""}
     form_columns = ("title", "response", "key_practitioners")
+    column_labels = {**ContentView.column_labels, "issued_on": "Issued", "due_on": "Due",
+                     "responded_by": "Answered by", "responded_on": "Answered on",
+                     "key_practitioners": "Key practitioners"}
+    column_formatters_detail = {**column_formatters,
+                                "referral": lambda v, c, m, n: display.item_link(m.referral)}
+    page_facts = ("referral", "agency", "issued_on", "due_on", "responded_by", "responded_on",
+                  "key_practitioners")
+    page_texts = ("response",)
 
 
 class MeetingView(ContentView):
@@ -391,6 +475,9 @@ class MeetingView(ContentView):
     column_formatters = {**ContentView.column_formatters,
                          "committee": choice_label(taxonomy.COMMITTEES)}
     form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
+    details_template = "lif/meeting_details.html"
+    page_facts = ("committee", "date", "location", "attendees")
+    page_texts = ("minutes",)
 
 
 CONTENT_VIEWS = [

@@ -21,7 +21,16 @@ from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
 from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
-from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
+from ..models import (
+    Action,
+    ActionPlan,
+    Agency,
+    Audit,
+    Evidence,
+    ProgressUpdate,
+    RecommendationLink,
+    Review,
+)
 from ..rows import Table
 from . import attachments, content
 
@@ -83,20 +92,81 @@ def plan_probe(user, source, own_only: bool) -> ActionPlan:
                       state=workflow.initial_state("action_plan"))
 
 
+#: How long a title made from a longer text (a finding, a recommendation) may be.
+TITLE_LENGTH = 120
+
+
+def shortened(text: str, limit: int = TITLE_LENGTH) -> str:
+    """Return ``text`` whole when it fits in ``limit`` characters, else cut at the last
+    word that fits, with "…": a title made from a finding never ends mid-word."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
 def draft_actions(source) -> list[dict]:
     """One draft action per finding of ``source``, pre-filled from the finding."""
     drafts = []
     for finding in source.findings:
         text = finding.text.strip()
         first = re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0]
+        description = f"In response to finding {finding.number}: {text}"
         drafts.append({
             "finding_uid": finding.uid,
             "finding_number": finding.number,
             "finding_text": text,
-            "title": first[:120],
-            "description": f"In response to finding {finding.number}: {text}"[:10000],
+            "title": shortened(first),
+            "description": shortened(description, Action.description.max_length),
         })
     return drafts
+
+
+def answers_to_findings(source, user) -> dict[str, list[Action]]:
+    """The actions ``user`` may see that answer the findings of ``source`` (a review or an
+    audit): ``{finding uid: [actions by due date]}``.
+
+    An action answers a finding when it names it and sits in a plan made from ``source``
+    or, for an audit, was made from one of its recommendations.
+    """
+    uids = [finding.uid for finding in source.findings]
+    flt = policy.view_filter(user, "action")
+    if not uids or flt is None:
+        return {}
+    plan_ids = [p.pk for p in ActionPlan.objects(**{source.type_key: source.pk},
+                                                 trashed=False).only("id")]
+    where: list[dict] = [{"plan": {"$in": plan_ids}}]
+    if isinstance(source, Audit):
+        linked = [link.action.id for link in RecommendationLink.objects(audit=source)
+                  .no_dereference().only("action")]
+        where.append({"_id": {"$in": linked}})
+    query = {"$and": [flt, {"finding_uid": {"$in": uids}, "$or": where}]}
+    answers: dict[str, list[Action]] = {}
+    for action in Action.objects(__raw__=query).order_by("due_date"):
+        answers.setdefault(action.finding_uid, []).append(action)
+    return answers
+
+
+def finding_of(action: Action):
+    """The review or audit whose finding ``action`` answers, and that finding (or
+    ``(None, None)``): from the action's plan, or the audit a recommendation made it from."""
+    if not action.finding_uid:
+        return None, None
+    sources = []
+    plan = action.plan
+    if plan is not None and plan.source is not None:
+        sources.append(plan.source)
+    link = RecommendationLink.objects(action=action).first()
+    if link is not None:
+        sources.append(link.audit)
+    for source in sources:
+        finding = next((f for f in source.findings if f.uid == action.finding_uid), None)
+        if finding is not None:
+            return source, finding
+    return None, None
 
 
 def create_plan_from_source(
