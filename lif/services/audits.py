@@ -49,7 +49,7 @@ from ..models import (
 from ..models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
 from ..models.learning import new_uid
 from ..rows import Table, cell_text
-from . import content, reference
+from . import content, plans, reference
 
 # --- the rules ------------------------------------------------------------------------------
 
@@ -1601,7 +1601,7 @@ def recommendation_to_action(
     finding_uid = recommendation.finding_uid or ""
     text = recommendation.text.strip()
     action_data = {
-        "title": (title or "").strip() or (text if len(text) <= 120 else text[:117] + "..."),
+        "title": (title or "").strip() or plans.shortened(text),
         "description": (description or "").strip() or text,
         "finding_uid": finding_uid,
         "finding_text": _finding_text(audit, finding_uid),
@@ -1708,10 +1708,10 @@ def plans_for_actions(user, audit: Audit) -> list[ActionPlan]:
     flt = policy.view_filter(user, "action_plan")
     if flt is None:
         return []
-    plans = list(ActionPlan.objects(__raw__=flt, state__ne="closed")
-                 .only("title", "kind", "agency", "audit", "state").limit(500))
-    return sorted(plans, key=lambda p: (p.audit is None or p.audit.pk != audit.pk,
-                                        p.title.lower()))
+    open_plans = list(ActionPlan.objects(__raw__=flt, state__ne="closed")
+                      .only("title", "kind", "agency", "audit", "state").limit(500))
+    return sorted(open_plans, key=lambda p: (p.audit is None or p.audit.pk != audit.pk,
+                                             p.title.lower()))
 
 
 # --- 7. Section 11 --------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS, SO
 from lif.models.audit_work import SECTION11_OUTCOMES
 from lif.models.referral import CHAIR_STANCES, CRITERIA, RECOMMENDATIONS
 from lif.seed import seed_demo
-from lif.services import content, plans
+from lif.services import audits, content, plans
 
 from .. import factories as f
 from ..conftest import PASSWORD, AuthActions, make_user
@@ -285,4 +285,19 @@ def test_titles_made_from_findings_are_not_cut_mid_word(clean_db):
     assert len(title) <= 300
     assert long_finding.startswith(title.rstrip("…").rstrip())
     cut = title.rstrip("…").rstrip()
-    assert cut == long_finding or long_finding[len(cut)] == " ", title
+    assert cut == long_finding or not long_finding[len(cut)].isalnum(), title
+
+
+def test_an_action_made_from_a_long_recommendation_keeps_whole_words(clean_db):
+    text = ("Agencies should ensure that the chronology of a family is read in full by every "
+            "new worker before the first contact, and that supervision records this reading")
+    audit = f.make_audit(findings=[Finding(text="A finding.")],
+                         recommendations=[Recommendation(text=text)])
+    action = audits.recommendation_to_action(
+        audit, audit.recommendations[0].uid, SYSTEM, new_plan={"title": "From the audit"},
+        lead_name="A Lead", lead_email="lead@example.org", agency="csc",
+        due_date=dt.date.today() + dt.timedelta(days=30))
+    cut = action.title.rstrip("…").rstrip()
+    assert len(action.title) <= plans.TITLE_LENGTH
+    assert text.startswith(cut) and not text[len(cut)].isalnum(), action.title
+    assert action.description == text  # the whole recommendation is kept
