@@ -47,6 +47,7 @@ from lif.models.base import Content
 from lif.services import attachments, content, plans, reference, searching
 
 from .. import display
+from .fields import LIFModelConverter
 from .filters import LIFFilterConverter
 
 
@@ -161,6 +162,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
 
     form_base_class = FlaskForm
     filter_converter = LIFFilterConverter()
+    model_form_converter = LIFModelConverter
     named_filter_urls = True  # readable, bookmarkable filter URLs: ?flt0_agency_equals=police
     simple_list_pager = True  # no full count on every list page (SecantusDB scans)
     page_size = 20
@@ -337,6 +339,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     def edit_form(self, obj=None):
         # Who may edit an item holding personal data may read it (the policy), so the form
         # holds the real values: a redacted form saved would overwrite them.
+        g.lif_form_item = obj  # choices drawn from the item (an audit's own findings)
         form = super().edit_form(obj)
         if obj is not None:
             self._hide_fields(form, obj)
@@ -361,10 +364,18 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         """Fill in what a new item of this type gets by default (e.g. the lead's agency)."""
         return data
 
+    def create_item(self, data: dict, actor):
+        """Store a new item from the form's values (a type's own service may check more)."""
+        return content.create(self.model, data, actor)
+
+    def update_item(self, item, data: dict, actor, base_version):
+        """Store the form's values on ``item`` (a type's own service may check more)."""
+        return content.update(item, data, actor, base_version=base_version)
+
     def create_model(self, form):
         data = self.prepare_create(self._form_data(form, self.model()))
         try:
-            return content.create(self.model, data, client_actor())
+            return self.create_item(data, client_actor())
         except PermissionDenied:
             raise  # the policy's reason, on a 403 page
         except LIFError as error:
@@ -375,7 +386,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         scratch = self.model._from_son(model.to_mongo())
         data = self._form_data(form, scratch)
         try:
-            content.update(model, data, client_actor(), base_version=form.base_version.data)
+            self.update_item(model, data, client_actor(), form.base_version.data)
         except PermissionDenied:
             raise
         except Conflict as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
@@ -10,7 +10,8 @@ from flask_admin.contrib.mongoengine.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import Length
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
@@ -32,6 +33,7 @@ from lif.services import audits, content, pdc, plans, reference
 
 from .. import display
 from .base import ContentView, agency_formatter, client_actor
+from .fields import EmailAddress
 from .plans import status_targets
 from .referrals import ReferralPagesMixin
 
@@ -99,6 +101,54 @@ FINDING_FORM = {"form_columns": ("uid", "heading", "text"),
 ACTIVITY_FORM = {"form_columns": ("uid", "text"),
                  "form_overrides": {"uid": HiddenField, "text": TextAreaField},
                  "form_widget_args": {"text": {"rows": 2}}}
+
+
+def keeping_stored(choices, what: str):
+    """Choices for a select (``choices()`` gives them), plus the field's stored value when
+    it is not one of them, named as such: an edit shows what is stored and never changes
+    it unasked (typed before the field was a choice), and the person can correct it."""
+
+    def fill(form, field):
+        offered = [("", f"Choose {what}"), *choices()]
+        stored = field.object_data
+        if stored and stored not in dict(offered):
+            offered.append((stored, f"{stored} (not on the list: choose one)"))
+        return offered
+
+    return fill
+
+
+def audit_findings():
+    """The findings of the audit being edited, as a recommendation's choices."""
+    audit = g.get("lif_form_item")
+    return [(finding.uid, f"{finding.number}. {plans.shortened(finding.text, 90)}")
+            for finding in getattr(audit, "findings", None) or []]
+
+
+PARTICIPANT_FORM = {
+    "form_columns": ("agency", "lead_auditor"),
+    "form_overrides": {"agency": SelectField},
+    "form_args": {
+        "agency": {"label": "Agency", "choices": keeping_stored(reference.agency_choices,
+                                                                "an agency")},
+        "lead_auditor": {"label": "Lead auditor's email",
+                         "validators": [Length(max=254), EmailAddress()]},
+    },
+}
+RECOMMENDATION_FORM = {
+    "form_columns": ("uid", "text", "finding_uid"),
+    "form_overrides": {"uid": HiddenField, "text": TextAreaField, "finding_uid": SelectField},
+    "form_args": {
+        "text": {"label": "Recommendation"},
+        "finding_uid": {
+            "label": "The finding it answers",
+            "choices": lambda: [("", "None in particular"), *audit_findings()],
+            "description": "One of the audit's findings as last saved (save new findings "
+                           "first to choose them).",
+        },
+    },
+    "form_widget_args": {"text": {"rows": 2}},
+}
 
 
 class SourceMixin:
@@ -184,7 +234,19 @@ class AuditView(SourceMixin, ContentView):
         "recommendations", "activities", "themes", "agencies", "referred_to",
     )
     form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
-                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}}}
+                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}},
+                         "participants": {"form_subdocuments": {None: PARTICIPANT_FORM}},
+                         "recommendations": {"form_subdocuments": {None: RECOMMENDATION_FORM}}}
+    form_overrides = {"theme": SelectField}
+    form_args = {"theme": {"label": "Theme", "choices": keeping_stored(
+        lambda: list(taxonomy.THEMES), "a theme")}}
+
+    def create_item(self, data, actor):
+        return audits.create_audit(data, actor)
+
+    def update_item(self, item, data, actor, base_version):
+        return audits.update_audit(item, data, actor, base_version=base_version)
+
     column_labels = {**ContentView.column_labels, "audit_type": "Type of audit",
                      "committee": "Reports to", "start_date": "Starts", "due_date": "Due to report",
                      "date": "Reported", "referred_to": "Referred to",
