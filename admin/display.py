@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from mongoengine import EmbeddedDocument, ListField
 
-from lif import policy, redact
+from lif import policy, redact, workflow
 from lif.models.action_plan import PDC_VERDICTS
 from lif.models.base import Content
 from lif.services import reference
@@ -116,3 +116,5 @@ def register(app) -> None:
     app.jinja_env.filters["lif_date"] = date
     app.jinja_env.filters["lif_datetime"] = date_time
     app.jinja_env.globals["lif_verdict_label"] = labels_of(PDC_VERDICTS).get
+    app.jinja_env.globals["lif_upload_limit_mb"] = lambda: app.config["LIF_MAX_UPLOAD_MB"]
+    app.jinja_env.globals["lif_state_title"] = workflow.state_title

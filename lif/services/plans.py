@@ -15,11 +15,12 @@ from bson import ObjectId
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, faults, policy, workflow
+from .. import clock, clocks, dated_pages, emails, faults, policy, workflow
 from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
+from ..edits import too_long_message
 from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
 from ..models import (
     Action,
@@ -37,7 +38,6 @@ from . import attachments, content
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
 # it, not for ``$nin``).
 OPEN_STATUSES = [s for s in WORKFLOWS["action"]["states"] if s not in DONE_STATUSES]
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # The values an action's state can take (for queries that name the states not done).
@@ -283,12 +283,48 @@ def _action_fields(spec: dict) -> dict:
 # --- progress and evidence ---------------------------------------------------------------------
 
 
-def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
-    """Add a dated progress update by ``actor`` to ``action``."""
+def _within_limit(text: str, field, name: str) -> str:
+    if field.max_length and len(text) > field.max_length:
+        raise InvalidInput(too_long_message(len(text), field.max_length), field=name)
+    return text
+
+
+def check_progress(text: str) -> str:
+    """Return the progress update ``text`` as it is stored (stripped).
+
+    :raises InvalidInput: on ``progress``: empty, or over its limit (never cut short).
+    """
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Write what has happened.", field="progress")
-    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text[:10000])
+    return _within_limit(text, ProgressUpdate.text, "progress")
+
+
+def check_evidence(description: str, measure: str = "", *, files: bool = False
+                   ) -> tuple[str, str]:
+    """Return evidence of impact as it is stored: ``(description, measure)``, stripped.
+
+    How it was measured, and a supporting file, belong to a description of what changed.
+    :raises InvalidInput: on ``evidence`` (missing) or the field over its limit.
+    """
+    description = (description or "").strip()
+    measure = (measure or "").strip()
+    if not description:
+        raise InvalidInput(
+            "Say what changed for practice or for children"
+            + (": how it was measured, and any file, are the evidence of that."
+               if files or measure else "."), field="evidence")
+    return (_within_limit(description, Evidence.description, "evidence"),
+            _within_limit(measure, Evidence.measure, "measure"))
+
+
+def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
+    """Add a dated progress update by ``actor`` to ``action``.
+
+    :raises InvalidInput: the text is empty or over its limit; nothing is stored.
+    """
+    text = check_progress(text)
+    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text)
     return content.append(action, "progress", entry, actor, note="Progress update", now=now)
 
 
@@ -307,15 +343,13 @@ def add_evidence(
     first, then the evidence that lists them.
     """
     policy.require(actor, "edit", action)
-    description = (description or "").strip()
-    if not description:
-        raise InvalidInput("Say what changed for practice or for children.", field="evidence")
+    description, measure = check_evidence(description, measure, files=bool(files))
     stored = []
     for name, data, media_type, text in files or []:
         stored.append(attachments.add(action, name, data, media_type, text, actor))
     entry = Evidence(
         uid=secrets.token_hex(6), at=now or clock.now(), author=actor.email,
-        description=description[:10000], measure=(measure or "").strip()[:5000],
+        description=description, measure=measure,
         attachment_ids=[a.pk for a in stored],
     )
     return content.append(action, "evidence", entry, actor, note="Evidence of impact", now=now)
@@ -467,7 +501,7 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
         if agency_raw and not agency:
             errors["agency"] = f"Unknown agency '{agency_raw}'."
         email = row.text("lead_email")
-        if email and not EMAIL_RE.match(email):
+        if email and not emails.is_email(email):
             errors["lead_email"] = f"'{email}' is not an email address."
         try:
             due = row.date("due_date")
