@@ -538,6 +538,12 @@ class MeetingView(ContentView):
                          "committee": choice_label(taxonomy.COMMITTEES)}
     form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
     details_template = "lif/meeting_details.html"
+    # An agenda item keeps the referral it is about (item_ref): kept, never shown or typed.
+    form_subdocuments = {"agenda": {"form_subdocuments": {None: {
+        "form_columns": ("part", "title", "item_ref", "decision"),
+        "form_overrides": {"item_ref": HiddenField, "decision": TextAreaField},
+        "form_widget_args": {"decision": {"rows": 2}},
+    }}}}
     page_facts = ("committee", "date", "location", "attendees")
     page_texts = ("minutes",)
 

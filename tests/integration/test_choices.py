@@ -15,7 +15,7 @@ import lxml.html
 import pytest
 
 from lif.actors import SYSTEM
-from lif.models import Audit, Finding, Participant, Recommendation
+from lif.models import AgendaItem, Audit, Finding, Participant, Recommendation
 from lif.services import content
 
 from .. import factories as f
@@ -149,3 +149,37 @@ def test_a_new_audit_takes_its_participants_from_the_list(qaec):
     response = qaec.post("/admin/audit/new/", data=data)
     assert response.status_code == 200
     assert Audit.objects.count() == 0
+
+
+def test_a_participant_without_a_lead_auditor_is_refused_where_it_was_typed(qaec):
+    audit = f.make_audit()
+    response = submit(qaec, audit, {"participants-0-agency": "police",
+                                    "participants-0-lead_auditor": "",
+                                    "scope": "Referrals in March"})
+    assert response.status_code == 200
+    tree = lxml.html.fromstring(response.get_data(as_text=True))
+    assert "give the lead auditor's email" in tree.text_content()
+    assert tree.xpath("//textarea[@name='scope']")[0].text_content().strip() == "Referrals in March"
+    assert Audit.objects.get(pk=audit.pk).participants == []
+
+
+def test_a_meeting_form_neither_shows_nor_asks_for_an_agenda_item_id(app, clean_db):
+    referral = f.make_referral()
+    meeting = f.make_meeting()
+    content.update(meeting, {"agenda": [AgendaItem(part="Part 1", title="CIEC 26/31",
+                                                   item_ref=str(referral.pk))]},
+                   SYSTEM, base_version=meeting.version)
+    client = app.test_client()
+    AuthActions(client).login()
+    page = client.get(f"/admin/meeting/edit/?id={meeting.pk}").get_data(as_text=True)
+    tree = lxml.html.fromstring(page)
+    assert not [label for label in labels_of(tree) if "ref" in label.lower()]
+    shown = [i for i in tree.xpath("//form//input") if i.get("type") != "hidden"]
+    assert str(referral.pk) not in " ".join(i.get("value") or "" for i in shown)
+    form = next(f for f in tree.forms if "base_version" in f.fields)
+    data = dict(form.form_values())
+    data["agenda-0-decision"] = "Refer to the Chair"
+    response = client.post(f"/admin/meeting/edit/?id={meeting.pk}", data=data)
+    assert response.status_code == 302
+    stored = type(meeting).objects.get(pk=meeting.pk).agenda[0]
+    assert (stored.item_ref, stored.decision) == (str(referral.pk), "Refer to the Chair")
