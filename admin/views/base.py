@@ -568,6 +568,10 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
             abort(404)
         shown = self.redaction(item)
         rows = versioning.diff(shown.snapshot(va.snapshot), shown.snapshot(vb.snapshot))
+        reverse = self.model._reverse_db_field_map
+        for row in rows:  # a field by its label, as on the item's page
+            name = reverse.get(row["field"], row["field"])
+            row["field"] = self.get_column_name(name)
         return self.render("lif/diff.html", item=self.shown(item), a=va, b=vb, rows=rows,
                            numbers=numbers, redaction=shown,
                            return_url=get_redirect_target() or self.get_url(".index_view"))

@@ -301,3 +301,15 @@ def test_an_action_made_from_a_long_recommendation_keeps_whole_words(clean_db):
     assert len(action.title) <= plans.TITLE_LENGTH
     assert text.startswith(cut) and not text[len(cut)].isalnum(), action.title
     assert action.description == text  # the whole recommendation is kept
+
+
+def test_a_diff_names_the_fields_as_the_page_does(app, clean_db):
+    review = f.make_review()
+    content.update(review, {"date_label": "Report completed July 2016",
+                            "independent_reviewer": "A Reviewer"}, SYSTEM, base_version=1)
+    client = app.test_client()
+    AuthActions(client).login()
+    page = client.get(f"/admin/review/diff/?id={review.pk}&a=1&b=2")
+    heads = [" ".join(th.text_content().split()) for th in
+             lxml.html.fromstring(page.get_data(as_text=True)).xpath("//tbody//th")]
+    assert heads == ["Date as reported", "Independent reviewer"]
