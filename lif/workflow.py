@@ -73,7 +73,23 @@ def initial_state(type_key: str) -> str:
 
 
 def state_title(item: Content) -> str:
-    return workflow_of(item)["states"].get(item.state, {}).get("title", item.state)
+    return title_of_state(item.type_key, item.state)
+
+
+def title_of_state(type_key: str, state: str) -> str:
+    """The title of ``state`` in the workflow of ``type_key`` (a history entry's states)."""
+    return WORKFLOWS[type_key]["states"].get(state, {}).get("title", state)
+
+
+def next_steps(item: Content) -> list[dict]:
+    """The transitions the workflow offers from ``item``'s state, whoever may fire them:
+    each with its ``label``, the state it leads to (``to_title``) and the ``roles`` that
+    fire it (what a page says happens next to someone who cannot take the step)."""
+    if getattr(item, "trashed", False):
+        return []
+    spec = workflow_of(item)
+    return [{**t, "to_title": title_of_state(item.type_key, t["to"])}
+            for t in spec["transitions"] if item.state in t["from"]]
 
 
 def available_transitions(item: Content, user, now: dt.datetime | None = None) -> list[dict]:

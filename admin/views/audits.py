@@ -33,7 +33,7 @@ from config import taxonomy
 from documents.errors import DocumentError
 from documents.tables import read_table
 from documents.uploads import read_upload
-from lif import policy
+from lif import policy, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import PLAN_KINDS
 from lif.models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
@@ -294,6 +294,7 @@ class AuditWorkView(SecureView):
                 current_user, AREA) else [],
             outstanding=audits.my_outstanding(current_user),
             agency_name=reference.agency_name,
+            state_title=workflow.state_title,
         )
 
     @expose("/<audit_id>/")
