@@ -12,9 +12,11 @@ from mongoengine import (
     BinaryField,
     Document,
     EmbeddedDocument,
+    EmbeddedDocumentField,
     FileField,
     GenericReferenceField,
     LazyReferenceField,
+    ListField,
     ObjectIdField,
     ReferenceField,
     StringField,
@@ -58,6 +60,36 @@ def _friendly(message: str) -> str:
     return message
 
 
+def too_long_message(length: int, limit: int) -> str:
+    """The one message for a text over its limit, naming the limit."""
+    return (f"This is {length:,} characters long; the limit is {limit:,}. "
+            "Shorten it: nothing was saved.")
+
+
+def too_long(document, prefix: str = "") -> dict[str, str]:
+    """``{field: message}`` for each text of ``document`` (and of its embedded documents)
+    over its field's ``max_length``, keyed as :func:`flatten_errors` keys them."""
+    errors: dict[str, str] = {}
+    for name, field in document._fields.items():
+        value = getattr(document, name, None)
+        key = f"{prefix}{name}"
+        inner = field.field if isinstance(field, ListField) else None
+        if isinstance(field, StringField) and isinstance(value, str):
+            if field.max_length and len(value) > field.max_length:
+                errors[key] = too_long_message(len(value), field.max_length)
+        elif isinstance(inner, StringField) and inner.max_length and value:
+            for index, text in enumerate(value):
+                if isinstance(text, str) and len(text) > inner.max_length:
+                    errors[f"{key}.{index}"] = too_long_message(len(text), inner.max_length)
+        elif isinstance(field, EmbeddedDocumentField) and value is not None:
+            errors.update(too_long(value, f"{key}."))
+        elif isinstance(inner, EmbeddedDocumentField) and value:
+            for index, entry in enumerate(value):
+                if entry is not None:
+                    errors.update(too_long(entry, f"{key}.{index}."))
+    return errors
+
+
 def validate(item: Document) -> None:
     """Validate ``item`` (a content item, a record, any document a person's input fills)
     and raise :class:`InvalidInput` with field messages.
@@ -65,7 +97,8 @@ def validate(item: Document) -> None:
     Besides each field's own rules (mongoengine's), every write meets the value rules of
     :mod:`lif.values`, whatever door it came by: no text holding a control character or only
     invisible ones, no date outside 1900–2100. A required text field holding only spaces (or
-    invisible characters) counts as empty (mongoengine lets "" pass).
+    invisible characters) counts as empty (mongoengine lets "" pass); a text over its limit
+    says how long it is and what the limit is.
     """
     problems = value_problems(item)
     blank = {
@@ -74,12 +107,13 @@ def validate(item: Document) -> None:
         if field.required and isinstance(field, StringField)
         and isinstance(getattr(item, name), str) and not visible(getattr(item, name))
     }
+    long = too_long(item)
     try:
         item.validate()
     except ValidationError as error:
-        errors = {**blank, **flatten_errors(error), **problems}
+        errors = {**blank, **flatten_errors(error), **problems, **long}
         raise InvalidInput(next(iter(errors.values())), errors=errors) from None
-    errors = {**blank, **problems}
+    errors = {**blank, **problems, **long}
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
 
