@@ -20,6 +20,7 @@ import pytest
 from config import taxonomy
 from config.roles import ROLES
 from config.workflows import WORKFLOWS
+from lif import workflow as lif_workflow
 from lif.actors import SYSTEM
 from lif.models import (
     CONTENT_TYPES,
@@ -39,7 +40,7 @@ from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS, SO
 from lif.models.audit_work import SECTION11_OUTCOMES
 from lif.models.referral import CHAIR_STANCES, CRITERIA, RECOMMENDATIONS
 from lif.seed import seed_demo
-from lif.services import audits, content, plans
+from lif.services import audits, content, plans, referrals
 
 from .. import factories as f
 from ..conftest import PASSWORD, AuthActions, make_user
@@ -139,15 +140,19 @@ def world(clean_db):
         title="CIEC 26/31", reasons="Serious injury to a baby", agency="police",
         agencies=["csc"], criteria=["reg5_2a_b_ii", "looked_after"],
         child=Person(name="Baby Q", role="child", date_of_birth=dt.date(2026, 1, 4)),
-        notified_on=dt.date(2026, 11, 2), recommendation="critical_case_review",
-        recommendation_rationale="Agencies worked together poorly.",
-        named_lead="DS Example")
+        notified_on=dt.date(2026, 11, 2), named_lead="DS Example")
+    # Accepted (its requests for information go out), then the CIEC's recommendation,
+    # recorded by the step that records it.
+    referrals.accept(referral, SYSTEM)
+    referral = lif_workflow.fire(
+        referral.reload(), "recommend", make_user("ciec_chair"),
+        fields={"recommendation": "critical_case_review",
+                "recommendation_rationale": "Agencies worked together poorly."})
     meeting = content.create(Meeting, {
         "title": "CIEC December meeting", "committee": "ciec", "date": dt.date(2026, 12, 8),
         "location": "Room 2", "attendees": ["Chair of CIEC", "Police member"],
         "agenda": [AgendaItem(part="Part 1", title="CIEC 26/31", decision="Refer to the Chair")],
         "minutes": "Considered one referral."}, SYSTEM)
-    f.make_information_request(referral, agency="csc")
     pdc_review = f.make_pdc_review(plan)
     first = plans_actions(plan)[0]
     content.update(pdc_review, {"verdicts": [Verdict(action=first.pk, verdict="challenged",
