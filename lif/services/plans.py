@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, emails, faults, policy, workflow
+from .. import clock, clocks, dated_pages, emails, faults, policy, values, workflow
 from .. import rag as lif_rag
 from ..dates import read_date
 from ..db import database
@@ -247,6 +247,10 @@ def _action_fields(spec: dict) -> dict:
 
 
 def _within_limit(text: str, field, name: str) -> str:
+    """Return ``text`` if it may be stored in ``field`` (the value rules of
+    :mod:`lif.values`, the field's limit), else refuse it at the field ``name``."""
+    if problem := values.text_problem(text):
+        raise InvalidInput(problem, field=name)
     if field.max_length and len(text) > field.max_length:
         raise InvalidInput(too_long_message(len(text), field.max_length), field=name)
     return text
@@ -255,7 +259,8 @@ def _within_limit(text: str, field, name: str) -> str:
 def check_progress(text: str) -> str:
     """Return the progress update ``text`` as it is stored (stripped).
 
-    :raises InvalidInput: on ``progress``: empty, or over its limit (never cut short).
+    :raises InvalidInput: on ``progress``: empty, over its limit (never cut short), or
+        breaking a value rule (a control character, only invisible characters).
     """
     text = (text or "").strip()
     if not text:
@@ -268,7 +273,8 @@ def check_evidence(description: str, measure: str = "", *, files: bool = False
     """Return evidence of impact as it is stored: ``(description, measure)``, stripped.
 
     How it was measured, and a supporting file, belong to a description of what changed.
-    :raises InvalidInput: on ``evidence`` (missing) or the field over its limit.
+    :raises InvalidInput: on ``evidence`` (missing), or the field over its limit or breaking
+        a value rule.
     """
     description = (description or "").strip()
     measure = (measure or "").strip()
@@ -277,8 +283,16 @@ def check_evidence(description: str, measure: str = "", *, files: bool = False
             "Say what changed for practice or for children"
             + (": how it was measured, and any file, are the evidence of that."
                if files or measure else "."), field="evidence")
-    return (_within_limit(description, Evidence.description, "evidence"),
-            _within_limit(measure, Evidence.measure, "measure"))
+    errors: dict[str, str] = {}
+    for text, field, name in ((description, Evidence.description, "evidence"),
+                              (measure, Evidence.measure, "measure")):
+        try:
+            _within_limit(text, field, name)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    return description, measure
 
 
 def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
