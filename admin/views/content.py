@@ -14,7 +14,6 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length
 
 from config import taxonomy
-from config.workflows import WORKFLOWS
 from lif import policy, workflow
 from lif.errors import LIFError, PermissionDenied
 from lif.models import (
@@ -51,7 +50,7 @@ def AgencyFilter(column, name="Agency"):  # noqa: N802 - reads like the other fi
 
 
 def state_choices(type_key):
-    return [(key, spec["title"]) for key, spec in WORKFLOWS[type_key]["states"].items()]
+    return list(workflow.states_of_type(type_key).items())
 
 
 def choice_label(choices):

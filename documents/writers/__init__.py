@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lif import clock, policy
+from lif import clock, frameworks, policy
 from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
@@ -46,6 +46,7 @@ __all__ = [
     "filename_for",
     "kinds_for",
     "load_item",
+    "offered",
     "render",
 ]
 
@@ -129,9 +130,24 @@ _STEMS = {
 }
 
 
-def kinds_for(type_key: str) -> list[Kind]:
-    """Return the kinds of document written for an item of ``type_key``."""
-    return [kind for kind in KINDS.values() if kind.type_key == type_key]
+def kinds_for(type_key: str, item=None) -> list[Kind]:
+    """Return the kinds of document written for an item of ``type_key`` that its framework
+    offers (``item``'s; the install's without one)."""
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    return [kind for kind in KINDS.values()
+            if kind.type_key == type_key and framework.offers(kind.key)]
+
+
+def offered(framework: frameworks.Framework | None = None) -> list[Kind]:
+    """Return the kinds of document ``framework`` (by default the install's) offers."""
+    framework = framework or frameworks.active()
+    return [kind for kind in KINDS.values() if framework.offers(kind.key)]
+
+
+def unknown_documents() -> dict[str, list[str]]:
+    """``{framework: [document keys]}`` that no writer writes (a framework's mistake)."""
+    return {fw.name: missing for fw in frameworks.every()
+            if (missing := [key for key in fw.documents if key not in KINDS])}
 
 
 def _a(noun: str) -> str:
@@ -192,7 +208,8 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
     :param progress: Called with (done, total) by writers that loop over many items.
     :return: The file name and the .docx bytes.
     :raises NotFound: unknown kind.
-    :raises InvalidInput: the item is not of the kind's type (or missing).
+    :raises InvalidInput: the item is not of the kind's type (or missing), or the kind is
+        not offered under the item's framework (the install's, for a kind about everything).
     :raises PermissionDenied: the actor may not view the item.
     """
     kind = _kind(kind_key)
@@ -203,5 +220,10 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
                            f"{_a(CONTENT_TYPES[kind.type_key].type_label.lower())}.")
     else:
         policy.require(actor, "view", item)
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    if not framework.offers(kind.key):
+        whose = "this item was made under" if item is not None else "this install works to"
+        raise InvalidInput(f"The {kind.label} is not a document of {framework.title}, "
+                           f"which {whose}.")
     data = WRITERS[kind.key](item, actor, progress=progress)
     return filename_for(kind.key, item), data

@@ -15,7 +15,7 @@ from bson import ObjectId
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, emails, faults, policy, workflow
+from .. import clock, clocks, dated_pages, emails, faults, frameworks, policy, workflow
 from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
 from ..dates import read_date
@@ -423,7 +423,8 @@ def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None
     """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
     ratified = now.date()
     ActionPlan.objects(pk=plan.pk).update_one(
-        set__ratified_on=ratified, set__next_pdc_review=clocks.next_pdc_review(ratified))
+        set__ratified_on=ratified,
+        set__next_pdc_review=clocks.next_pdc_review(ratified, frameworks.of(plan)))
     plan.reload()
 
 
