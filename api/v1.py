@@ -399,7 +399,7 @@ def audits_json(items: list[Audit], *, detail: bool = False) -> list[dict]:
             "audit_type": _choice(audit.audit_type, taxonomy.AUDIT_TYPES),
             "section": audit.section,
             "theme": audit.theme,
-            "committee": _choice(audit.committee, taxonomy.COMMITTEES),
+            "committee": _choice(audit.committee, frameworks.of(audit).vocabulary["committees"]),
             "referred_to": audit.referred_to,
             "start_date": _iso(audit.start_date),
             "due_date": _iso(audit.due_date),

@@ -17,11 +17,13 @@ Nothing outside ``config/`` names a framework: code asks this module.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import config.frameworks as packages
@@ -121,6 +123,10 @@ def forget() -> None:
 
 
 _active: str | None = None
+# A framework the items made in this context are made under instead of the install's
+# (:func:`making_under`); per thread, so a web request elsewhere is not affected.
+_making_under: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "lif_making_under", default=None)
 
 
 def activate(name: str) -> Framework:
@@ -136,8 +142,24 @@ def activate(name: str) -> Framework:
 
 
 def active() -> Framework:
-    """Return the install's framework (the default until :func:`activate` is called)."""
-    return get(_active or default_name())
+    """Return the framework new items are made under: the install's (the default until
+    :func:`activate` is called), or the one :func:`making_under` names here."""
+    return get(_making_under.get() or _active or default_name())
+
+
+@contextlib.contextmanager
+def making_under(name: str) -> Iterator[Framework]:
+    """Make the items made inside the block (in this thread) under framework ``name``: the
+    source's historical learning (the demo's Appendix One) was made under the source's
+    framework, whatever the install works to now.
+
+    :raises FrameworkError: no such framework.
+    """
+    token = _making_under.set(get(name).name)
+    try:
+        yield get(name)
+    finally:
+        _making_under.reset(token)
 
 
 def of(item) -> Framework:

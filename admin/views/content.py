@@ -14,7 +14,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length
 
 from config import taxonomy
-from lif import policy, workflow
+from lif import frameworks, policy, workflow
 from lif.errors import LIFError, PermissionDenied
 from lif.models import (
     Action,
@@ -51,6 +51,12 @@ def AgencyFilter(column, name="Agency"):  # noqa: N802 - reads like the other fi
 
 def state_choices(type_key):
     return list(workflow.states_of_type(type_key).items())
+
+
+def committee_label(view, context, model, name):
+    """The committee as the item's framework names it (the LSCB's PDC is a partnership's
+    Learning and Development Subgroup)."""
+    return frameworks.of(model).committee_name(model.committee) if model.committee else ""
 
 
 def choice_label(choices):
@@ -223,7 +229,7 @@ class AuditView(SourceMixin, ContentView):
     column_formatters = {
         **ContentView.column_formatters,
         "audit_type": choice_label(taxonomy.AUDIT_TYPES),
-        "committee": choice_label(taxonomy.COMMITTEES),
+        "committee": committee_label,
         "findings": findings_formatter,
         "activities": activities_formatter,
     }
@@ -613,7 +619,7 @@ class MeetingView(ContentView):
     column_filters = (ChoiceEqual("committee", "Committee", list(taxonomy.COMMITTEES)), "date")
     column_default_sort = ("date", True)
     column_formatters = {**ContentView.column_formatters,
-                         "committee": choice_label(taxonomy.COMMITTEES)}
+                         "committee": committee_label}
     form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
     details_template = "lif/meeting_details.html"
     # An agenda item keeps the referral it is about (item_ref): kept, never shown or typed.

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import docx
+import lxml.html
 import pytest
 
 import config.frameworks as packages
@@ -29,6 +33,7 @@ from ..conftest import make_user
 from ..factories import make_plan, make_referral
 
 D = dt.date
+ROOT = Path(__file__).resolve().parents[2]
 LSCB_TITLE = "Liverpool LSCB Learning and Improvement Framework (Working Together 2015)"
 WT_TITLE = "Working Together to Safeguard Children 2023 (England)"
 
@@ -119,6 +124,18 @@ def test_an_import_placing_an_item_in_a_state_its_framework_has_not_is_refused(
     assert Review.objects.count() == 1
 
 
+def test_the_demo_is_the_source_s_learning_whatever_the_install_works_to(clean_db, framework):
+    from lif.models import ActionPlan, Review
+    from lif.seed import seed_demo
+
+    framework("wt_2023")
+    seed_demo(password="demo password for the framework test")
+    assert {r.framework for r in Review.objects} == {"lscb_2015"}
+    assert {p.framework for p in ActionPlan.objects} == {"lscb_2015"}
+    assert "ratified_lscb" in {r.state for r in Review.objects}
+    assert make_referral().framework == "wt_2023"  # new items: the install's
+
+
 def test_the_command_lists_the_frameworks_and_marks_the_install_s(runner, clean_db):
     make_referral()
     result = runner.invoke(args=["lif", "framework"])
@@ -164,6 +181,38 @@ def test_a_move_that_cannot_be_is_refused_in_one_line(runner, clean_db, args, me
     assert result.exit_code != 0
     assert result.output.startswith(message)
     assert install_framework.stored() == "lscb_2015"
+
+
+def test_a_server_asked_for_a_framework_that_is_none_stops_with_one_line(tmp_path):
+    process = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "LIF_DATA_DIR": str(tmp_path), "LIF_FRAMEWORK": "wt2023",
+             "LIF_SCHEDULER": "0"})
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines()[-1] == (
+        "LIF cannot start: There is no framework 'wt2023': choose one of lscb_2015, wt_2023 "
+        "(packages in config/frameworks/).")
+    assert "Traceback" not in process.stderr
+    assert not (tmp_path / "db").exists()  # refused before the database was started
+
+
+def test_committees_are_named_in_the_words_of_each_item_s_framework(client, auth, framework):
+    from lif.models import Meeting
+    from lif.services import content
+
+    content.create(Meeting, {"title": "Board scrutiny", "committee": "pdc",
+                             "date": D(2025, 6, 1)}, SYSTEM)
+    framework("wt_2023")
+    content.create(Meeting, {"title": "Subgroup scrutiny", "committee": "pdc",
+                             "date": D(2026, 6, 1)}, SYSTEM)
+    auth.login()
+    page = client.get("/admin/meeting/").get_data(as_text=True)
+    listed = lxml.html.fromstring(page).xpath("//table[contains(@class, 'model-list')]//tr[td]")
+    rows = {" ".join(tr.text_content().split()) for tr in listed}
+    assert any("Board scrutiny" in r and "Professional Development Committee" in r
+               for r in rows), rows
+    assert any("Subgroup scrutiny" in r and "Learning and Development Subgroup" in r
+               for r in rows), rows
 
 
 def test_a_start_naming_another_framework_than_the_install_s_is_refused(clean_db, framework):
