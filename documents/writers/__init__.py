@@ -6,8 +6,13 @@ personal data; :data:`WRITERS` maps a kind to its ``build``; :func:`render` is t
 the admin, the command line and the scheduler use: it checks the actor may view the item and
 returns a file name with the bytes.
 
+Each framework offers some of these kinds (its ``DOCUMENTS``): a document is written for an
+item only if the framework the item was made under offers it (the install's framework, for
+a document about everything).
+
 Personal data (a referral's child and significant people) appears only in the restricted
-forms CIGSCR1, CIGINF1 and CIGSUM1, and only for an actor who may see it
+forms CIGSCR1, CIGINF1 and CIGSUM1 and the rapid review summary, and only for an actor who
+may see it
 (the policy's ``view_personal``, :mod:`lif.policy`). Publishable documents (the index, a learning
 brief, an action plan, the report to the LSCB) never hold it: they never read those fields,
 and everything they write is passed through a redactor of every name and date of birth held
@@ -35,6 +40,7 @@ from . import (
     lscb_report,
     pdc_pack,
     plan,
+    rapid_review,
 )
 from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
 
@@ -107,6 +113,9 @@ KINDS: dict[str, Kind] = {
         Kind("cigsum1", "CIGSUM1 case summary",
              "CIGSUM1: CIG case summary, recommendation, rationale and Chair's decision.",
              "referral", restricted=True),
+        Kind("rapid-review", "Rapid review summary",
+             "Working Together 2023: a serious incident's rapid review, its clocks, each "
+             "agency's summary, the decision and its rationale.", "referral", restricted=True),
     )
 }
 
@@ -121,6 +130,7 @@ WRITERS: dict[str, Writer] = {
     "ciginf1": ciginf1.build,
     "cigm1": cigm1.build,
     "cigsum1": cigsum1.build,
+    "rapid-review": rapid_review.build,
 }
 
 

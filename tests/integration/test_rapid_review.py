@@ -6,10 +6,13 @@ only when chosen; the register shows each clock in colour as it does the source'
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import docx
 import lxml.html
 import pytest
 
+from documents.writers import render
 from lif import frameworks
 from lif.models import InformationRequest, Referral
 from lif.services import content, referrals
@@ -53,6 +56,18 @@ def partnership(clean_db, monkeypatch):
         "partners": make_user("chair", email="partners.lead@test.lif"),
         "admin": make_user("admin"),
     }
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    return "\n".join(lines)
+
+
+def docx_footer(data: bytes) -> str:
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).sections[0].footer.paragraphs)
 
 
 def selects(page: str) -> dict[str, str]:
@@ -137,6 +152,33 @@ def test_a_serious_incident_through_notification_and_rapid_review(app, partnersh
     assert "Rapid review decided" in row
     assert "Notification to the National Panel: 31 Dec 2025 (done in time)" in row
     assert "Rapid review: 21 Jan 2026 (done in time)" in row
+
+    # The rapid review summary says what the record says, from the live data.
+    with travel(at(D(2026, 1, 20))):
+        summary = docx_text(render("rapid-review", incident, people["admin"])[1])
+    for line in ("Local authority aware | 22 December 2025",
+                 "National Panel notified | 30 December 2025",
+                 "Notification to the National Panel | 5 working days | 22 December 2025 | "
+                 "31 December 2025 | done in time",
+                 "Rapid review | 15 working days | 30 December 2025 | 21 January 2026 | "
+                 "done in time",
+                 "Two call-outs in November.",
+                 "Decision: A Local Child Safeguarding Practice Review is appropriate",
+                 "Practice issues across three agencies."):
+        assert line in summary, line
+    assert "Not yet returned (due 9 January 2026)" in summary  # Alder Hey's, still out
+    assert "Working Together to Safeguard Children 2023 (England)" in docx_footer(
+        render("rapid-review", incident, people["admin"])[1])
+
+
+def test_the_rapid_review_summary_is_not_a_document_of_the_source_s_framework(clean_db):
+    from lif.errors import InvalidInput
+
+    referral = content.create(Referral, {"title": "CIEC 26/01", "reasons": "Injury",
+                                         "agency": "csc"}, make_user("admin"))
+    with pytest.raises(InvalidInput, match="Rapid review summary is not a document of "
+                                           "Liverpool LSCB"):
+        render("rapid-review", referral, make_user("admin"))
 
 
 def test_a_choice_the_framework_does_not_offer_is_refused(app, partnership):

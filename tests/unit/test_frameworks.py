@@ -54,6 +54,7 @@ def test_each_framework_offers_its_own_documents():
     assert unknown_documents() == {}
     for form in ("cigscr1", "ciginf1", "cigm1", "cigsum1"):
         assert lscb.offers(form) and not wt.offers(form)
+    assert wt.offers("rapid-review") and not lscb.offers("rapid-review")
     assert set(wt.documents) <= set(KINDS)
 
 

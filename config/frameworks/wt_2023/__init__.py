@@ -60,8 +60,9 @@ VOCABULARY = {
 }
 
 # The source's serious case review forms (CIGSCR1, CIGINF1, CIGM1, CIGSUM1) are not offered:
-# they belong to the LSCB's pathway.
-DOCUMENTS = ("index", "lscb-report", "plan", "pdc-pack", "audit-report", "brief")
+# they belong to the LSCB's pathway. The rapid review summary is the partnership's.
+DOCUMENTS = ("index", "lscb-report", "plan", "pdc-pack", "audit-report", "brief",
+             "rapid-review")
 
 __all__ = ["CLOCKS", "DOCUMENTS", "ITEM_CLOCKS", "REMINDERS", "TITLE", "VOCABULARY",
            "WORKFLOWS", "WORKING_DAYS"]
