@@ -60,6 +60,7 @@ class Framework:
     workflows: Mapping[str, dict]
     item_clocks: Mapping[str, tuple]
     closures: frozenset[dt.date] = field(default=frozenset())
+    unused_fields: Mapping[str, tuple] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.title
@@ -210,7 +211,7 @@ def _build(name: str, module) -> Framework:
         clocks=dict(module.CLOCKS), working_days=working_days,
         reminders=dict(module.REMINDERS), documents=tuple(module.DOCUMENTS),
         workflows=dict(module.WORKFLOWS), item_clocks=dict(module.ITEM_CLOCKS),
-        closures=closures)
+        closures=closures, unused_fields=dict(getattr(module, "UNUSED_FIELDS", {})))
 
 
 def _check(framework: Framework) -> None:

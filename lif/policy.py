@@ -544,7 +544,10 @@ def fields_not_settable(user, item_or_type) -> set[str] | None:
     """
     type_key = getattr(item_or_type, "type_key", item_or_type)
     item = None if isinstance(item_or_type, str) else item_or_type
-    hidden = set(recorded_fields(type_key, item))
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    # Fields of another framework's pathway are not asked for under this one.
+    hidden = set(recorded_fields(type_key, item)) | set(
+        framework.unused_fields.get(type_key, ()))
     if is_admin(user):
         return hidden or None
     creating = isinstance(item_or_type, str)

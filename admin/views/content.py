@@ -552,7 +552,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
     column_details_list = (
         "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
         "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
-        "completed_on", "notified_on", "criteria", "meeting", "recommendation",
+        "completed_on", "aware_on", "notified_on", "criteria", "meeting", "recommendation",
         "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
         "decided_on", "reviewers", "created_at", "modified_at",
     )
@@ -563,10 +563,11 @@ class ReferralView(ReferralPagesMixin, ContentView):
                              dict(CRITERIA).get(k, k) for k in m.criteria),
                          "meeting": lambda v, c, m, n: m.meeting.title if m.meeting else ""}
     column_labels = {**ContentView.column_labels, "title": "Case reference",
-                     "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
+                     "reasons": "Reason(s) for the request", "notified_on": "LSCB notified",
+                     "aware_on": "Local authority aware of the incident"}
     form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",
                     "agencies", "named_lead", "reviewed_with_lead_on", "reviewed_with",
-                    "completed_on", "notified_on", "criteria")
+                    "completed_on", "aware_on", "notified_on", "criteria")
 
 
 

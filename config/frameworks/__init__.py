@@ -28,6 +28,9 @@ Liverpool LSCB framework (Working Together 2015, the default) or Working Togethe
 ``WORKFLOWS``
     ``{content type: workflow}``, one for every content type, in the shape of
     ``config/frameworks/parts.py``.
+``UNUSED_FIELDS`` (optional)
+    ``{content type: (field, ...)}``: fields of another framework's pathway that forms
+    under this one do not offer.
 ``ITEM_CLOCKS``
     ``{content type: (clock, ...)}``: the clocks shown on an item's page and on the
     register, each ``{"label", "clock", "from", "done", "amber"}`` (field names and clock

@@ -57,6 +57,16 @@ def test_the_dashboard_names_the_install_s_framework(client, auth, framework):
     assert WT_TITLE in client.get("/admin/").get_data(as_text=True)
 
 
+def test_a_referral_form_asks_for_what_its_framework_s_pathway_needs(client, auth, framework):
+    auth.login()
+    lscb_form = client.get("/admin/referral/new/").get_data(as_text=True)
+    assert 'name="notified_on"' in lscb_form and 'name="aware_on"' not in lscb_form
+    framework("wt_2023")
+    wt_form = client.get("/admin/referral/new/").get_data(as_text=True)
+    # Under Working Together 2023 the day of the notification is recorded by its own step.
+    assert 'name="aware_on"' in wt_form and 'name="notified_on"' not in wt_form
+
+
 def test_a_word_document_names_the_framework_its_item_was_made_under(clean_db, framework):
     old_plan = make_plan(title="Plan under the LSCB")
     framework("wt_2023")

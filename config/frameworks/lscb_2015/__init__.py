@@ -46,9 +46,13 @@ VOCABULARY = {
                      "ofsted_inspection", "cdop_learning", "thematic_review"),
 }
 
+# The day a local authority became aware of a serious incident belongs to Working Together
+# 2023's pathway: a referral's form under this framework does not ask for it.
+UNUSED_FIELDS = {"referral": ("aware_on",)}
+
 # The Word documents of the source (its forms CIGSCR1, CIGINF1, CIGM1, CIGSUM1 and reports).
 DOCUMENTS = ("index", "lscb-report", "plan", "pdc-pack", "audit-report", "brief",
              "cigscr1", "ciginf1", "cigm1", "cigsum1")
 
-__all__ = ["CLOCKS", "DOCUMENTS", "ITEM_CLOCKS", "REMINDERS", "TITLE", "VOCABULARY",
-           "WORKFLOWS", "WORKING_DAYS"]
+__all__ = ["CLOCKS", "DOCUMENTS", "ITEM_CLOCKS", "REMINDERS", "TITLE", "UNUSED_FIELDS",
+           "VOCABULARY", "WORKFLOWS", "WORKING_DAYS"]
