@@ -18,10 +18,18 @@ from admin import init_admin
 from api import init_api
 from cli import register_cli
 from config.settings import CONFIGS, SettingError
-from lif import db
+from lif import db, frameworks
 from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
-from lif.services import handlers, notifications, searching, setup, storage, users
+from lif.services import (
+    handlers,
+    install_framework,
+    notifications,
+    searching,
+    setup,
+    storage,
+    users,
+)
 from schedulers import init_scheduler
 
 __version__ = "0.1.0"
@@ -56,8 +64,13 @@ def create_app(config=None) -> Flask:
         config = CONFIGS[os.environ.get("LIF_ENV", "development")]()
     app.config.from_object(config)
     app.config["LIF_VERSION"] = __version__
+    if app.config["LIF_FRAMEWORK"]:
+        frameworks.get(app.config["LIF_FRAMEWORK"])  # a name that is none: before the database
     db.connect(app.config["MONGODB_URI"], app.config["LIF_DATA_DIR"], app.config["LIF_DB_NAME"])
 
+    # Before anything is made: every new item records the install's framework.
+    framework = install_framework.start(app.config["LIF_FRAMEWORK"])
+    app.config["LIF_FRAMEWORK_TITLE"] = framework.title
     users.configure_hasher(cheap=app.config["LIF_CHEAP_PASSWORD_HASH"])
     handlers.register_handlers()
     searching.configure(app.config["LIF_DATA_DIR"] / "index")

@@ -14,4 +14,4 @@ bp = Blueprint("public", __name__)
 def published():
     return render_template("lif/published.html", items=publication.published_items(),
                            published_files=publication.published_files,
-                           window=clocks.describe("scr_publication"))
+                           window=clocks.describe("publication"))

@@ -9,8 +9,7 @@ interface and holds no data, and tools fetch it before anyone has a token.
 from __future__ import annotations
 
 from config import taxonomy
-from config.workflows import WORKFLOWS
-from lif import policy, values
+from lif import policy, values, workflow
 from lif.models import Referral
 from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
 from lif.services import api_queries
@@ -30,7 +29,7 @@ def _keys(pairs) -> list[str]:
 
 
 def _states(type_key: str) -> list[str]:
-    return list(WORKFLOWS[type_key]["states"])
+    return list(workflow.states_of_type(type_key))
 
 
 # What each list filter means; its schema comes from FILTER_SCHEMAS or is a plain string.
@@ -144,6 +143,8 @@ def _schemas() -> dict:
     content = {
         "id": STRING, "type": STRING, "title": STRING, "summary": STRING, "state": STRING,
         "state_title": STRING, "themes": {"type": "array", "items": choice},
+        "framework": {"type": "string", "description": "The statutory framework the item was "
+                      "made under (its workflow and clocks are that framework's)."},
         "agencies": {"type": "array", "items": agency}, "version": {"type": "integer"},
         "created_at": DATETIME, "created_by": STRING, "modified_at": DATETIME,
         "modified_by": STRING, "effective": DATE, "expires": DATE, "links": links,

@@ -21,11 +21,11 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from config import taxonomy
 from documents.uploads import DocumentError, check_upload, read_upload, too_large_message
-from lif import policy, redact, values, workflow
+from lif import frameworks, policy, redact, values, workflow
 from lif.errors import Conflict, InvalidInput, LIFError
 from lif.models import Action, ActionPlan, Audit, Referral, Review
 from lif.models.action_plan import PDC_VERDICTS
-from lif.models.referral import CRITERIA, RECOMMENDATIONS
+from lif.models.referral import CRITERIA, DECISIONS, RECOMMENDATIONS
 from lif.search import SearchQueryError, SearchUnavailable
 from lif.services import api_queries, content, plans, reference, referrals, searching, users
 
@@ -242,6 +242,7 @@ def _common(item) -> dict:
         "summary": item.summary,
         "state": item.state,
         "state_title": workflow.state_title(item),
+        "framework": frameworks.of(item).name,
         "themes": [{"key": t, "label": themes.get(t, t)} for t in item.themes],
         "agencies": [_agency(a) for a in item.agencies],
         "version": item.version,
@@ -399,7 +400,7 @@ def audits_json(items: list[Audit], *, detail: bool = False) -> list[dict]:
             "audit_type": _choice(audit.audit_type, taxonomy.AUDIT_TYPES),
             "section": audit.section,
             "theme": audit.theme,
-            "committee": _choice(audit.committee, taxonomy.COMMITTEES),
+            "committee": _choice(audit.committee, frameworks.of(audit).vocabulary["committees"]),
             "referred_to": audit.referred_to,
             "start_date": _iso(audit.start_date),
             "due_date": _iso(audit.due_date),
@@ -468,7 +469,7 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
             # recorded it (a value stored otherwise is none), and whether by override.
             "recommendation": _choice(recommended.value if recommended else None,
                                       RECOMMENDATIONS),
-            "decision": _choice(decided.value if decided else None, RECOMMENDATIONS),
+            "decision": _choice(decided.value if decided else None, DECISIONS),
             "decided_on": _iso(referral.decided_on if decided else None),
             "links": _links(referral, "api_v1.get_referral", "referral"),
         }

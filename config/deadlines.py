@@ -1,12 +1,13 @@
-"""Every clock the framework sets, in one place (DESIGN.md "Deadlines the system keeps").
+"""What a clock is, and the deadlines and schedules that are the same under every framework.
 
-Plain data, no logic: ``lif/clocks.py`` is the one place that turns these numbers into dates;
+Plain data, no logic: ``lif/clocks.py`` is the one place that turns clocks into dates;
 guards, sweeps, services, writers, the seed, calendars and the dashboard ask it.
 
-A clock in ``CLOCKS`` is ``(amount, unit, kind)``:
+A clock (in a framework's ``CLOCKS``, ``config/frameworks/<name>/clocks.py``) is
+``(amount, unit, kind)``:
 
 - ``unit``: ``"days"``, ``"months"`` or ``"working_days"`` (Monday to Friday except the bank
-  holidays of ``WORKING_DAYS`` and its local closures);
+  holidays of the framework's ``WORKING_DAYS`` and its local closures);
 - ``kind``: which way a date goes when the calendar makes it ambiguous, i.e. when the month
   reached has no such day (29 February, the 31st). ``"within"`` (a deadline) ends on that
   month's last day, so no one who acts by then is late; ``"at least"`` (a minimum) ends on the
@@ -14,37 +15,18 @@ A clock in ``CLOCKS`` is ``(amount, unit, kind)``:
   "within" and 1 Mar "at least"; 29 Feb 2024 + 12 months is 28 Feb 2025 and 1 Mar 2025.
 """
 
-CLOCKS = {
-    # PDC review of an action plan: every 6 months from ratification until closed.
-    "pdc_review": (6, "months", "within"),
-    # Plans due for PDC review within this long show on the dashboard.
-    "pdc_due_soon": (60, "days", "within"),
-    # An action is amber when due within this long and not done (red once overdue).
-    "action_amber": (30, "days", "within"),
-    # CIEC request for information: response due 7 days after issue, or by the meeting if
-    # sooner; a reminder this long before it is due, and one chase once it has passed.
-    "information_request": (7, "days", "within"),
-    "information_request_reminder": (2, "days", "within"),
-    # SCR decision: within 1 month of the LSCB being notified; amber with 14 days left.
-    "scr_decision": (1, "months", "within"),
-    "scr_decision_amber": (14, "days", "within"),
-    # National Panel notice where no SCR: within 14 days of the decision.
-    "national_panel_notice": (14, "days", "within"),
-    # SCR publication: on the website at least 12 months, then on request.
-    "scr_publication": (12, "months", "at least"),
-}
+import importlib
 
-# Working days: England's bank holidays (the ``holidays`` library's "GB", subdivision "ENG";
-# Wales has the same) and the partnership's own closure days, as ISO dates.
-WORKING_DAYS = {"country": "GB", "subdivision": "ENG", "closures": ()}
+from config import frameworks
 
-# Action reminders: this many days before the due date (the nearest not yet passed), then
-# every ACTION_OVERDUE_REPEAT_DAYS days while overdue.
-ACTION_REMINDER_DAYS = (30, 7, 1)
-ACTION_OVERDUE_REPEAT_DAYS = 7
+# What a clock may count, and how an ambiguous date is settled (above).
+UNITS = ("days", "months", "working_days")
+KINDS = ("within", "at least")
 
-# CIEC meeting: monthly, on this day of the month (the month's last day if it has fewer).
-CIEC_MEETING_DAY = 15
+# The clocks themselves belong to each framework: ``config/frameworks/<name>/clocks.py``
+# (the source's: ``config/frameworks/lscb_2015/clocks.py``). This module keeps what is the
+# same whatever the framework. ``CLOCKS`` here is the default framework's, for older imports.
+CLOCKS = importlib.import_module(f"config.frameworks.{frameworks.DEFAULT}").CLOCKS
 
 # Completed/verified statuses count as "done" for RAG and on-time figures.
 DONE_STATUSES = ("complete", "verified", "cancelled")

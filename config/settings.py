@@ -86,6 +86,10 @@ class Config:
         # Asked for by `make run`; taken only by an install's first start (lif/services/setup.py).
         self.LIF_DEMO_DATA = env_bool("LIF_DEMO_DATA", False)
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
+        # The statutory framework an install starts with (a package of config/frameworks/;
+        # unset: the default). Taken at the first start and kept in the database; a later
+        # start naming another is refused (lif/services/install_framework.py says why).
+        self.LIF_FRAMEWORK = env_str("LIF_FRAMEWORK")
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
         self.MAX_CONTENT_LENGTH = self.LIF_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
         # A text field may be as long as a whole request: a text over its limit is then

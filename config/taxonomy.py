@@ -213,7 +213,46 @@ REVIEW_TYPES = [
         "methodology": ["Systems Methodology", "Independent Reviewer", "Case Learning Session"],
         "statutory": False,
     },
+    # Working Together 2023 (England), chapter 5: offered under that framework only
+    # (``config/frameworks/wt_2023``).
+    {
+        "key": "rapid_review",
+        "label": "Rapid Review",
+        "description": (
+            "Review by the safeguarding partners of a serious incident notified to the Child "
+            "Safeguarding Practice Review Panel, within 15 working days of the notification"
+        ),
+        "responsibility": ["Safeguarding partners", "Child Safeguarding Practice Review Panel"],
+        "methodology": ["Agency summaries", "Rapid review meeting", "Decision with rationale"],
+        "statutory": True,
+    },
+    {
+        "key": "lcspr",
+        "label": "Local Child Safeguarding Practice Review",
+        "description": (
+            "Review commissioned by the safeguarding partners where a rapid review finds it "
+            "appropriate; the final report is expected within six months of the decision"
+        ),
+        "responsibility": ["Safeguarding partners", "Independent reviewers"],
+        "methodology": ["Terms of reference", "Independent reviewers", "Practitioner events"],
+        "statutory": True,
+    },
 ]
+
+# What the CIEC may recommend and the Independent Chair decide (the source's CIGSUM1).
+SCR_RECOMMENDATIONS = (
+    ("scr", "Serious Case Review"),
+    ("critical_case_review", "Critical Case Review"),
+    ("ma_concise_review", "Multi-agency concise review"),
+    ("individual_agency_review", "Individual agency review"),
+    ("no_review", "Review not initiated"),
+)
+
+# What the partners' rapid review may decide (Working Together 2023, chapter 5).
+RAPID_REVIEW_DECISIONS = (
+    ("lcspr", "A Local Child Safeguarding Practice Review is appropriate"),
+    ("no_lcspr", "No LCSPR: the learning is taken forward otherwise"),
+)
 
 AUDIT_TYPES = [
     ("multi_agency", "Multi-agency case file audit"),

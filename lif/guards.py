@@ -3,8 +3,12 @@ it may not, in words a person can act on."""
 
 from __future__ import annotations
 
-from . import clocks
+from config import taxonomy
+
+from . import clocks, frameworks
 from .models import Action, Evidence
+
+_REVIEW_TYPES = {t["key"]: t["label"] for t in taxonomy.REVIEW_TYPES}
 
 
 def has_findings(item, actor, now):
@@ -14,15 +18,18 @@ def has_findings(item, actor, now):
 
 
 def publication_window_over(item, actor, now):
-    """An SCR stays published at least 12 months (Working Together 2015, p79)."""
-    if getattr(item, "review_type", None) != "scr" or not item.effective:
+    """A statutory review's report stays published at least its framework's "publication"
+    clock (an SCR 12 months, Working Together 2015, p79)."""
+    framework = frameworks.of(item)
+    kept = framework.vocabulary["published_reviews"]
+    if getattr(item, "review_type", None) not in kept or not item.effective:
         return None
-    if not clocks.publication_window_over(item.effective, now.date()):
-        until = clocks.publication_window_end(item.effective)
+    if not clocks.publication_window_over(item.effective, now.date(), framework):
+        until = clocks.publication_window_end(item.effective, framework)
         return (
-            "A Serious Case Review must stay published for at least "
-            f"{clocks.describe('scr_publication')}: published on {item.effective:%d %B %Y}, "
-            f"it can be withdrawn from {until:%d %B %Y}."
+            f"A {_REVIEW_TYPES.get(item.review_type, 'review')} must stay published for at "
+            f"least {clocks.describe('publication', framework)}: published on "
+            f"{item.effective:%d %B %Y}, it can be withdrawn from {until:%d %B %Y}."
         )
     return None
 

@@ -45,8 +45,8 @@ from config.roles import (
     ROLES,
     SCOPE,
 )
-from config.workflows import WORKFLOWS
 
+from . import frameworks
 from .errors import PermissionDenied
 from .models import CONTENT_TYPES
 
@@ -146,8 +146,13 @@ def _local_roles(user, item) -> list[str]:
             if str(getattr(item, field, "") or "").lower() == email]
 
 
+def _states(type_key: str, item=None) -> dict:
+    """The states of ``item``'s workflow (its framework's; a new item's is the install's)."""
+    return frameworks.workflow(type_key, item)["states"]
+
+
 def _state_roles(item, right: str) -> tuple[str, ...]:
-    states = WORKFLOWS[item.type_key]["states"]
+    states = _states(item.type_key, item)
     return states.get(item.state, {}).get(right, ())
 
 
@@ -298,10 +303,12 @@ def _field_rule(user, type_key: str, name: str, *, creating: bool) -> Decision:
     return _deny(f"Only the {_role_names(rule['roles'])} can set '{name}'.", name)
 
 
-def recorded_fields(type_key: str) -> dict[str, str]:
+def recorded_fields(type_key: str, item=None) -> dict[str, str]:
     """``{field: transition label}`` of the fields only a transition writes: nobody sets
-    them by creating or editing the item, not even an administrator."""
-    return {name: spec["label"] for spec in WORKFLOWS[type_key]["transitions"]
+    them by creating or editing the item, not even an administrator (the transitions of
+    ``item``'s framework; of the install's for a new item)."""
+    return {name: spec["label"]
+            for spec in frameworks.workflow(type_key, item)["transitions"]
             for name in spec["records"]}
 
 
@@ -309,7 +316,7 @@ def _container_takes(user, item, **_) -> Decision:
     """``add_to``: whether ``item`` (a container, such as a plan) takes new items from ``user``."""
     if _holds(user, item, "add"):
         return ALLOW
-    state = WORKFLOWS[item.type_key]["states"].get(item.state, {}).get("title", item.state)
+    state = _states(item.type_key, item).get(item.state, {}).get("title", item.state)
     return _deny(f"'{item}' does not take new items from you in its state '{state}'.")
 
 
@@ -344,7 +351,7 @@ def _create(user, item, *, type_key, **_) -> Decision:
         return ALLOW
     if not is_admin(user) and not any(_in_scope(user, r, item, reading=False) for r in roles):
         return _deny(f"You may not create {label} for another agency or committee.")
-    for name, by in recorded_fields(type_key).items():
+    for name, by in recorded_fields(type_key, item).items():
         if getattr(item, name, None) not in (None, "", []):
             return _deny(f"'{name}' is recorded with '{by}', not when the item is made.", name)
     for (key, name) in FIELDS:
@@ -373,7 +380,7 @@ def _edit(user, item, *, type_key, after=None, changed=None, **_) -> Decision:
     if after is None:
         return ALLOW
     changes = set(changed) if changed is not None else _differences(item, after)
-    recorded = recorded_fields(type_key)
+    recorded = recorded_fields(type_key, item)
     touched = sorted(changes & set(recorded))
     if touched:
         name = touched[0]
@@ -412,8 +419,9 @@ def may_override_guards(user) -> bool:
     return any(role in GUARD_OVERRIDE for role in roles_of(user))
 
 
-def transition_spec(type_key: str, name: str) -> dict | None:
-    for spec in WORKFLOWS[type_key]["transitions"]:
+def transition_spec(type_key: str, name: str, item=None) -> dict | None:
+    """The transition ``name`` of ``item``'s workflow (the install's for a new item)."""
+    for spec in frameworks.workflow(type_key, item)["transitions"]:
         if spec["name"] == name:
             return spec
     return None
@@ -445,7 +453,7 @@ def _owner_or_override(user, item, spec: dict, label: str, override: bool) -> De
 
 
 def _fire(user, item, *, type_key, transition=None, fields=(), override=False, **_) -> Decision:
-    spec = transition_spec(type_key, transition or "")
+    spec = transition_spec(type_key, transition or "", item)
     if getattr(item, "trashed", False) or spec is None or item.state not in spec["from"]:
         return _deny(f"'{transition}' is not possible from the state '{item.state}'.")
     decision = _owner_or_override(user, item, spec, spec["label"], override)
@@ -464,7 +472,7 @@ def _record(user, item, *, type_key, what=None, override=False, **_) -> Decision
     if getattr(item, "trashed", False):
         return _deny("This item is in the trash.")
     if item.state not in rule["states"]:
-        state = WORKFLOWS[type_key]["states"].get(item.state, {}).get("title", item.state)
+        state = _states(type_key, item).get(item.state, {}).get("title", item.state)
         return _deny(f"'{rule['label']}' is not possible in the state '{state}'.")
     return _owner_or_override(user, item, rule, rule["label"], override)
 
@@ -482,7 +490,7 @@ def in_place_of(user, operation: str, item, **kwargs) -> tuple[str, ...]:
                                                             override=True, **kwargs):
         return ()
     if operation == "fire":
-        return transition_spec(item.type_key, kwargs["transition"])["roles"]
+        return transition_spec(item.type_key, kwargs["transition"], item)["roles"]
     return decision_owners(item.type_key, kwargs["what"])
 
 
@@ -535,7 +543,11 @@ def fields_not_settable(user, item_or_type) -> set[str] | None:
     anyway.
     """
     type_key = getattr(item_or_type, "type_key", item_or_type)
-    hidden = set(recorded_fields(type_key))
+    item = None if isinstance(item_or_type, str) else item_or_type
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    # Fields of another framework's pathway are not asked for under this one.
+    hidden = set(recorded_fields(type_key, item)) | set(
+        framework.unused_fields.get(type_key, ()))
     if is_admin(user):
         return hidden or None
     creating = isinstance(item_or_type, str)
@@ -559,7 +571,10 @@ def view_filter(user, type_key: str) -> dict | None:
     base = {"trashed": False}
     if is_admin(user):
         return base
-    states = WORKFLOWS[type_key]["states"]
+    # Items of every framework share a collection: the states of all their workflows (two
+    # frameworks naming a state alike let the same roles view it, lif/frameworks.py).
+    states = {name: spec for workflow in frameworks.workflows_of_type(type_key)
+              for name, spec in workflow["states"].items()}
     # Group the states each role may view by the scope that role brings.
     by_scope: dict[tuple, set[str]] = {}
     for role in roles_of(user):

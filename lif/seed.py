@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from config import taxonomy
 
-from . import audit_trail, clock, clocks
+from . import audit_trail, clock, clocks, frameworks
 from .actors import SYSTEM, actor_email
 from .demo.appendix_one import ENTRIES
 from .errors import Conflict, LIFError
@@ -414,7 +414,10 @@ def seed_demo(*, password: str | None = None) -> dict:
     Callers load it only into an empty install (:func:`install_is_empty`).
     """
     result = {"agencies": seed_reference()}
-    result.update(seed_entries(ENTRIES))
-    result["users"], result["password"] = seed_demo_users(password)
-    result["plans"] = seed_demo_plans()
+    # The demo is the source's own learning (Appendix One, 2014-2016) and its plans: made
+    # under the source's framework, whatever the install works to.
+    with frameworks.making_under(frameworks.default_name()):
+        result.update(seed_entries(ENTRIES))
+        result["users"], result["password"] = seed_demo_users(password)
+        result["plans"] = seed_demo_plans()
     return result

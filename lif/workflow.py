@@ -1,4 +1,7 @@
-"""The workflow engine: apply the workflows declared in ``config/workflows.py``.
+"""The workflow engine: apply the workflows of each framework (``config/frameworks/``).
+
+An item follows the workflows of the framework it was made under (``frameworks.of(item)``);
+a new item, the install's.
 
 ``available_transitions(item, user)`` lists what a user may fire now; ``fire(...)`` changes
 the state in one atomic, version-checked update, records the transition on the item and in
@@ -19,9 +22,7 @@ from collections.abc import Callable
 
 from pymongo import ReturnDocument
 
-from config.workflows import WORKFLOWS
-
-from . import audit_trail, clock, events, guards, policy, versioning
+from . import audit_trail, clock, events, frameworks, guards, policy, versioning
 from .actors import actor_email
 from .edits import preview
 from .errors import Conflict, GuardFailed, InvalidInput
@@ -65,21 +66,40 @@ def _run_effect(name: str, item: Content, actor, now: dt.datetime) -> None:
 
 
 def workflow_of(item_or_key) -> dict:
-    key = item_or_key if isinstance(item_or_key, str) else item_or_key.type_key
-    return WORKFLOWS[key]
+    """The workflow of an item (its framework's), or of a type key (the install's)."""
+    if isinstance(item_or_key, str):
+        return frameworks.workflow(item_or_key)
+    return frameworks.workflow(item_or_key.type_key, item_or_key)
 
 
 def initial_state(type_key: str) -> str:
-    return WORKFLOWS[type_key]["initial"]
+    """The state a new item of ``type_key`` starts in (the install's framework's)."""
+    return frameworks.workflow(type_key)["initial"]
+
+
+def states_of_type(type_key: str) -> dict[str, str]:
+    """``{state: title}`` of every state an item of ``type_key`` may be in, whatever its
+    framework: the install's framework's first (a list, a filter, a report mixes them)."""
+    result: dict[str, str] = {}
+    for workflow in (frameworks.workflow(type_key), *frameworks.workflows_of_type(type_key)):
+        for name, spec in workflow["states"].items():
+            result.setdefault(name, spec["title"])
+    return result
 
 
 def state_title(item: Content) -> str:
-    return title_of_state(item.type_key, item.state)
+    return title_of_state(item.type_key, item.state, item)
 
 
-def title_of_state(type_key: str, state: str) -> str:
-    """The title of ``state`` in the workflow of ``type_key`` (a history entry's states)."""
-    return WORKFLOWS[type_key]["states"].get(state, {}).get("title", state)
+def title_of_state(type_key: str, state: str, item: Content | None = None) -> str:
+    """The title of ``state`` in the workflow of ``item`` (a history entry's states), or
+    for a type alone the install's framework's, else the first framework naming it."""
+    if item is not None:
+        return workflow_of(item)["states"].get(state, {}).get("title", state)
+    for workflow in (frameworks.workflow(type_key), *frameworks.workflows_of_type(type_key)):
+        if state in workflow["states"]:
+            return workflow["states"][state]["title"]
+    return state
 
 
 def next_steps(item: Content) -> list[dict]:
@@ -89,7 +109,7 @@ def next_steps(item: Content) -> list[dict]:
     if getattr(item, "trashed", False):
         return []
     spec = workflow_of(item)
-    return [{**t, "to_title": title_of_state(item.type_key, t["to"])}
+    return [{**t, "to_title": title_of_state(item.type_key, t["to"], item)}
             for t in spec["transitions"] if item.state in t["from"]]
 
 
@@ -142,7 +162,7 @@ def fire(
                                      fields=fields) if override else ()
     if not in_place_of:
         policy.require(actor, "fire", item, transition=name, fields=fields)
-    spec = policy.transition_spec(item.type_key, name)
+    spec = policy.transition_spec(item.type_key, name, item)
     comment = (comment or "").strip()
     if spec["comment_required"] and not visible(comment):
         raise InvalidInput("A comment is required for this step.", field="comment")
@@ -226,9 +246,12 @@ def _db_names(model, fields: dict) -> set[str]:
 
 
 def worklist_states(role: str) -> dict[str, tuple[str, ...]]:
-    """``{type_key: states}`` in which items wait for ``role`` (Plone's review queue)."""
-    return {
-        key: tuple(workflow.get("worklists", {}).get(role, ()))
-        for key, workflow in WORKFLOWS.items()
-        if workflow.get("worklists", {}).get(role)
-    }
+    """``{type_key: states}`` in which items wait for ``role`` (Plone's review queue), under
+    any framework: items of several frameworks wait in one list."""
+    result: dict[str, tuple[str, ...]] = {}
+    for framework in frameworks.every():
+        for key, workflow in framework.workflows.items():
+            for state in workflow.get("worklists", {}).get(role, ()):
+                if state not in result.get(key, ()):
+                    result[key] = (*result.get(key, ()), state)
+    return result

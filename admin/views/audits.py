@@ -19,7 +19,7 @@ from config import taxonomy
 from documents.errors import DocumentError
 from documents.tables import read_table
 from documents.uploads import read_upload
-from lif import policy, workflow
+from lif import frameworks, policy, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
 from lif.services import audits, reference
@@ -109,7 +109,8 @@ class AuditWorkView(SecureView):
         return self._page("audits/overview.html", audit, "overview",
                           counts=audits.overview(audit),
                           type_label=dict(taxonomy.AUDIT_TYPES).get(audit.audit_type, ""),
-                          committee_label=dict(taxonomy.COMMITTEES).get(audit.committee, ""),
+                          committee_label=frameworks.of(audit).committee_name(audit.committee)
+                          if audit.committee else "",
                           theme_label=dict(taxonomy.THEMES).get(audit.theme, audit.theme))
 
     # --- population -------------------------------------------------------------------

@@ -528,8 +528,8 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     def history_of(self, item) -> list[dict]:
         """The item's workflow history, newest first, its states by their titles."""
         return [{"at": entry.at, "actor": entry.actor, "comment": entry.comment,
-                 "from_title": workflow.title_of_state(item.type_key, entry.from_state),
-                 "to_title": workflow.title_of_state(item.type_key, entry.to_state)}
+                 "from_title": workflow.title_of_state(item.type_key, entry.from_state, item),
+                 "to_title": workflow.title_of_state(item.type_key, entry.to_state, item)}
                 for entry in reversed(item.workflow_history or [])]
 
     # --- workflow, versions ---------------------------------------------------------

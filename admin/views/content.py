@@ -14,8 +14,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length
 
 from config import taxonomy
-from config.workflows import WORKFLOWS
-from lif import policy, workflow
+from lif import frameworks, policy, workflow
 from lif.errors import LIFError, PermissionDenied
 from lif.models import (
     Action,
@@ -52,7 +51,13 @@ def AgencyFilter(column, name="Agency"):  # noqa: N802 - reads like the other fi
 
 
 def state_choices(type_key):
-    return [(key, spec["title"]) for key, spec in WORKFLOWS[type_key]["states"].items()]
+    return list(workflow.states_of_type(type_key).items())
+
+
+def committee_label(view, context, model, name):
+    """The committee as the item's framework names it (the LSCB's PDC is a partnership's
+    Learning and Development Subgroup)."""
+    return frameworks.of(model).committee_name(model.committee) if model.committee else ""
 
 
 def choice_label(choices):
@@ -225,7 +230,7 @@ class AuditView(SourceMixin, ContentView):
     column_formatters = {
         **ContentView.column_formatters,
         "audit_type": choice_label(taxonomy.AUDIT_TYPES),
-        "committee": choice_label(taxonomy.COMMITTEES),
+        "committee": committee_label,
         "findings": findings_formatter,
         "activities": activities_formatter,
     }
@@ -548,7 +553,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
     column_details_list = (
         "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
         "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
-        "completed_on", "notified_on", "criteria", "meeting", "recommendation",
+        "completed_on", "aware_on", "notified_on", "criteria", "meeting", "recommendation",
         "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
         "decided_on", "reviewers", "created_at", "modified_at",
     )
@@ -559,10 +564,11 @@ class ReferralView(ReferralPagesMixin, ContentView):
                              dict(CRITERIA).get(k, k) for k in m.criteria),
                          "meeting": lambda v, c, m, n: m.meeting.title if m.meeting else ""}
     column_labels = {**ContentView.column_labels, "title": "Case reference",
-                     "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
+                     "reasons": "Reason(s) for the request", "notified_on": "LSCB notified",
+                     "aware_on": "Local authority aware of the incident"}
     form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",
                     "agencies", "named_lead", "reviewed_with_lead_on", "reviewed_with",
-                    "completed_on", "notified_on", "criteria")
+                    "completed_on", "aware_on", "notified_on", "criteria")
 
 
 
@@ -615,7 +621,7 @@ class MeetingView(ContentView):
     column_filters = (ChoiceEqual("committee", "Committee", list(taxonomy.COMMITTEES)), "date")
     column_default_sort = ("date", True)
     column_formatters = {**ContentView.column_formatters,
-                         "committee": choice_label(taxonomy.COMMITTEES)}
+                         "committee": committee_label}
     form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
     details_template = "lif/meeting_details.html"
     # An agenda item keeps the referral it is about (item_ref): kept, never shown or typed.

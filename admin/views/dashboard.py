@@ -6,7 +6,7 @@ from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from lif import workflow
+from lif import frameworks, workflow
 from lif.models.action_plan import ACTION_STATUSES
 from lif.services import dashboard, worklist
 
@@ -27,4 +27,5 @@ class DashboardView(AdminIndexView):
             # The real user object: figures may be recomputed in a background thread.
             figures=dashboard.figures(current_user._get_current_object()),
             statuses=ACTION_STATUSES,
+            framework=frameworks.active(),
         )

@@ -21,7 +21,7 @@ from wtforms import BooleanField
 from documents.errors import DocumentError
 from documents.index_import import iter_index
 from documents.uploads import read_upload
-from documents.writers import DOCX_MEDIA_TYPE, KINDS, kinds_for, load_item, render
+from documents.writers import DOCX_MEDIA_TYPE, KINDS, kinds_for, load_item, offered, render
 from lif import audit_trail, policy
 from lif.errors import LIFError
 from lif.services import learning_index
@@ -65,13 +65,13 @@ class DocumentsView(SecureMixin, BaseView):
         return [
             {"kind": kind.key, "label": kind.label,
              "url": url_for(f"{self.endpoint}.export", kind=kind.key, item_id=str(model.pk))}
-            for kind in kinds_for(type_key)
+            for kind in kinds_for(type_key, model)
         ]
 
     @expose("/")
     def index(self):
-        overall = [kind for kind in KINDS.values() if kind.type_key is None]
-        per_item = [kind for kind in KINDS.values() if kind.type_key is not None]
+        overall = [kind for kind in offered() if kind.type_key is None]
+        per_item = [kind for kind in offered() if kind.type_key is not None]
         return self.render("documents/index.html", overall=overall, per_item=per_item,
                            may_import=may_import(current_user))
 

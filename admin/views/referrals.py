@@ -10,7 +10,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from documents import spreadsheets
-from lif import audit_trail, policy
+from lif import audit_trail, policy, workflow
 from lif.errors import LIFError, NotFound, PermissionDenied
 from lif.models.referral import CHAIR_STANCES, RECOMMENDATIONS
 from lif.services import content, reference, referrals
@@ -23,9 +23,14 @@ REGISTER_COLUMNS = [
     ("meeting", "CIEC meeting"), ("requests", "Information returned"),
     ("recommendation", "CIEC recommendation"), ("decision", "Chair's decision"),
     ("decision_due", "Decision due"), ("decision_rag", "Decision clock"),
+    ("clocks", "Statutory clocks"),
     ("panel_notice_due", "National Panel notice due"),
     ("panel_notice_sent", "National Panel notice sent"),
 ]
+
+
+_CLOCK_WORDS = {"red": "red", "amber": "amber", "green": "green", "done": "done in time",
+                "late": "done late"}
 
 
 def _cell(row, key):
@@ -34,6 +39,9 @@ def _cell(row, key):
     if key == "requests":
         done = row["requests_total"] - row["requests_out"]
         return f"{done} of {row['requests_total']}" if row["requests_total"] else ""
+    if key == "clocks":
+        return "; ".join(f"{c['label']}: {c['due'].isoformat()} ({_CLOCK_WORDS[c['rag']]})"
+                         for c in row["clocks"] if c["due"])
     value = row.get(key)
     return value.isoformat() if hasattr(value, "isoformat") else (value or "")
 
@@ -50,7 +58,7 @@ class ReferralRegisterView(SecureView):
     @expose("/")
     def index(self):
         return self.render("referrals/register.html", rows=self._rows(),
-                           stages=referrals.STAGES, agencies=reference.agency_choices(),
+                           stages=referrals.stages(), agencies=reference.agency_choices(),
                            columns=REGISTER_COLUMNS, cell=_cell)
 
     @expose("/export/<kind>")
@@ -127,6 +135,26 @@ class ReferralPagesMixin:
             flash("The Chair's decision is recorded; the notices are drafted below.", "success")
         return self._back(item)
 
+    @expose("/record/", methods=("POST",))
+    def record_step_view(self):
+        """Take a step that records what a person gives (``referrals.recorded_steps``)."""
+        item = self._load()
+        try:
+            referrals.record_step(item, request.form.get("step", ""), request.form.to_dict(),
+                                  client_actor(),
+                                  override_reason=request.form.get("override_reason", ""))
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not recorded: {error.message}", "error")
+            return self.details_again(item.reload(), request.form)
+        else:
+            flash(f"Recorded. '{item}' is now: {workflow.state_title(item)}.", "success")
+        return self._back(item)
+
+    def recorded_steps(self, item):
+        return referrals.recorded_steps(item, current_user)
+
     @expose("/notice-sent/", methods=("POST",))
     def notice_sent_view(self):
         item = self._load()
@@ -161,8 +189,8 @@ class ReferralPagesMixin:
     def agency_choices(self):
         return reference.agency_choices()
 
-    def decision_clock(self, item):
-        return referrals.decision_clock(item)
+    def clocks_of(self, item):
+        return referrals.clocks_of(item)
 
     def requests_of(self, item):
         return referrals.requests_of(item)

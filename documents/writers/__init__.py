@@ -6,8 +6,13 @@ personal data; :data:`WRITERS` maps a kind to its ``build``; :func:`render` is t
 the admin, the command line and the scheduler use: it checks the actor may view the item and
 returns a file name with the bytes.
 
+Each framework offers some of these kinds (its ``DOCUMENTS``): a document is written for an
+item only if the framework the item was made under offers it (the install's framework, for
+a document about everything).
+
 Personal data (a referral's child and significant people) appears only in the restricted
-forms CIGSCR1, CIGINF1 and CIGSUM1, and only for an actor who may see it
+forms CIGSCR1, CIGINF1 and CIGSUM1 and the rapid review summary, and only for an actor who
+may see it
 (the policy's ``view_personal``, :mod:`lif.policy`). Publishable documents (the index, a learning
 brief, an action plan, the report to the LSCB) never hold it: they never read those fields,
 and everything they write is passed through a redactor of every name and date of birth held
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lif import clock, policy
+from lif import clock, frameworks, policy
 from lif.errors import InvalidInput, NotFound
 from lif.models import CONTENT_TYPES
 from lif.services import content
@@ -35,6 +40,7 @@ from . import (
     lscb_report,
     pdc_pack,
     plan,
+    rapid_review,
 )
 from .common import DOCX_MEDIA_TYPE, publication_redactor, slug
 
@@ -46,6 +52,7 @@ __all__ = [
     "filename_for",
     "kinds_for",
     "load_item",
+    "offered",
     "render",
 ]
 
@@ -106,6 +113,9 @@ KINDS: dict[str, Kind] = {
         Kind("cigsum1", "CIGSUM1 case summary",
              "CIGSUM1: CIG case summary, recommendation, rationale and Chair's decision.",
              "referral", restricted=True),
+        Kind("rapid-review", "Rapid review summary",
+             "Working Together 2023: a serious incident's rapid review, its clocks, each "
+             "agency's summary, the decision and its rationale.", "referral", restricted=True),
     )
 }
 
@@ -120,6 +130,7 @@ WRITERS: dict[str, Writer] = {
     "ciginf1": ciginf1.build,
     "cigm1": cigm1.build,
     "cigsum1": cigsum1.build,
+    "rapid-review": rapid_review.build,
 }
 
 
@@ -129,9 +140,24 @@ _STEMS = {
 }
 
 
-def kinds_for(type_key: str) -> list[Kind]:
-    """Return the kinds of document written for an item of ``type_key``."""
-    return [kind for kind in KINDS.values() if kind.type_key == type_key]
+def kinds_for(type_key: str, item=None) -> list[Kind]:
+    """Return the kinds of document written for an item of ``type_key`` that its framework
+    offers (``item``'s; the install's without one)."""
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    return [kind for kind in KINDS.values()
+            if kind.type_key == type_key and framework.offers(kind.key)]
+
+
+def offered(framework: frameworks.Framework | None = None) -> list[Kind]:
+    """Return the kinds of document ``framework`` (by default the install's) offers."""
+    framework = framework or frameworks.active()
+    return [kind for kind in KINDS.values() if framework.offers(kind.key)]
+
+
+def unknown_documents() -> dict[str, list[str]]:
+    """``{framework: [document keys]}`` that no writer writes (a framework's mistake)."""
+    return {fw.name: missing for fw in frameworks.every()
+            if (missing := [key for key in fw.documents if key not in KINDS])}
 
 
 def _a(noun: str) -> str:
@@ -192,7 +218,8 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
     :param progress: Called with (done, total) by writers that loop over many items.
     :return: The file name and the .docx bytes.
     :raises NotFound: unknown kind.
-    :raises InvalidInput: the item is not of the kind's type (or missing).
+    :raises InvalidInput: the item is not of the kind's type (or missing), or the kind is
+        not offered under the item's framework (the install's, for a kind about everything).
     :raises PermissionDenied: the actor may not view the item.
     """
     kind = _kind(kind_key)
@@ -203,5 +230,10 @@ def render(kind_key: str, item, actor, *, progress: Callable[[int, int], None] |
                            f"{_a(CONTENT_TYPES[kind.type_key].type_label.lower())}.")
     else:
         policy.require(actor, "view", item)
+    framework = frameworks.of(item) if item is not None else frameworks.active()
+    if not framework.offers(kind.key):
+        whose = "this item was made under" if item is not None else "this install works to"
+        raise InvalidInput(f"The {kind.label} is not a document of {framework.title}, "
+                           f"which {whose}.")
     data = WRITERS[kind.key](item, actor, progress=progress)
     return filename_for(kind.key, item), data

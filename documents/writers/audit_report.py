@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lif import frameworks
 from lif.models import Audit
 from lif.services import audits
 
@@ -23,7 +24,8 @@ MAKEUP_TITLES = {"agency": "Referring agency", "age_band": "Age band", "gender":
 def build(audit: Audit, actor, *, progress: Callable[[int, int], None] | None = None) -> bytes:
     """Return the audit's report as .docx bytes."""
     b = DocumentBuilder(f"Audit report: {audit.title}", actor, subject="Audit report",
-                        redact=publication_redactor(), keywords="audit; QAEC; findings")
+                        redact=publication_redactor(), keywords="audit; QAEC; findings",
+                        framework=frameworks.of(audit))
     b.fields([
         ("Type of Review", type_label(audit)),
         ("Name", audit.title),

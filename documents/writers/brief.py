@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from config import taxonomy
-from lif import policy
+from lif import frameworks, policy
 from lif.errors import InvalidInput
 from lif.models import Action, ActionPlan, Review
 
@@ -52,7 +52,8 @@ def build(review: Review, actor, *, progress: Callable[[int, int], None] | None 
         raise InvalidInput("This review is restricted: no learning brief is written for "
                            "publication.")
     b = DocumentBuilder(f"Learning brief: {review.title}", actor, subject=SUBTITLE,
-                        redact=publication_redactor(), keywords="learning brief; SCR newsletter")
+                        redact=publication_redactor(), keywords="learning brief; SCR newsletter",
+                        framework=frameworks.of(review))
     b.paragraph(SUBTITLE, style="Subtitle")
     b.fields([
         ("Type of review", type_label(review)),

@@ -9,6 +9,7 @@ and withholds them from anyone else.
 
 from __future__ import annotations
 
+from lif import frameworks
 from lif.models import InformationRequest
 from lif.services import referrals
 
@@ -44,7 +45,8 @@ def build(request: InformationRequest, actor, *, progress=None) -> bytes:
     referral = request.referral
     may_see, redact = personal_view(referral, actor)
     b = DocumentBuilder(TITLE, actor, subject="CIGINF1", marking=MARKING_RESTRICTED,
-                        redact=redact, keywords="CIGINF1; CIEC; request for information")
+                        redact=redact, keywords="CIGINF1; CIEC; request for information",
+                        framework=frameworks.of(request))
     meeting = referral.meeting
     b.fields([
         ("To (agency)", agency_label(request.agency)),

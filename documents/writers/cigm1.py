@@ -14,7 +14,7 @@ is about a referral is shown under that case's title.
 
 from __future__ import annotations
 
-from lif import policy
+from lif import frameworks, policy
 from lif.models import InformationRequest, Meeting, Referral
 from lif.services import referrals as referral_records
 
@@ -79,7 +79,8 @@ def build(meeting: Meeting, actor, *, progress=None) -> bytes:
     cases = {str(r.pk): f"Case {n}" for n, r in enumerate(referrals, 1)}
     b = DocumentBuilder(f"{TITLE}: {fmt_date(meeting.date)}", actor, subject="CIGM1",
                         marking=MARKING_RESTRICTED, redact=Redactor(referral_people(referrals)),
-                        keywords="CIGM1; CIEC; agenda")
+                        keywords="CIGM1; CIEC; agenda",
+                        framework=frameworks.of(meeting))
     b.paragraph("Part A: Practitioner Review - Part B: Review & CIG Decision", bold=True)
     b.fields([
         ("Meeting", meeting.title),

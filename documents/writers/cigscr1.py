@@ -14,7 +14,7 @@ and the referral's names and dates are scrubbed from the free text too.
 
 from __future__ import annotations
 
-from lif import workflow
+from lif import frameworks, workflow
 from lif.models import Referral
 
 from .common import (
@@ -49,7 +49,8 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     """
     may_see, redact = personal_view(referral, actor)
     b = DocumentBuilder(TITLE, actor, subject="CIGSCR1", marking=MARKING_RESTRICTED,
-                        redact=redact, keywords="CIGSCR1; CIEC; referral")
+                        redact=redact, keywords="CIGSCR1; CIEC; referral",
+                        framework=frameworks.of(referral))
     b.fields([
         ("Referral", referral.title),
         ("Status", workflow.state_title(referral)),

@@ -14,7 +14,7 @@ notice as drafted and, once marked, sent.
 
 from __future__ import annotations
 
-from lif import clocks
+from lif import clocks, frameworks
 from lif.models import InformationRequest, Referral
 from lif.services import referrals
 
@@ -54,15 +54,17 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     """
     may_see, redact = personal_view(referral, actor)
     b = DocumentBuilder(TITLE, actor, subject="CIGSUM1", marking=MARKING_RESTRICTED,
-                        redact=redact, keywords="CIGSUM1; CIEC; case summary; decision")
+                        redact=redact, keywords="CIGSUM1; CIEC; case summary; decision",
+                        framework=frameworks.of(referral))
     meeting = referral.meeting
-    decision_due = clocks.decision_due(referral.notified_on)
+    framework = frameworks.of(referral)
+    decision_due = clocks.decision_due(referral.notified_on, framework)
     b.fields([
         ("Case", referral.title),
         ("Referring agency", agency_label(referral.agency)),
         ("LSCB notified", fmt_date(referral.notified_on, "Not recorded")),
         ("Considered by CIEC", fmt_date(meeting.date) if meeting else "Not yet considered"),
-        (f"Decision due ({clocks.describe('scr_decision')} from notification)",
+        (f"Decision due ({clocks.describe('scr_decision', framework)} from notification)",
          fmt_date(decision_due)),
     ])
 
@@ -116,11 +118,11 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
         b.paragraph("An SCR is initiated: the Chair gives the panel the name(s) of the "
                     f"reviewer(s) appointed. Reviewer(s): {reviewers}.")
     else:
-        due = (clocks.national_panel_notice_due(referral.decided_on)
+        due = (clocks.national_panel_notice_due(referral.decided_on, framework)
                if referral.decided_on else None)
         b.paragraph(
             "No SCR is initiated: the panel must be told within "
-            f"{clocks.describe('national_panel_notice')} of the decision "
+            f"{clocks.describe('national_panel_notice', framework)} of the decision "
             f"(by {fmt_date(due, 'then')}), with the Serious Incident Notification or brief "
             "anonymised details, and an explanation of why the case does not meet the SCR criteria."
         )

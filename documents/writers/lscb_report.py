@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable
 
 from config import taxonomy
 from config.deadlines import DONE_STATUSES
-from config.workflows import WORKFLOWS
-from lif import clock, policy
+from lif import clock, policy, workflow
 from lif.models import Action, ActionPlan, Audit, PDCReview, Referral, Review
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS
 from lif.services import referrals as referral_records
@@ -45,9 +44,8 @@ def _visible(model, actor, *fields: str) -> list:
 
 def _state_rows(type_key: str, items: Iterable) -> list[tuple[str, str]]:
     counts = Counter(item.state for item in items)
-    states = WORKFLOWS[type_key]["states"]
-    return [(spec["title"], str(counts[state])) for state, spec in states.items()
-            if counts[state]]
+    return [(title, str(counts[state]))
+            for state, title in workflow.states_of_type(type_key).items() if counts[state]]
 
 
 def _count_rows(counter: Counter, labels: dict[str, str]) -> list[tuple[str, str]]:

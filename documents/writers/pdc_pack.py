@@ -20,7 +20,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 
-from lif import clock
+from lif import clock, frameworks
 from lif.actors import SYSTEM
 from lif.models import PDCReview
 from lif.models.action_plan import PDC_VERDICTS
@@ -66,7 +66,8 @@ def build(review: PDCReview, actor, *,
     previous = {str(v.action): v for v in before.verdicts} if before else {}
     b = DocumentBuilder(f"{TITLE}: {plan.title}", actor, subject="PDC review pack",
                         redact=publication_redactor(), landscape=True,
-                        keywords="PDC; six-month review; impact")
+                        keywords="PDC; six-month review; impact",
+                        framework=frameworks.of(review))
     b.fields([
         *plan_fields(plan),
         ("PDC review scheduled for", fmt_date(review.scheduled_for)),

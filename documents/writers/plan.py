@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lif import policy, workflow
+from lif import frameworks, policy, workflow
 from lif.models import Action, ActionPlan
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
 from lif.services import plans
@@ -91,7 +91,8 @@ def build(plan: ActionPlan, actor, *,
     actions = actions_of(plan, actor)
     b = DocumentBuilder(f"{TITLE}: {plan.title}", actor, subject="L&I action plan",
                         redact=publication_redactor(), landscape=True,
-                        keywords="action plan; learning and improvement")
+                        keywords="action plan; learning and improvement",
+                        framework=frameworks.of(plan))
     b.fields(plan_fields(plan))
     if plan.summary:
         b.heading("Summary", 1)

@@ -15,6 +15,7 @@ from .audit_work import (
     ToolAssignment,
 )
 from .base import Content, WorkflowEntry
+from .install import InstallSetting
 from .learning import Activity, Finding
 from .meeting import AgendaItem, Meeting
 from .notification import Notification
@@ -47,6 +48,7 @@ __all__ = [
     "AuditResponse",
     "AuditTool",
     "Content",
+    "InstallSetting",
     "Evidence",
     "Finding",
     "InformationRequest",

@@ -25,6 +25,8 @@ from mongoengine import (
 
 from config import taxonomy
 
+from .. import frameworks
+
 THEME_CHOICES = tuple(taxonomy.THEMES)
 
 
@@ -70,8 +72,19 @@ class Content(Document):
     trashed = BooleanField(default=False)
     trashed_at = DateTimeField()
     trashed_by = StringField()
+    # The statutory framework the item was made under (a package of config/frameworks/): its
+    # workflow and clocks stay that framework's when the install moves to another. Set when
+    # the item is made, from the install's framework; never changed. An item that records
+    # none was made before frameworks were recorded, under the default.
+    framework = StringField(max_length=64)
 
     meta = {"abstract": True}
+
+    def __init__(self, *args, **values) -> None:
+        super().__init__(*args, **values)
+        # A new item (not one read from the database) is made under the install's framework.
+        if self._created and not self.framework:
+            self.framework = frameworks.active().name
 
     # Fields a person never sets through a form: the workflow, the lock and the record.
     SYSTEM_FIELDS = (
@@ -85,6 +98,7 @@ class Content(Document):
         "trashed",
         "trashed_at",
         "trashed_by",
+        "framework",
     )
 
     # Records appended to an item of this type, each kind in its own collection (a field

@@ -12,6 +12,8 @@ from mongoengine import (
     ValidationError,
 )
 
+from config import taxonomy
+
 from .base import Content, content_indexes, date_not_before
 
 CRITERIA = (
@@ -30,13 +32,10 @@ CRITERIA = (
     ("looked_after", "Looked-after child"),
     ("suspected_suicide", "Suspected suicide"),
 )
-RECOMMENDATIONS = (
-    ("scr", "Serious Case Review"),
-    ("critical_case_review", "Critical Case Review"),
-    ("ma_concise_review", "Multi-agency concise review"),
-    ("individual_agency_review", "Individual agency review"),
-    ("no_review", "Review not initiated"),
-)
+# What the CIEC may recommend and the Chair decide (the source); what a rapid review may
+# decide (Working Together 2023). Each framework offers its own (its VOCABULARY "decisions").
+RECOMMENDATIONS = taxonomy.SCR_RECOMMENDATIONS
+DECISIONS = (*taxonomy.SCR_RECOMMENDATIONS, *taxonomy.RAPID_REVIEW_DECISIONS)
 CHAIR_STANCES = (("affirmed", "Affirmed"), ("challenged", "Challenged"))
 
 
@@ -84,6 +83,9 @@ class Referral(Content):
     reviewed_with_lead_on = DateField()
     reviewed_with = StringField(default="", max_length=300)
     completed_on = DateField()
+    # The day the local authority became aware of a serious incident (Working Together 2023:
+    # the National Panel is notified within 5 working days of it).
+    aware_on = DateField()
     notified_on = DateField()
     criteria = ListField(StringField(choices=CRITERIA))
     meeting = ReferenceField("Meeting")
@@ -91,7 +93,7 @@ class Referral(Content):
     recommendation = StringField(choices=RECOMMENDATIONS)
     recommendation_rationale = StringField(default="", max_length=20000)
     chair_stance = StringField(choices=CHAIR_STANCES)
-    decision = StringField(choices=RECOMMENDATIONS)
+    decision = StringField(choices=DECISIONS)
     decision_rationale = StringField(default="", max_length=20000)
     decided_on = DateField()
     reviewers = ListField(StringField(max_length=200))
@@ -118,6 +120,10 @@ class Referral(Content):
         date_not_before(
             self.decided_on, self.notified_on, "decided_on",
             "The decision cannot be before the notification.",
+        )
+        date_not_before(
+            self.notified_on, self.aware_on, "notified_on",
+            "The notification cannot be before the day the incident became known.",
         )
 
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from bson import ObjectId
 
 from config import taxonomy
-from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, emails, policy, values
+from .. import clock, dated_pages, emails, policy, values, workflow
 from ..dates import read_date
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
@@ -71,7 +70,7 @@ def _choice(param: str, field: str, choices: Sequence[str]) -> Build:
 
 
 def _state(type_key: str, param: str = "state") -> Build:
-    return _choice(param, "state", tuple(WORKFLOWS[type_key]["states"]))
+    return _choice(param, "state", tuple(workflow.states_of_type(type_key)))
 
 
 def agency_key(value: str, param: str = "agency") -> str:

@@ -29,7 +29,7 @@ import icalendar
 
 from config.deadlines import CALENDAR_PAST_DAYS, DONE_STATUSES
 
-from .. import audit_trail, clock, clocks, dates, policy
+from .. import audit_trail, clock, clocks, dates, frameworks, policy
 from ..models import Action, ActionPlan, InformationRequest, Meeting, PDCReview, Referral, User
 from . import reference
 from .sweeps import AWAITING_DECISION, link_to
@@ -169,9 +169,12 @@ def _ciec_entries(user: User) -> list[Entry]:
         # Awaiting the Chair is a state (only "Record Chair's decision" leaves it), not an
         # empty decision field: the old referral form stored one nobody made.
         for referral in _visible(user, Referral, notified_on__ne=None,
-                                 state__in=AWAITING_DECISION).only("id", "notified_on"):
+                                 state__in=AWAITING_DECISION).only("id", "notified_on",
+                                                                   "framework"):
             entries.append(Entry(f"scr-decision-{referral.pk}@lif",
-                                 clocks.decision_due(referral.notified_on), "SCR decision due",
+                                 clocks.decision_due(referral.notified_on,
+                                                     frameworks.of(referral)),
+                                 "SCR decision due",
                                  "Decide whether to initiate a Serious Case Review.",
                                  link_to(referral)))
     return entries

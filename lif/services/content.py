@@ -19,7 +19,7 @@ from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
 from pymongo.errors import BulkWriteError
 
-from .. import audit_trail, clock, events, policy, versioning, workflow
+from .. import audit_trail, clock, events, frameworks, policy, versioning, workflow
 from ..actors import actor_email
 from ..edits import apply_data as _apply
 from ..edits import preview, validate
@@ -68,6 +68,12 @@ def _new_item(
         item.pk = pk
     _apply(item, data)
     item.state = workflow.initial_state(model.type_key)
+    if placed_in and placed_in not in workflow.workflow_of(item)["states"]:
+        # An import places items in states of the source's workflows: under another
+        # framework that state may not exist, and an item in no state of its workflow could
+        # never move on.
+        raise InvalidInput(f"'{placed_in}' is not a state of the {model.type_label.lower()} "
+                           f"workflow of {frameworks.of(item).title}.")
     if placed_in and placed_in != item.state:
         item.workflow_history = [WorkflowEntry(
             action="import", from_state=item.state, to_state=placed_in,

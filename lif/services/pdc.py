@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import clock, clocks, policy, workflow
+from .. import clock, clocks, frameworks, policy, workflow
 from ..actors import actor_email
 from ..errors import InvalidInput
 from ..models import Action, Evidence, PDCReview, User, Verdict
@@ -159,4 +159,5 @@ def schedule_next_pdc_review(review: PDCReview, actor, now: dt.datetime) -> None
     plan = review.plan
     if plan.state == "ratified":
         type(plan).objects(pk=plan.pk).update_one(
-            set__next_pdc_review=clocks.next_pdc_review(review.scheduled_for))
+            set__next_pdc_review=clocks.next_pdc_review(review.scheduled_for,
+                                                       frameworks.of(plan)))

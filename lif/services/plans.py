@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, emails, faults, policy, values, workflow
+from .. import clock, clocks, dated_pages, emails, faults, frameworks, policy, values, workflow
 from .. import rag as lif_rag
 from ..dates import read_date
 from ..db import database
@@ -478,7 +478,8 @@ def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None
     """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
     ratified = now.date()
     ActionPlan.objects(pk=plan.pk).update_one(
-        set__ratified_on=ratified, set__next_pdc_review=clocks.next_pdc_review(ratified))
+        set__ratified_on=ratified,
+        set__next_pdc_review=clocks.next_pdc_review(ratified, frameworks.of(plan)))
     plan.reload()
 
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .. import clock, clocks, policy, workflow
+from mongoengine import DateField
+
+from .. import clock, clocks, frameworks, policy, workflow
 from ..actors import SYSTEM
+from ..dates import read_date
 from ..errors import InvalidInput
 from ..models import (
     Agency,
@@ -26,10 +29,10 @@ from ..models import (
     Review,
     User,
 )
-from ..models.referral import RECOMMENDATIONS
+from ..models.referral import DECISIONS
 from . import content, notifications
 
-RECOMMENDATION_LABELS = dict(RECOMMENDATIONS)
+RECOMMENDATION_LABELS = dict(DECISIONS)
 # A recommendation to review becomes a Review of this type.
 REVIEW_TYPE_FOR = {
     "scr": "scr",
@@ -42,17 +45,26 @@ REVIEW_TYPE_FOR = {
 # --- clocks --------------------------------------------------------------------------------
 
 
+def clocks_of(referral: Referral, today: dt.date | None = None) -> list[dict]:
+    """The statutory clocks of the referral's framework (``clocks.item_clocks``): under the
+    source's, the Chair's decision within a month of notification; under Working Together
+    2023, the notification within 5 working days and the rapid review within 15.
+
+    Only a decision a transition recorded stops a clock (:func:`decision_of`): a decision
+    date the old referral form stored stops none.
+    """
+    stopped = {} if decision_of(referral) else {"decided_on": None}
+    return clocks.item_clocks(referral, today or clock.today(), dates=stopped)
+
+
 def decision_clock(referral: Referral, today: dt.date | None = None) -> dict:
-    """``{"due": date, "days_left": n, "rag": red|amber|green|done|late|none}`` for the
-    decision (``clocks.decision_due`` and ``clocks.decision_rag``)."""
-    today = today or clock.today()
-    due = clocks.decision_due(referral.notified_on)
-    # Only a decision the Chair's transition recorded stops the clock (decision_of).
-    decided_on = referral.decided_on if decision_of(referral) else None
-    rag = clocks.decision_rag(referral.notified_on, decided_on, today)
-    days_left = (due - today).days if due and not decided_on else None
-    return {"due": due, "days_left": days_left, "rag": rag,
-            "period": clocks.describe("scr_decision")}
+    """``{"due": date, "days_left": n, "rag": red|amber|green|done|late|none, "period",
+    "label"}`` of the clock that ends in the referral's decision (the SCR decision, or the
+    rapid review's), from :func:`clocks_of`."""
+    decision = [c for c in clocks_of(referral, today) if c["done"] == "decided_on"]
+    if not decision:
+        return {"due": None, "days_left": None, "rag": "none", "period": "", "label": ""}
+    return decision[-1]
 
 
 def next_ciec_meeting(today: dt.date) -> Meeting:
@@ -101,7 +113,7 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
     """
     today = now.date()
     meeting = next_ciec_meeting(today)
-    due = clocks.information_request_due(today, meeting.date)
+    due = clocks.information_request_due(today, meeting.date, frameworks.of(referral))
     # Every agency already named stays involved; those with CIEC members join them.
     named = [a for a in referral.agencies if a]
     agencies = sorted(set(ciec_member_agencies()) | set(named) | {referral.agency})
@@ -121,20 +133,51 @@ def issue_information_requests(referral: Referral, actor, now: dt.datetime) -> l
                        item_ref=str(referral.pk)),
         ]
     )
+    return _ask_agencies(
+        referral, agencies, due, now, title="CIGINF1", subject="Request for information (CIGINF1)",
+        body=(f"A case is on the CIEC agenda for {meeting.date:%d %B %Y}. Please return "
+              f"your agency's information by {due:%d %B %Y} and identify the key "
+              "practitioners."))
+
+
+@workflow.effect("request_agency_summaries")
+def request_agency_summaries(referral: Referral, actor, now: dt.datetime) -> list:
+    """Effect of ``start_rapid_review`` (Working Together 2023): ask each agency involved,
+    and each with members of the case review group, for its summary of its involvement,
+    due by the framework's clock for them. Each agency answers for itself (its request).
+
+    Idempotent: a request is unique per (referral, agency) in the database.
+    """
+    framework = frameworks.of(referral)
+    due = clocks.information_request_due(now.date(), None, framework)
+    named = [a for a in referral.agencies if a]
+    agencies = sorted(set(ciec_member_agencies()) | set(named) | {referral.agency})
+    if agencies != sorted(named):
+        content.update(referral, {"agencies": agencies}, SYSTEM, base_version=referral.version,
+                       now=now, note="Rapid review: agencies asked for summaries")
+    return _ask_agencies(
+        referral, agencies, due, now, title="Agency summary",
+        subject="Rapid review: your agency's summary",
+        body=(f"The safeguarding partners are holding a rapid review of a serious incident. "
+              f"Please return your agency's summary of its involvement by {due:%d %B %Y} "
+              f"({clocks.describe('information_request', framework)})."))
+
+
+def _ask_agencies(referral: Referral, agencies: list[str], due: dt.date, now: dt.datetime, *,
+                  title: str, subject: str, body: str) -> list:
+    """Issue one request for information to each agency that has none yet, and tell the
+    agency's case review (CIEC) members."""
     created = []
     for agency in agencies:
         if InformationRequest.objects(referral=referral, agency=agency).first():
             continue
         created.append(content.create(InformationRequest, {
-            "title": f"CIGINF1 {referral.title} — {agency}", "referral": referral,
-            "agency": agency, "issued_on": today, "due_on": due, "agencies": [agency],
+            "title": f"{title} {referral.title} — {agency}", "referral": referral,
+            "agency": agency, "issued_on": now.date(), "due_on": due, "agencies": [agency],
         }, SYSTEM, now=now))
         for user in User.objects(roles="ciec", agency=agency, active=True):
             notifications.notify(
-                user.email, "Request for information (CIGINF1)",
-                f"A case is on the CIEC agenda for {meeting.date:%d %B %Y}. Please return "
-                f"your agency's information by {due:%d %B %Y} and identify the key "
-                "practitioners.",
+                user.email, subject, body,
                 key=notifications.personal_key(f"rfi:{referral.pk}:{agency}:issued", user.email),
                 link=f"/admin/information_request/details/?id={created[-1].pk}",
                 about=created[-1],
@@ -267,12 +310,15 @@ class Recorded:
         return f"{text} (override: {self.override})" if self.in_place_of else text
 
 
-def _recorded(referral: Referral, transition: str, value: str | None,
+def _recorded(referral: Referral, field: str, value: str | None,
               rationale: str) -> Recorded | None:
-    """The value ``transition`` recorded, read only if it fired: a stored value no transition
-    recorded (the old referral form stored "SCR" for every referral) is no decision."""
+    """The value of ``field``, read only if a transition of the referral's workflow that
+    records it fired: a stored value no transition recorded (the old referral form stored
+    "SCR" for every referral) is no decision."""
+    names = {t["name"] for t in workflow.workflow_of(referral)["transitions"]
+             if field in t["records"]}
     entry = next((e for e in reversed(referral.workflow_history or [])
-                  if e.action == transition), None)
+                  if e.action in names), None)
     if entry is None or not value:
         return None
     body = policy.deciding_body(entry.in_place_of) if entry.in_place_of else ""
@@ -284,13 +330,14 @@ def _recorded(referral: Referral, transition: str, value: str | None,
 
 def recommendation_of(referral: Referral) -> Recorded | None:
     """The CIEC's recommendation, once recorded (``None`` before)."""
-    return _recorded(referral, "recommend", referral.recommendation,
+    return _recorded(referral, "recommendation", referral.recommendation,
                      referral.recommendation_rationale)
 
 
 def decision_of(referral: Referral) -> Recorded | None:
-    """The Independent Chair's decision, once recorded (``None`` before)."""
-    return _recorded(referral, "decide", referral.decision, referral.decision_rationale)
+    """The Independent Chair's decision (or the rapid review's, under Working Together
+    2023), once recorded (``None`` before)."""
+    return _recorded(referral, "decision", referral.decision, referral.decision_rationale)
 
 
 def _fire_deciding(referral: Referral, transition: str, actor, fields: dict,
@@ -306,6 +353,84 @@ def _fire_deciding(referral: Referral, transition: str, actor, fields: dict,
         return workflow.fire(referral, transition, actor, reason, now=now, override=True,
                              fields=fields)
     return workflow.fire(referral, transition, actor, now=now, fields=fields)
+
+
+#: Steps that record a choice with a form of their own on the referral's page (the source's
+#: CIGSUM1 recommendation and the Chair's decision); every other step that records what a
+#: person gives is asked for with the form :func:`recorded_steps` describes.
+OWN_FORMS = ("recommend", "decide")
+
+
+def _field_form(referral: Referral, name: str, required: bool) -> dict:
+    field = Referral._fields[name]
+    entry = {"name": name, "label": name.replace("_", " ").capitalize(), "required": required,
+             "kind": "text", "choices": []}
+    if isinstance(field, DateField):
+        entry["kind"] = "date"
+    elif name == "decision":
+        entry.update(kind="choice", choices=frameworks.of(referral).decision_choices())
+    elif field.choices:
+        entry.update(kind="choice", choices=list(field.choices))
+    return entry
+
+
+def _steps(referral: Referral):
+    return [spec for spec in workflow.workflow_of(referral)["transitions"]
+            if spec["requires"] and spec["name"] not in OWN_FORMS]
+
+
+def recorded_steps(referral: Referral, user) -> list[dict]:
+    """The steps ``user`` may take now that record what a person gives (under Working
+    Together 2023: the day the National Panel was notified; the rapid review's decision,
+    its rationale and its date), each ``{"name", "label", "in_place_of", "fields"}`` with a
+    field ``{"name", "label", "kind": date|choice|text, "choices", "required"}`` for each
+    value the step records. Nothing is filled in: a choice starts blank."""
+    steps = []
+    for spec in _steps(referral):
+        if referral.trashed or referral.state not in spec["from"]:
+            continue
+        whose = policy.in_place_of(user, "fire", referral, transition=spec["name"])
+        if not whose and not policy.allows(user, "fire", referral, transition=spec["name"]):
+            continue
+        steps.append({
+            "name": spec["name"], "label": spec["label"],
+            "in_place_of": policy.deciding_body(whose) if whose else "",
+            "fields": [_field_form(referral, name, name in spec["requires"])
+                       for name in spec["records"]]})
+    return steps
+
+
+def record_step(referral: Referral, name: str, given: dict, actor,
+                now: dt.datetime | None = None, *, override_reason: str = "") -> Referral:
+    """Take the step ``name`` of :func:`recorded_steps`, recording what ``given`` holds (the
+    form's text): dates read as people write them, a choice only among the framework's, and
+    nothing that was left empty.
+
+    :raises InvalidInput: no such step, a date that is none, a choice not offered, a value
+        the step requires left empty, or a reason missing for recording in another's place;
+        nothing is recorded.
+    :raises PermissionDenied: the actor may not take the step.
+    """
+    spec = next((s for s in _steps(referral) if s["name"] == name), None)
+    if spec is None:
+        raise InvalidInput(f"'{name}' is not a step of this referral's workflow.")
+    fields = {}
+    for field_name in spec["records"]:
+        form = _field_form(referral, field_name, False)
+        raw = str(given.get(field_name) or "").strip()
+        if not raw:
+            continue
+        if form["kind"] == "date":
+            fields[field_name] = read_date(raw, field_name)
+        elif form["kind"] == "choice":
+            offered = dict(form["choices"])
+            if raw not in offered:
+                raise InvalidInput(f"Choose the {form['label'].lower()} among: "
+                                   f"{'; '.join(offered.values())}.", field=field_name)
+            fields[field_name] = raw
+        else:
+            fields[field_name] = raw
+    return _fire_deciding(referral, name, actor, fields, override_reason, now)
 
 
 def recommend(referral: Referral, recommendation: str, rationale: str, actor,
@@ -378,7 +503,7 @@ def record_decision_effects(referral: Referral, actor, now: dt.datetime) -> None
     else:
         notices.append(Notice(
             kind="national_panel", to="National Panel of Independent Experts on SCRs",
-            due_on=clocks.national_panel_notice_due(decided),
+            due_on=clocks.national_panel_notice_due(decided, frameworks.of(referral)),
             text=("The LSCB Chair decided not to initiate an SCR. Attach the local authority's "
                   "Serious Incident Notification or an anonymised summary (nature of the "
                   "incident, ages of the children, relationship with any alleged "
@@ -445,20 +570,23 @@ def mark_notice_sent(referral: Referral, kind: str, actor, sent_on: dt.date | No
 
 # --- the register ----------------------------------------------------------------------------
 
-STAGES = {
-    "submitted": "Intake (CIEC Chair and Business Manager)",
-    "declined": "Declined at intake",
-    "accepted": "Information requests / awaiting CIEC",
-    "considered": "With the Independent Chair",
-    "decided": "Decided: notifications",
-    "closed": "Closed",
-}
-HOLDERS = {
-    "submitted": "CIEC Chair / Business Manager",
-    "accepted": "CIEC members",
-    "considered": "LSCB Independent Chair",
-    "decided": "LSCB Business Manager",
-}
+def stages() -> dict[str, str]:
+    """``{state: stage}`` for the register's stage filter: every framework's referral states,
+    named as its ``VOCABULARY["register"]`` names them (else by their titles), the
+    install's framework's first."""
+    result: dict[str, str] = {}
+    for framework in (frameworks.active(), *frameworks.every()):
+        named = framework.vocabulary.get("register", {}).get("stages", {})
+        for state, spec in framework.workflows["referral"]["states"].items():
+            result.setdefault(state, named.get(state) or spec["title"])
+    return result
+
+
+def _stage_and_holder(referral: Referral) -> tuple[str, str]:
+    register_words = frameworks.of(referral).vocabulary.get("register", {})
+    return (register_words.get("stages", {}).get(referral.state)
+            or workflow.state_title(referral),
+            register_words.get("holders", {}).get(referral.state, ""))
 
 
 def register(user, *, state: str | None = None, agency: str | None = None,
@@ -477,7 +605,10 @@ def register(user, *, state: str | None = None, agency: str | None = None,
         "-notified_on")
     for referral in referrals:
         requests = list(InformationRequest.objects(referral=referral).only("agency", "state"))
-        decision = decision_clock(referral, today)
+        running = clocks_of(referral, today)
+        stage, holder = _stage_and_holder(referral)
+        decision = ([c for c in running if c["done"] == "decided_on"] or [{
+            "due": None, "rag": "none"}])[-1]
         recommended, decided = recommendation_of(referral), decision_of(referral)
         panel = next((n for n in referral.notices if n.kind == "national_panel"), None)
         rows.append({
@@ -485,8 +616,8 @@ def register(user, *, state: str | None = None, agency: str | None = None,
             "reference": referral.title,
             "agency": referral.agency,
             "notified_on": referral.notified_on,
-            "stage": STAGES.get(referral.state, referral.state),
-            "holder": HOLDERS.get(referral.state, ""),
+            "stage": stage,
+            "holder": holder,
             "meeting": referral.meeting.date if referral.meeting else None,
             "requests_out": sum(1 for r in requests if r.state == "issued"),
             "requests_total": len(requests),
@@ -495,6 +626,7 @@ def register(user, *, state: str | None = None, agency: str | None = None,
             "decision": decided.with_override(decided.label) if decided else "",
             "decision_due": decision["due"],
             "decision_rag": decision["rag"],
+            "clocks": running,
             "panel_notice_due": panel.due_on if panel else None,
             "panel_notice_sent": panel.sent_on if panel else None,
         })

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from config.deadlines import DONE_STATUSES
 
-from .. import clock, clocks, dated_pages
+from .. import clock, clocks, dated_pages, frameworks
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
@@ -50,6 +50,14 @@ AWAITING_DECISION = ("submitted", "accepted", "considered")
 def link_to(item) -> str:
     """Return the path of ``item``'s page in LIF (what a message links to)."""
     return f"/admin/{item.type_key}/details/?id={item.pk}"
+
+
+def _under_frameworks_with(clock_name: str) -> dict:
+    """A raw query for the items made under a framework that sets the clock ``clock_name``."""
+    names = [fw.name for fw in frameworks.every() if clock_name in fw.clocks]
+    if frameworks.default_name() in names:
+        names.append(None)
+    return {"framework": {"$in": names}}
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -194,7 +202,7 @@ def send_action_reminders(now: dt.datetime, *, dry_run: bool = False) -> dict[st
     ).no_dereference()
     leads: dict[str, list[str]] = {}
     for action in actions:
-        step = clocks.action_reminder_step(action.due_date, run.today)
+        step = clocks.action_reminder_step(action.due_date, run.today, frameworks.of(action))
         if step is None:
             continue
         if action.agency not in leads:
@@ -229,25 +237,31 @@ def send_information_request_reminders(
     it once when the date has passed. With no CIEC member in the agency, administrators are
     told (the LSCB Administrator issues the requests)."""
     run = _Run(now, dry_run)
-    horizon = clocks.latest_due_reminded(run.today)
-    requests = InformationRequest.objects(
-        state="issued", trashed__ne=True, due_on__lte=_midnight(horizon)
-    ).no_dereference()
-    for request in requests:
-        recipients = _emails(["ciec"], request.agency) or _emails(["admin"])
-        agency = reference.agency_name(request.agency)
-        due = _long(request.due_on)
-        if request.due_on >= run.today:
-            step, subject = "reminder", f"Request for information due {due} ({agency})"
-            body = (f"A CIEC request for information to {agency} is due on {due}. Respond in "
-                    "LIF before the next CIEC meeting.")
-        else:
-            step, subject = "chase", f"Request for information overdue since {due} ({agency})"
-            body = (f"A CIEC request for information to {agency} was due on {due} and has no "
-                    "response yet. The CIEC needs it to consider the case: respond in LIF now.")
-        if run.tell(recipients, f"information_request:{request.pk}:{step}", subject, body, request):
-            run.count("chases" if step == "chase" else "reminders")
+    for framework in frameworks.every():
+        horizon = clocks.latest_due_reminded(run.today, framework)
+        requests = InformationRequest.objects(
+            __raw__=frameworks.made_under(framework),
+            state="issued", trashed__ne=True, due_on__lte=_midnight(horizon)
+        ).no_dereference()
+        for request in requests:
+            _remind_of_request(run, request)
     return run.counts
+
+
+def _remind_of_request(run: _Run, request: InformationRequest) -> None:
+    recipients = _emails(["ciec"], request.agency) or _emails(["admin"])
+    agency = reference.agency_name(request.agency)
+    due = _long(request.due_on)
+    if request.due_on >= run.today:
+        step, subject = "reminder", f"Request for information due {due} ({agency})"
+        body = (f"A CIEC request for information to {agency} is due on {due}. Respond in "
+                "LIF before the next CIEC meeting.")
+    else:
+        step, subject = "chase", f"Request for information overdue since {due} ({agency})"
+        body = (f"A CIEC request for information to {agency} was due on {due} and has no "
+                "response yet. The CIEC needs it to consider the case: respond in LIF now.")
+    if run.tell(recipients, f"information_request:{request.pk}:{step}", subject, body, request):
+        run.count("chases" if step == "chase" else "reminders")
 
 
 # --- 4. SCR decision clock -----------------------------------------------------------------
@@ -260,12 +274,14 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
     # The state says whether the Chair decided (only "Record Chair's decision" leaves these
     # states), not a decision field: the old referral form stored one nobody made.
     referrals = Referral.objects(
+        __raw__=_under_frameworks_with("scr_decision"),
         trashed__ne=True, notified_on__ne=None, state__in=AWAITING_DECISION
-    ).only("id", "notified_on")
+    ).only("id", "notified_on", "framework")
     recipients = _emails(["chair", "admin"])
     for referral in referrals:
-        deadline = clocks.decision_due(referral.notified_on)
-        colour = clocks.decision_rag(referral.notified_on, None, run.today)
+        framework = frameworks.of(referral)
+        deadline = clocks.decision_due(referral.notified_on, framework)
+        colour = clocks.decision_rag(referral.notified_on, None, run.today, framework)
         if colour == "red":
             subject = f"SCR decision overdue: it was due {_long(deadline)}"
         elif colour == "amber":
@@ -274,7 +290,8 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
             continue
         body = (f"The LSCB was notified of an incident on {_long(referral.notified_on)}. The "
                 "decision whether to initiate a Serious Case Review is due within "
-                f"{clocks.describe('scr_decision')}, by {_long(deadline)}. Open the referral "
+                f"{clocks.describe('scr_decision', framework)}, by {_long(deadline)}. Open "
+                "the referral "
                 "in LIF.")
         if run.tell(recipients, f"referral:{referral.pk}:decision-{colour}", subject, body,
                     referral):
@@ -296,17 +313,19 @@ def send_national_panel_notices(now: dt.datetime, *, dry_run: bool = False) -> d
     """
     run = _Run(now, dry_run)
     referrals = Referral.objects(
-        __raw__={"decision": {"$nin": [None, "scr"]}, "decided_on": {"$ne": None}},
+        __raw__={"decision": {"$nin": [None, "scr"]}, "decided_on": {"$ne": None},
+                 **_under_frameworks_with("national_panel_notice")},
         trashed__ne=True,
         state__in=["decided", "closed"],
-    ).only("id", "decided_on", "notices")
+    ).only("id", "decided_on", "notices", "framework")
     recipients = _emails(["admin"])
     for referral in referrals:
         notice = next((n for n in referral.notices if n.kind == "national_panel"), None)
         if notice is not None and notice.sent_on is not None:
             continue
+        framework = frameworks.of(referral)
         by = notice.due_on if notice is not None else clocks.national_panel_notice_due(
-            referral.decided_on)
+            referral.decided_on, framework)
         what = ("the Serious Incident Notification (or brief anonymised details) and why the "
                 "case does not meet the SCR criteria (CIGSUM1)")
         if run.today <= by:
@@ -314,7 +333,8 @@ def send_national_panel_notices(now: dt.datetime, *, dry_run: bool = False) -> d
             subject = f"Notify the National Panel by {_long(by)}: no SCR decided"
             body = (f"On {_long(referral.decided_on)} the Independent Chair decided not to "
                     "initiate a Serious Case Review. The National Panel must be told within "
-                    f"{clocks.describe('national_panel_notice')}, by {_long(by)}, with {what}. "
+                    f"{clocks.describe('national_panel_notice', framework)}, by {_long(by)}, "
+                    f"with {what}. "
                     "Mark the notice sent on the referral once it has gone.")
         else:
             step, counter = "national-panel-overdue", "chases"
@@ -372,19 +392,22 @@ def send_publication_window_notices(
     ``end_publication`` transition, whose guard enforces the minimum).
     """
     run = _Run(now, dry_run)
-    cutoff = clocks.latest_publication_over(run.today)
-    reviews = Review.objects(
-        review_type="scr", state="published", trashed__ne=True, effective__lte=_midnight(cutoff)
-    ).only("id", "title", "effective")
     recipients = _emails(["admin"])
-    for review in reviews:
-        subject = f"Publication window over: {review.title}"
-        body = (f"'{review.title}' has been published since {_long(review.effective)}, at "
-                f"least {clocks.describe('scr_publication')}. It may now move to 'available on "
-                "request' (or stay published).")
-        if run.tell(recipients, f"review:{review.pk}:published-since:{review.effective}",
-                    subject, body, review):
-            run.count("notices")
+    for framework in frameworks.every():
+        cutoff = clocks.latest_publication_over(run.today, framework)
+        reviews = Review.objects(
+            __raw__=frameworks.made_under(framework),
+            review_type__in=list(framework.vocabulary["published_reviews"]),
+            state="published", trashed__ne=True, effective__lte=_midnight(cutoff)
+        ).only("id", "title", "effective")
+        for review in reviews:
+            subject = f"Publication window over: {review.title}"
+            body = (f"'{review.title}' has been published since {_long(review.effective)}, at "
+                    f"least {clocks.describe('publication', framework)}. It may now move to "
+                    "'available on request' (or stay published).")
+            if run.tell(recipients, f"review:{review.pk}:published-since:{review.effective}",
+                        subject, body, review):
+                run.count("notices")
     return run.counts
 
 

@@ -15,7 +15,7 @@ from documents.errors import DocumentError
 from documents.index_import import parse_index
 from documents.writers import KINDS, load_item, render
 from documents.writers.pdc_pack import render as render_pack
-from lif import seed
+from lif import frameworks, seed
 from lif.actors import SYSTEM
 from lif.errors import InvalidInput, NotFound, PermissionDenied
 from lif.models import (
@@ -101,6 +101,11 @@ def item_for(world, kind: str):
               "cigm1": world["meeting"], "cigsum1": world["referral"]}
     if kind in chosen:
         return chosen[kind]
+    if kind == "rapid-review":
+        # A serious incident recorded under Working Together 2023 (the document's framework).
+        with frameworks.making_under("wt_2023"):
+            return f.make_referral(title="SIN from Merseyside Police", aware_on=dt.date(2026, 3, 2),
+                                   child=Person(name=CHILD, date_of_birth=DOB))
     type_key = KINDS[kind].type_key
     # A kind added later: any item of its type from the demo.
     return None if type_key is None else CONTENT_TYPES[type_key].objects.first()

@@ -422,6 +422,8 @@ ENDPOINTS = {
     "information_request.answer_view": "fire 'answer' with the response, who and when",
     "referral.recommend_view": "fire 'recommend' with the fields it records (or override)",
     "referral.decide_view": "fire 'decide' with the fields it records (or override)",
+    "referral.record_step_view": "fire a step of the referral's framework with the fields it "
+                                 "records (or override)",
     "referral.notice_sent_view": "edit (versioned change of the notices)",
     "referral.involved_view": "edit; 'agencies' only by the CIEC chair or business manager",
     "referral_register.index": "view filter of referrals; titles through the redactor",

@@ -1,5 +1,5 @@
-"""The workflows of config/workflows.py resolve: every name they use exists, and every guard
-and effect that exists is used."""
+"""The workflows of every framework (config/frameworks/) resolve: every name they use exists,
+and every guard and effect that exists is used by one of them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import pytest
 
 import lif.services  # noqa: F401 - importing the services registers their effects
 from config.roles import FIELDS, LOCAL_ROLES, ROLES, SCOPE
-from config.workflows import WORKFLOWS
-from lif import guards, workflow
+from lif import frameworks, guards, workflow
 
+# "framework.type" -> workflow, for every framework's workflows.
+WORKFLOWS = {f"{fw.name}.{key}": flow for fw in frameworks.every()
+             for key, flow in fw.workflows.items()}
 TRANSITIONS = [(key, spec) for key, flow in WORKFLOWS.items() for spec in flow["transitions"]]
+
+
+def _type(key: str) -> str:
+    return key.split(".", 1)[1]
 
 
 def test_every_guard_named_is_defined_and_every_guard_defined_is_named():
@@ -38,7 +44,7 @@ def test_each_transition_joins_states_of_its_workflow_for_known_roles(key, spec)
 def test_each_workflow_starts_in_one_of_its_states_and_lists_known_roles(key):
     flow = WORKFLOWS[key]
     assert flow["initial"] in flow["states"]
-    local = set(LOCAL_ROLES.get(key, {}))
+    local = set(LOCAL_ROLES.get(_type(key), {}))
     for state in flow["states"].values():
         assert set(state["view"]) <= set(ROLES) | local
         assert set(state["edit"]) | set(state["trash"]) | set(state["add"]) <= set(ROLES)
@@ -59,7 +65,7 @@ def test_the_policy_s_tables_name_known_roles_types_and_fields():
         assert name in CONTENT_TYPES[key]._fields and set(rule["roles"]) <= set(ROLES)
     for key, flow in WORKFLOWS.items():
         for spec in flow["transitions"]:
-            assert set(spec["records"]) <= set(CONTENT_TYPES[key]._fields), spec["name"]
+            assert set(spec["records"]) <= set(CONTENT_TYPES[_type(key)]._fields), spec["name"]
 
 
 def test_two_effects_of_one_name_are_refused():

@@ -96,8 +96,10 @@ def test_registry_lists_every_kind_with_a_writer():
     assert {k.key for k in kinds_for("referral")} == {"cigscr1", "cigsum1"}
     assert {"index", "brief", "plan", "lscb-report"} <= {k.key for k in KINDS.values()
                                                          if k.publishable}
-    # Only the three CIEC forms may ever carry personal data, and none is publishable.
-    assert {k.key for k in KINDS.values() if k.restricted} == {"cigscr1", "ciginf1", "cigsum1"}
+    # Only the three CIEC forms and the rapid review summary (Working Together 2023) may ever
+    # carry personal data, and none is publishable.
+    assert {k.key for k in KINDS.values() if k.restricted} == {"cigscr1", "ciginf1", "cigsum1",
+                                                               "rapid-review"}
     assert not any(k.restricted and k.publishable for k in KINDS.values())
 
 
