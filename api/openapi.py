@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
-from lif import policy
+from lif import policy, values
 from lif.models import Referral
 from lif.models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
 from lif.services import api_queries
@@ -82,7 +82,7 @@ def _list_parameters(type_key: str) -> list[dict]:
     params += [
         {"name": "page", "in": "query", "required": False,
          "description": "Page number, from 1.",
-         "schema": {"type": "integer", "minimum": 1, "maximum": api_queries.MAX_PAGE,
+         "schema": {"type": "integer", "minimum": 1, "maximum": values.MAX_PAGE,
                     "default": 1}},
         {"name": "per_page", "in": "query", "required": False,
          "description": f"Items per page (at most {api_queries.MAX_PER_PAGE}).",

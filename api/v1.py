@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from config import taxonomy
 from documents.uploads import DocumentError, check_upload, read_upload, too_large_message
-from lif import policy, redact, workflow
+from lif import policy, redact, values, workflow
 from lif.errors import Conflict, InvalidInput, LIFError
 from lif.models import Action, ActionPlan, Audit, Referral, Review
 from lif.models.action_plan import PDC_VERDICTS
@@ -184,10 +184,10 @@ def _encodable(text: str) -> bool:
 
 
 def _form_value(name: str) -> str:
-    values = request.form.getlist(name)
-    if len(values) > 1:
+    given = request.form.getlist(name)
+    if len(given) > 1:
         raise InvalidInput(f"Give '{name}' once.", field=name)
-    return values[0] if values else ""
+    return given[0] if given else ""
 
 
 def _checked_files() -> list[tuple]:
@@ -317,6 +317,7 @@ def actions_json(items: list[Action], *, detail: bool = False) -> list[dict]:
     plan_titles = api_queries.titles(
         ActionPlan, [api_queries.reference_id(a._data.get("plan")) for a in items]
     )
+    plans.read_records(items, counts_only=not detail)
     out = []
     for action in items:
         aid = str(action.pk)
@@ -561,23 +562,19 @@ def search():
     unknown = sorted(set(request.args) - SEARCH_PARAMS)
     if unknown:
         raise InvalidInput(f"Unknown parameter '{unknown[0]}'.", field=unknown[0])
-    for name, values in request.args.lists():
-        if len(values) > 1 and name not in ("type", "theme", "agency", "state", "year"):
+    for name, given in request.args.lists():
+        if len(given) > 1 and name not in ("type", "theme", "agency", "state", "year"):
             raise InvalidInput(f"Give '{name}' once.", field=name)
-    try:
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", "10"))
-    except ValueError:
-        raise InvalidInput("page and per_page are whole numbers.", field="page") from None
-    if page < 1 or not 1 <= per_page <= 100:
-        raise InvalidInput("page starts at 1; per_page is 1 to 100.", field="per_page")
+    page = values.read_page(request.args.get("page"))
+    per_page = values.read_per_page(request.args.get("per_page"), 10)
+    q = values.read_search(request.args.get("q", ""), "q")
     sort = request.args.get("sort", "relevance")
     if sort not in ("relevance", "date"):
         raise InvalidInput("sort is 'relevance' or 'date'.", field="sort")
     filters = {k: request.args.getlist(k) for k in ("type", "theme", "agency", "state", "year")
                if request.args.getlist(k)}
     try:
-        results = searching.search(_actor(), request.args.get("q", ""), page=page,
+        results = searching.search(_actor(), q, page=page,
                                    pagelen=per_page, sort=sort, filters=filters or None)
     except SearchQueryError as error:
         raise InvalidInput(str(error), field="q") from None
@@ -589,8 +586,8 @@ def search():
         "page": results.page,
         "pages": results.pages,
         "suggestion": results.suggestion,
-        "facets": {k: [{"value": v, "count": n} for v, n in values]
-                   for k, values in results.facets.items()},
+        "facets": {k: [{"value": v, "count": n} for v, n in counts]
+                   for k, counts in results.facets.items()},
         "items": [{"id": h.id, "type": h.type, "title": h.title, "score": h.score,
                    "snippet": h.snippet, "url": h.url, "parent_id": h.parent_id or None,
                    "date": _iso(h.date), "state": h.state} for h in results.hits],

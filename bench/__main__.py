@@ -46,6 +46,13 @@ def _documents(quick: bool) -> Iterator[dict]:
     return documents_bench.rows(quick=quick)
 
 
+def _appends(quick: bool) -> Iterator[dict]:
+    """A thousand progress notes on one action: the last costs what the first did."""
+    from bench import appends_bench
+
+    return appends_bench.rows(quick=quick)
+
+
 def _load(quick: bool) -> Iterator[dict]:
     """Concurrent clients on gunicorn (2 workers) and one embedded database server."""
     from bench import load
@@ -57,6 +64,7 @@ AREAS: dict[str, Callable[[bool], Iterator[dict]]] = {
     "plans": _plans,
     "search": _search,
     "documents": _documents,
+    "appends": _appends,
     "load": _load,
 }
 RESULTS = Path(__file__).parent / "results"

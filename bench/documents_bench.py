@@ -112,13 +112,12 @@ def make_plan(actions: int):
             "lead_email": f"lead{number}@example.org", "agency": "police",
             "due_date": now.date() + dt.timedelta(days=rng.randint(-60, 120)),
         }, SYSTEM, now=now)
-        Action.objects(pk=action.pk).update_one(
-            set__progress=[ProgressUpdate(at=now - dt.timedelta(days=d), author="lead",
-                                               text=_sentence(rng, 25)) for d in (200, 90, 10)],
-            push__evidence=Evidence(uid=f"e{number}", at=now - dt.timedelta(days=5),
-                                    author="lead", description=_sentence(rng, 25),
-                                    measure="Dip sample of 20 cases"),
-        )
+        for days in (200, 90, 10):
+            ProgressUpdate(action=action.pk, at=now - dt.timedelta(days=days), author="lead",
+                           text=_sentence(rng, 25)).save()
+        Evidence(action=action.pk, uid=f"e{number}", at=now - dt.timedelta(days=5),
+                 author="lead", description=_sentence(rng, 25),
+                 measure="Dip sample of 20 cases").save()
     return content.create(PDCReview, {"title": "Bench PDC review", "plan": plan,
                                       "scheduled_for": now.date()}, SYSTEM, now=now)
 

@@ -419,12 +419,11 @@ def count_lost(acknowledged: set, install: Install) -> dict:
     ids = [a for agency in install.actions.values() for a in agency]
     from bson import ObjectId
 
-    for doc in database().actions.find({"_id": {"$in": [ObjectId(i) for i in ids]}},
-                                       {"progress": 1}):
-        for entry in doc.get("progress", []):
-            match = MARKER.search(entry.get("text", ""))
-            if match:
-                found[tuple(int(g) for g in match.groups())] += 1
+    for entry in database().action_progress.find(
+            {"action": {"$in": [ObjectId(i) for i in ids]}}, {"text": 1}):
+        match = MARKER.search(entry.get("text", ""))
+        if match:
+            found[tuple(int(g) for g in match.groups())] += 1
     return {
         "acknowledged": len(acknowledged),
         "stored": sum(found.values()),

@@ -120,7 +120,7 @@ def seed(database, n_actions: int, rng: random.Random) -> ObjectId:
             "modified_by": "bench", "trashed": False, "plan": plan["_id"],
             "description": "Deliver the briefing to all front-line staff.",
             "lead_name": "Named lead", "lead_email": "lead@example.org", "agency": agency,
-            "due_date": due, "progress": [], "evidence": [], "finding_uid": "",
+            "due_date": due, "finding_uid": "",
             "finding_text": "", "cancel_reason": "", "last_pdc_comment": "",
         })
         if len(batch) == 1000:

@@ -9,18 +9,24 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from lif.values import printable
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel runs a cell starting with these as a formula: write such text as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(value):
-    """A cell value that a spreadsheet will show as written, never run as a formula."""
+    """A cell value that a spreadsheet will show as written, never run as a formula.
+
+    Characters a workbook cannot hold (a control character stored before LIF refused them:
+    openpyxl raises, and the export answered 500 for everyone) are left out.
+    """
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date | int | float):
         return value
-    text = str(value)
+    text = printable(str(value))
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

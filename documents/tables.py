@@ -16,9 +16,11 @@ reads its file here and hands the services a :class:`lif.rows.Table` already che
     named twice is refused, an unnamed column that holds something is ``column_N``.
 -   **Rows**: empty rows are skipped; each row keeps the number a person sees in the
     spreadsheet. A row with more cells than the header names is refused, never cut. Text is
-    stripped; control characters other than tab and line breaks are refused. Workbook numbers
-    stay numbers (a whole number as an ``int``) and date cells dates (a datetime at midnight
-    as a ``date``), for the services to read with :func:`lif.dates.read_date`.
+    stripped; what no stored text may hold (:func:`lif.values.text_problem`: control
+    characters other than tab and line breaks, only invisible characters) is refused.
+    Workbook numbers stay numbers (a whole number as an ``int``) and date cells dates (a
+    datetime at midnight as a ``date``), for the services to read with
+    :func:`lif.dates.read_date`.
 -   At most :data:`MAX_ROWS` rows.
 
 Every refusal is a :class:`~documents.errors.DocumentError` with one sentence a person can act
@@ -36,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from openpyxl import load_workbook
 
 from lif.rows import Cell, Row, Table
+from lif.values import text_problem
 
 from .errors import DocumentError
 from .filetypes import CSV, XLSX, sniff_media_type
@@ -45,7 +48,6 @@ __all__ = ["MAX_ROWS", "Row", "Table", "column_key", "read_table"]
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def column_key(name) -> str:
     """Normalise a column name: "Due date" and "due-date" are both ``due_date``."""
@@ -114,9 +116,8 @@ def _cell(value, number: int, column: str) -> Cell:
     if isinstance(value, int | float):
         return value
     text = str(value).strip()
-    if _CONTROL.search(text):
-        raise DocumentError(
-            f"Row {number}, column {column}: the text holds a control character; remove it.")
+    if problem := text_problem(text):  # (lif/values.py: the rule of every door)
+        raise DocumentError(f"Row {number}, column {column}: {problem}")
     return text
 
 

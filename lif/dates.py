@@ -24,7 +24,7 @@ import re
 
 from .errors import InvalidInput
 
-__all__ = ["EARLIEST", "LATEST", "as_date", "bad_date_message", "read_date"]
+__all__ = ["EARLIEST", "LATEST", "as_date", "bad_date_message", "in_range", "read_date"]
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -53,6 +53,14 @@ def bad_date_message(value) -> str:
 
 def _in_range(day: dt.date | None) -> dt.date | None:
     return day if day is not None and EARLIEST <= day <= LATEST else None
+
+
+def in_range(day: dt.date | dt.datetime | None) -> bool:
+    """Whether ``day`` falls in 1900–2100 (a value stored before LIF refused others may not:
+    what shows dates — a calendar, a document — leaves such a one out rather than fail)."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return day is not None and EARLIEST <= day <= LATEST
 
 
 def _day(year: int, month: int, day: int) -> dt.date | None:

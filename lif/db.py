@@ -15,6 +15,8 @@ import fcntl
 import functools
 import json
 import logging
+import os
+import queue
 import re
 import shutil
 import signal
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
+from . import processes
 from .errors import StorageFull
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,9 @@ class EmbeddedServer:
     port: int
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Found running: the server's pid and the process that started it (its port file's).
+    pid: int | None = None
+    owner: dict | None = None
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -74,6 +81,13 @@ class EmbeddedServer:
     @property
     def owned(self) -> bool:
         return self.process is not None
+
+    @property
+    def orphaned(self) -> bool:
+        """Found running, though the process that started it is gone (killed: it had no
+        chance to stop it)."""
+        return self.process is None and self.owner is not None and (
+            processes.alive(self.owner) is False)
 
     def stop(self) -> None:
         """Stop the server if this process started it; leave a shared one running."""
@@ -138,7 +152,8 @@ def _running_server(data_dir: Path) -> EmbeddedServer | None:
         port = int(info["port"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    server = EmbeddedServer(data_dir=data_dir, port=port)
+    server = EmbeddedServer(data_dir=data_dir, port=port, pid=info.get("pid"),
+                            owner=info.get("owner"))
     return server if ping(server.uri, 1000) else None
 
 
@@ -154,13 +169,47 @@ def _start_lock(data_dir: Path):
 def ensure_embedded(data_dir: Path) -> EmbeddedServer:
     """Find the running embedded server of ``data_dir`` or start one.
 
-    A lock file serialises the start, so two commands started at once share one server.
+    A lock file serialises the start, so two commands started at once share one server. A
+    server still running after the process that started it was killed (it stops with it, but
+    may still be on its way down, or be of a system without parent-death signals) is stopped
+    and started again by this process, which then owns it: nothing else can be in the middle
+    of writing to it, so the start-up repair runs at once.
     """
     with _start_lock(data_dir):
         found = _running_server(data_dir)
-        if found:
+        if found and not found.orphaned:
             return found
+        if found:
+            _stop_orphan(found)
         return _start(data_dir)
+
+
+def _stop_orphan(server: EmbeddedServer) -> None:
+    """Stop a server whose starter died (SIGTERM, then SIGKILL after 5 s: its SIGTERM can
+    hang, and what it acknowledged is journaled)."""
+    pid = server.pid
+    log.warning("the embedded database on port %s outlived the process that started it "
+                "(pid %s); restarting it", server.port, (server.owner or {}).get("pid"))
+    if not pid or not processes.is_running(pid) or not _is_server_program(pid):
+        return
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while processes.is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not processes.is_running(pid):
+            return
+    raise DatabaseUnavailable(f"The embedded database left running (pid {pid}) did not stop.")
+
+
+def _is_server_program(pid: int) -> bool:
+    """Whether ``pid`` runs SecantusDB (not a process that got its number since)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the port file
+    return b"secantusd" in command
 
 
 def _port_is_free(port: int) -> bool:
@@ -189,6 +238,62 @@ def _port_for(data_dir: Path) -> int:
     return free_port()
 
 
+# Runs in the child before it becomes the server: on Linux it asks for SIGKILL when its
+# parent dies (PR_SET_PDEATHSIG, kept across exec), so the server stops with the process that
+# started it even when that one is killed with SIGKILL; then it execs the server (same pid).
+# SIGKILL, not SIGTERM: SecantusDB 0.7.0b3's SIGTERM handler can hang for good when a client
+# died mid-request (measured: all threads waiting, a second SIGTERM ignored), and every write
+# LIF had acknowledged is in the journal already (``journal=True``), so nothing is lost.
+_LAUNCHER = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(3)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+class _Spawner:
+    """Start child processes from a thread that lives as long as this process.
+
+    The parent-death signal is sent when the *thread* that started the child ends, not the
+    process: a server started from a request's thread (a restart after a full disk) would
+    stop when that thread did. So children are started from the main thread, or from this
+    one thread kept for the purpose.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, cmd: list[str], **kwargs) -> subprocess.Popen:
+        if threading.current_thread() is threading.main_thread():
+            return subprocess.Popen(cmd, **kwargs)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lif-db-spawner",
+                                                daemon=True)
+                self._thread.start()
+        done: Future = Future()
+        self._jobs.put((cmd, kwargs, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            cmd, kwargs, done = self._jobs.get()
+            try:
+                done.set_result(subprocess.Popen(cmd, **kwargs))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                done.set_exception(error)
+
+
+_spawn = _Spawner()
+
+
 def _start(data_dir: Path) -> EmbeddedServer:
     storage = data_dir / "db"
     storage.mkdir(parents=True, exist_ok=True)
@@ -208,8 +313,10 @@ def _start(data_dir: Path) -> EmbeddedServer:
     ]
     with open(log_path, "ab") as log_file:
         # A session of its own: Ctrl-C in the terminal reaches us, and we stop it in order.
-        process = subprocess.Popen(
-            cmd, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        # Started through the launcher, it also stops when this process dies (kill -9).
+        process = _spawn(
+            [sys.executable, "-I", "-c", _LAUNCHER, str(os.getpid()), *cmd],
+            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = EmbeddedServer(data_dir=data_dir, port=port, process=process, log_path=log_path)
     deadline = time.monotonic() + START_TIMEOUT
@@ -225,7 +332,8 @@ def _start(data_dir: Path) -> EmbeddedServer:
         raise DatabaseUnavailable(
             f"The embedded database did not answer within {START_TIMEOUT:.0f} s (see {log_path})."
         )
-    _port_file(data_dir).write_text(json.dumps({"port": port, "pid": process.pid}))
+    _port_file(data_dir).write_text(json.dumps(
+        {"port": port, "pid": process.pid, "owner": processes.mark()}))
     atexit.register(server.stop)
     log.info("embedded database started on port %s (data in %s)", port, storage)
     return server

@@ -6,11 +6,28 @@ content service's create and update, and the workflow engine's recorded fields.
 
 from __future__ import annotations
 
-from mongoengine import EmbeddedDocumentField, ListField, StringField, ValidationError
+import datetime as dt
 
+from mongoengine import (
+    BinaryField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    FileField,
+    GenericReferenceField,
+    LazyReferenceField,
+    ListField,
+    ObjectIdField,
+    ReferenceField,
+    StringField,
+    ValidationError,
+)
+
+from . import dates
 from .errors import InvalidInput
 from .models.base import Content
 from .models.learning import new_uid, renumber
+from .values import text_problem, visible
 
 
 def flatten_errors(error: ValidationError) -> dict[str, str]:
@@ -73,26 +90,72 @@ def too_long(document, prefix: str = "") -> dict[str, str]:
     return errors
 
 
-def validate(item: Content) -> None:
-    """Validate ``item`` and raise :class:`InvalidInput` with field messages.
+def validate(item: Document) -> None:
+    """Validate ``item`` (a content item, a record, any document a person's input fills)
+    and raise :class:`InvalidInput` with field messages.
 
-    A required text field holding only spaces counts as empty (mongoengine lets "" pass);
-    a text over its limit says how long it is and what the limit is.
+    Besides each field's own rules (mongoengine's), every write meets the value rules of
+    :mod:`lif.values`, whatever door it came by: no text holding a control character or only
+    invisible ones, no date outside 1900–2100. A required text field holding only spaces (or
+    invisible characters) counts as empty (mongoengine lets "" pass); a text over its limit
+    says how long it is and what the limit is.
     """
+    problems = value_problems(item)
     blank = {
         name: "This field is required."
         for name, field in item._fields.items()
         if field.required and isinstance(field, StringField)
-        and isinstance(getattr(item, name), str) and not getattr(item, name).strip()
+        and isinstance(getattr(item, name), str) and not visible(getattr(item, name))
     }
     long = too_long(item)
     try:
         item.validate()
     except ValidationError as error:
-        errors = {**blank, **flatten_errors(error), **long}
+        errors = {**blank, **flatten_errors(error), **problems, **long}
         raise InvalidInput(next(iter(errors.values())), errors=errors) from None
-    if blank:
-        raise InvalidInput(next(iter(blank.values())), errors=blank)
+    errors = {**blank, **problems, **long}
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+
+
+def value_problems(item: Document | EmbeddedDocument, prefix: str = "") -> dict[str, str]:
+    """``{field: message}`` for every value of ``item`` (its embedded documents and lists
+    too) that breaks a rule of :mod:`lif.values` or falls outside 1900–2100."""
+    problems: dict[str, str] = {}
+    for name, field in item._fields.items():
+        inner = getattr(field, "field", None)  # a list's fields
+        if name in ("id", "_cls") or isinstance(field, _NOT_VALUES) or isinstance(
+                inner, _NOT_VALUES):
+            continue
+        _check(item._data.get(name), f"{prefix}{name}", problems)
+    return problems
+
+
+# Fields holding no value a person typed (and reading which would fetch another document).
+_NOT_VALUES = (ReferenceField, GenericReferenceField, LazyReferenceField, FileField,
+               ObjectIdField, BinaryField)
+
+
+def _check(value, where: str, problems: dict[str, str]) -> None:
+    if where in problems or value is None:
+        return
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            problems[where] = problem
+    elif isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not dates.EARLIEST <= day <= dates.LATEST:
+            problems[where] = (f"{day.isoformat()} is not a date between "
+                               f"{dates.EARLIEST.year} and {dates.LATEST.year}.")
+    elif isinstance(value, EmbeddedDocument):
+        problems.update(value_problems(value, f"{where}."))
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _check(inner, f"{where}.{index}", problems)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _check(inner, f"{where}.{key}", problems)
 
 
 def apply_data(item: Content, data: dict) -> None:

@@ -16,3 +16,5 @@ contents_created = signals.signal("contents-created")  # sender: a list of new i
 content_removed = signals.signal("content-removed")  # sender: the item (trashed or purged)
 attachment_changed = signals.signal("attachment-changed")  # sender: the Attachment
 attachment_removed = signals.signal("attachment-removed")  # sender: the Attachment
+# sender: a record appended to an item (a progress update, evidence); ``item=`` the item
+record_added = signals.signal("record-added")

@@ -4,7 +4,7 @@ it may not, in words a person can act on."""
 from __future__ import annotations
 
 from . import clocks
-from .models import Action
+from .models import Action, Evidence
 
 
 def has_findings(item, actor, now):
@@ -36,9 +36,9 @@ def plan_actions_complete(item, actor, now):
 
 def plan_impact_evidenced(item, actor, now):
     """Impact is the gate: no plan closes while an action lacks evidence of impact."""
-    lacking = Action.objects(
-        plan=item, trashed__ne=True, state__ne="cancelled", evidence__size=0
-    ).only("title")
+    actions = Action.objects(plan=item, trashed__ne=True, state__ne="cancelled")
+    evidenced = Evidence.objects(action__in=list(actions.scalar("id"))).distinct("action")
+    lacking = actions.filter(id__nin=evidenced).only("title")
     titles = [a.title for a in lacking[:5]]
     if titles:
         more = lacking.count() - len(titles)
@@ -48,7 +48,7 @@ def plan_impact_evidenced(item, actor, now):
 
 
 def action_has_evidence(item, actor, now):
-    if not item.evidence:
+    if not item.evidence_count:
         return "An action cannot be verified without at least one piece of evidence of impact."
     return None
 

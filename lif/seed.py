@@ -100,6 +100,7 @@ def seed_entries(
     actor=SYSTEM,
     dry_run: bool = False,
     on_entry: Callable[[dict, str, object], None] | None = None,
+    before_insert: Callable[[list], None] | None = None,
 ) -> dict[str, int]:
     """Load L&I Index entries as Review and Audit items; skip those already present.
 
@@ -113,6 +114,8 @@ def seed_entries(
     :param on_entry: Told of each entry's outcome as ``(entry, outcome, detail)``: outcome
         ``"created"`` (detail: the item, or ``None`` in a dry run), ``"present"`` (the item
         already there) or ``"refused"`` (the reason). Without it a refusal raises.
+    :param before_insert: told each hundred items before they are stored (see
+        :func:`lif.services.content.create_many`).
     :raises LIFError: an entry was refused and no ``on_entry`` was given.
     """
     now = now or clock.now()
@@ -177,7 +180,8 @@ def seed_entries(
             pass
     else:
         content.create_many(rows(), actor, note="Loaded from the Learning and Improvement Index",
-                            placed_how="Loaded from the L&I Index", now=now, on_stored=stored)
+                            placed_how="Loaded from the L&I Index", now=now, on_stored=stored,
+                            before_insert=before_insert)
     return counts
 
 
@@ -365,17 +369,18 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
             )
             extra: dict = {}
             if status in ("in_progress", "complete", "verified"):
-                extra["push__progress"] = ProgressUpdate(
-                    at=now - dt.timedelta(days=30), author=_lead(agency)["lead_email"],
+                ProgressUpdate(
+                    action=action.pk, at=now - dt.timedelta(days=30),
+                    author=_lead(agency)["lead_email"],
                     text="Briefings scheduled with team managers; first sessions delivered.",
-                )
+                ).save(force_insert=True)
             if status in ("complete", "verified"):
-                extra["push__evidence"] = Evidence(
-                    uid=secrets.token_hex(6), at=now - dt.timedelta(days=10),
+                Evidence(
+                    action=action.pk, uid=secrets.token_hex(6), at=now - dt.timedelta(days=10),
                     author=_lead(agency)["lead_email"],
                     description="Dip sample of 20 cases shows the practice change in 17.",
                     measure="Case file dip sample, before and after (9 of 20 → 17 of 20).",
-                )
+                ).save(force_insert=True)
                 extra["set__completed_on"] = today - dt.timedelta(days=10)
             if extra:
                 Action.objects(pk=action.pk).update_one(**extra)

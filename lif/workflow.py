@@ -27,6 +27,7 @@ from .edits import preview
 from .errors import Conflict, GuardFailed, InvalidInput
 from .models import WorkflowEntry
 from .models.base import Content
+from .values import text_problem, visible
 
 Effect = Callable[[Content, object, dt.datetime], object]
 _effects: dict[str, Effect] = {}
@@ -143,9 +144,11 @@ def fire(
         policy.require(actor, "fire", item, transition=name, fields=fields)
     spec = policy.transition_spec(item.type_key, name)
     comment = (comment or "").strip()
-    if spec["comment_required"] and not comment:
+    if spec["comment_required"] and not visible(comment):
         raise InvalidInput("A comment is required for this step.", field="comment")
-    if in_place_of and not comment:
+    if problem := text_problem(comment):
+        raise InvalidInput(problem, field="comment")
+    if in_place_of and not visible(comment):
         raise InvalidInput(f"Give the reason for recording this in place of "
                            f"{policy.deciding_body(in_place_of)}.", field="comment")
     missing = [key for key in spec["requires"] if _blank(fields.get(key))]

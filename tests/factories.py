@@ -57,9 +57,8 @@ def make_action(plan=None, agency="police", due=None, title="Action T", **extra)
 
 
 def add_evidence(action, text="Audit of 20 cases shows the change in 17."):
-    Action.objects(pk=action.pk).update_one(push__evidence=Evidence(
-        uid="e1", at=dt.datetime(2026, 1, 1), author="test", description=text,
-        measure="dip sample"))
+    Evidence(action=action.pk, uid="e1", at=dt.datetime(2026, 1, 1), author="test",
+             description=text, measure="dip sample").save()
     action.reload()
     return action
 

@@ -41,7 +41,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 from config.roles import ROLES
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload, read_upload
-from lif import audit_trail, dated_pages, policy, redact, versioning, workflow
+from lif import audit_trail, dated_pages, policy, redact, values, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from lif.services import attachments, content, plans, reference, searching
@@ -75,6 +75,20 @@ class SecureMixin:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
+
+    def _get_list_extra_args(self):
+        """A list's page, page size, sort and search, refused (a 400 page naming the
+        parameter) when out of the bounds of ``lif/values.py``; Flask-Admin would read
+        ``?page=9223372036854775808`` or a 2,000-character search and fail with a 500."""
+        args = request.args
+        values.read_page(args.get("page"), first=0)  # (Flask-Admin counts pages from 0)
+        values.read_per_page(args.get("page_size"), 0, name="page_size")
+        for name in ("sort", "desc"):
+            if args.get(name) not in (None, "") and not (
+                    args[name].isascii() and args[name].isdigit() and len(args[name]) < 4):
+                raise InvalidInput(f"'{name}' must be a column number.", field=name)
+        values.read_search(args.get("search"))
+        return super()._get_list_extra_args()
 
     def _export_csv(self, return_url):
         """A model view's list as CSV, streamed, every cell safe to open in a spreadsheet.

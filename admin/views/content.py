@@ -21,6 +21,7 @@ from lif.models import (
     Action,
     ActionPlan,
     Audit,
+    Evidence,
     InformationRequest,
     Meeting,
     PDCReview,
@@ -287,8 +288,8 @@ class ActionPlanView(ContentView):
         flt = policy.view_filter(current_user, "action")
         if flt is None:
             return []
-        return list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
-                    .order_by("due_date"))
+        return plans.read_records(list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
+                                       .order_by("due_date")), kinds=(Evidence,))
 
     def rag(self, action):
         return plans.rag(action)

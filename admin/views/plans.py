@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from documents.tables import read_table
 from documents.uploads import DocumentError, check_upload, read_upload
-from lif import policy, workflow
+from lif import policy, values, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import ACTION_STATUSES
 from lif.services import content, plans, reference
@@ -101,10 +101,7 @@ class MyActionsView(SecureView):
     @expose("/")
     def index(self):
         include_done = request.args.get("all") == "1"
-        try:
-            page = max(1, int(request.args.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = values.read_page(request.args.get("page"))
         items = plans.my_actions(current_user, include_done=include_done, page=page)
         errors = {}
         return self.render("plans/my_actions.html", items=items, include_done=include_done,

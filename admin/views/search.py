@@ -7,6 +7,8 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 
+from lif import values
+from lif.errors import InvalidInput
 from lif.search import SearchQueryError, SearchUnavailable
 from lif.services import reference, searching
 
@@ -17,7 +19,8 @@ FACET_LABELS = {"type": "Type", "theme": "Theme", "agency": "Agency", "year": "Y
 TYPE_LABELS = {"review": "Review", "audit": "Audit", "action_plan": "Action plan",
                "action": "Action", "referral": "Referral", "information_request":
                "Request for information", "pdc_review": "PDC review", "meeting": "Meeting",
-               "attachment": "File"}
+               "attachment": "File", "progress": "Progress update",
+               "evidence": "Evidence of impact"}
 
 
 class SearchView(SecureView):
@@ -31,13 +34,14 @@ class SearchView(SecureView):
     def index(self):
         q = request.args.get("q", "").strip()
         sort = request.args.get("sort", "relevance")
-        try:
-            page = max(1, int(request.args.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = values.read_page(request.args.get("page"))
         filters = {key: request.args.getlist(key) for key in FACET_LABELS
                    if request.args.getlist(key)}
         results, error = None, searching.problem()
+        try:
+            values.read_search(q, "q")
+        except InvalidInput as refused:  # said on the page, above the box to shorten it in
+            error, q, filters = refused.message, "", {}
         if q or filters:
             try:
                 results = searching.search(current_user, q, page=page, sort=sort,

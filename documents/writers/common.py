@@ -41,6 +41,7 @@ from lif.models.referral import CRITERIA, RECOMMENDATIONS
 from lif.redact import REDACTED, Redaction, Redactor, referral_people
 from lif.redact import publication as publication_redactor
 from lif.services import reference
+from lif.values import printable
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -55,8 +56,6 @@ RAG_COLOURS = {"red": "F4CCCC", "amber": "FCE5CD", "green": "D9EAD3"}
 _HEADER_FILL = "D9E2F3"
 _TWIPS_PER_CM = 567
 
-# Characters XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 _W_P, _W_PPR, _W_PSTYLE, _W_NUM_PR, _W_ILVL, _W_NUM_ID = (
     qn(t) for t in ("w:p", "w:pPr", "w:pStyle", "w:numPr", "w:ilvl", "w:numId"))
@@ -184,7 +183,7 @@ class DocumentBuilder:
         self._style_ids = {style.name: style.style_id for style in self.doc.styles}
         self._next_num_id = self._max_num_id() + 1
         self._list_number_abstract = self._abstract_for("List Number")
-        title = _XML_INVALID.sub("", self.redact(title))
+        title = printable(self.redact(title))
         self._set_properties(title, actor, subject, keywords)
         self._set_styles()
         self._set_page(landscape, marking, title)
@@ -263,7 +262,7 @@ class DocumentBuilder:
             self._sect_pr.addprevious(element)
 
     def _text(self, text) -> str:
-        return _XML_INVALID.sub("", self.redact(text))
+        return printable(self.redact(text))
 
     def _p(self, style: str | None = None, parent=None, num_id: int | None = None):
         """Create a ``w:p`` (appended to ``parent``, or to the body)."""

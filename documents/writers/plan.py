@@ -15,6 +15,7 @@ from collections.abc import Callable
 from lif import policy, workflow
 from lif.models import Action, ActionPlan
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
+from lif.services import plans
 from lif.services.plans import rag
 
 from .common import DocumentBuilder, agency_label, fmt_date, publication_redactor
@@ -32,8 +33,8 @@ def actions_of(plan: ActionPlan, actor) -> list[Action]:
     flt = policy.view_filter(actor, "action")
     if flt is None:
         return []
-    return list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
-                .order_by("due_date", "created_at"))
+    return plans.read_records(list(Action.objects(__raw__={"$and": [flt, {"plan": plan.pk}]})
+                                   .order_by("due_date", "created_at")))
 
 
 def status_label(action: Action) -> str:

@@ -87,6 +87,37 @@ class Content(Document):
         "trashed_by",
     )
 
+    # Records appended to an item of this type, each kind in its own collection (a field
+    # ``owner_field`` of theirs names the item); read with :meth:`_records`, removed with it.
+    appended: tuple = ()
+
+    def _records(self, model) -> list:
+        """The item's records of ``model``, oldest first (read once per instance)."""
+        cache = self.__dict__.setdefault("_appended", {})
+        if model not in cache:
+            cache[model] = (list(model.objects(**{model.owner_field: self.pk}))
+                            if self.pk else [])
+        return cache[model]
+
+    def _count(self, model) -> int:
+        """How many records of ``model`` the item has (from what was read, when it was)."""
+        cache = self.__dict__.get("_appended", {})
+        if model in cache:
+            return len(cache[model])
+        counts = self.__dict__.get("_appended_counts", {})
+        if model in counts:
+            return counts[model]
+        return model.objects(**{model.owner_field: self.pk}).count() if self.pk else 0
+
+    def forget_appended(self) -> None:
+        """Read the appended records again next time (after one was added)."""
+        self.__dict__.pop("_appended", None)
+        self.__dict__.pop("_appended_counts", None)
+
+    def reload(self, *fields, **kwargs):
+        self.forget_appended()
+        return super().reload(*fields, **kwargs)
+
     def clean(self) -> None:
         if self.effective and self.expires and self.expires < self.effective:
             raise ValidationError(

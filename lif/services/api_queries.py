@@ -19,7 +19,7 @@ from bson import ObjectId
 from config import taxonomy
 from config.workflows import WORKFLOWS
 
-from .. import clock, dated_pages, emails, policy
+from .. import clock, dated_pages, emails, policy, values
 from ..dates import read_date
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
@@ -28,8 +28,7 @@ from ..models.base import Content
 from . import content, plans, reference
 
 PER_PAGE = 20
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
+MAX_PER_PAGE = values.MAX_PER_PAGE
 MAX_VALUE = 200
 PAGING = ("page", "per_page")
 
@@ -223,13 +222,6 @@ def _one(args: Mapping[str, Sequence[str]], name: str) -> str:
     return value.strip()
 
 
-def _int(args: Mapping[str, Sequence[str]], name: str, default: int, high: int) -> int:
-    value = _one(args, name)
-    if not value:
-        return default
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= high:
-        raise InvalidInput(f"'{name}' must be a whole number from 1 to {high}.", field=name)
-    return int(value)
 
 
 def list_query(
@@ -322,11 +314,11 @@ def list_page(
     errors: dict[str, str] = {}
     page = per_page = 0
     try:
-        page = _int(args, "page", 1, MAX_PAGE)
+        page = values.read_page(_one(args, "page"))
     except InvalidInput as error:
         errors.update(error.errors)
     try:
-        per_page = _int(args, "per_page", PER_PAGE, MAX_PER_PAGE)
+        per_page = values.read_per_page(_one(args, "per_page"), PER_PAGE)
     except InvalidInput as error:
         errors.update(error.errors)
     try:

@@ -6,12 +6,17 @@ import hashlib
 import re
 import unicodedata
 
+from bson import ObjectId
+
 from .. import audit_trail, clock, events, faults, policy
 from ..errors import InvalidInput, NotFound
 from ..models import CONTENT_TYPES, Attachment
 from ..models.base import Content
+from . import operations
 
 MAX_NAME = 255
+# GridFS's collections for attachments' files (``Attachment.file``).
+FILES, CHUNKS = "files.files", "files.chunks"
 
 
 def clean_file_name(name: str) -> str:
@@ -48,8 +53,10 @@ def add(
 ) -> Attachment:
     """Attach a checked file to ``item`` (the check and text extraction are ``documents/``'s).
 
-    The file goes to GridFS first and the record after; if the record cannot be written the
-    file is removed again, so no orphan stays behind.
+    The file goes to GridFS first and the record after, as one operation of several writes
+    (``lif/services/operations.py``): if the record cannot be written, or the process dies
+    in between, the file is removed again (at once, or by the next start or sweep), so no
+    orphan stays behind.
     """
     policy.require(actor, "edit", item)
     if not data:
@@ -67,13 +74,15 @@ def add(
         uploaded_by=getattr(actor, "email", "system"),
         uploaded_at=clock.now(),
     )
-    attachment.file.put(data, content_type=media_type, filename=name)
-    faults.maybe_crash("file_stored")  # a file without its record: the start-up repair's
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete()
-        raise
+    attachment.pk, file_id = ObjectId(), ObjectId()
+    with operations.several_writes(
+            "uploads", actor, label=f"upload of {name} to the {item.type_label.lower()} "
+            f"'{item.title}'", inserts=[(FILES, {"_id": file_id}), (CHUNKS, {"files_id": file_id}),
+                                        (Attachment._get_collection_name(),
+                                         {"_id": attachment.pk})]):
+        attachment.file.put(data, content_type=media_type, filename=name, _id=file_id)
+        faults.maybe_crash("file_stored")  # a file without its record: the repair's
+        attachment.save(force_insert=True)
     faults.maybe_crash("attachment_saved")  # stored, not yet indexed: `reindex` repairs
     audit_trail.record("attach", actor, item, detail=f"{name} ({len(data)} bytes)")
     events.attachment_changed.send(attachment)

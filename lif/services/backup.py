@@ -51,9 +51,10 @@ SECRET_KEY = "secret_key"
 COLLECTIONS_DIR = "collections/"
 # What a first start writes (reference data, the first administrator and the audit line of
 # its creation) and derived state (the search queue, cache counters): a database holding only
-# this much is "empty" for a restore, and is replaced by the backup. None: any number.
+# this much is "empty" for a restore, and is replaced by the backup. None: any number. The
+# start also notes the changes of storage it made (``plans.MIGRATIONS``): bookkeeping.
 SETUP_LIMITS = {"agencies": None, "users": 1, "audit_events": 1, "counters": None,
-                "index_queue": None}
+                "index_queue": None, "lif_migrations": None}
 BATCH_DOCUMENTS = 200
 BATCH_BYTES = 8 * 1024 * 1024
 CHUNK = 1024 * 1024

@@ -29,7 +29,7 @@ import icalendar
 
 from config.deadlines import CALENDAR_PAST_DAYS, DONE_STATUSES
 
-from .. import audit_trail, clock, clocks, policy
+from .. import audit_trail, clock, clocks, dates, policy
 from ..models import Action, ActionPlan, InformationRequest, Meeting, PDCReview, Referral, User
 from . import reference
 from .sweeps import AWAITING_DECISION, link_to
@@ -204,6 +204,8 @@ def feed(user: User, *, base_url: str = "", now: dt.datetime | None = None) -> b
     cal.add("x-wr-calname", "LIF deadlines")
     stamp = now.replace(tzinfo=dt.UTC)
     for entry in entries_for(user, now.date()):
+        if not dates.in_range(entry.day):  # (stored before such dates were refused)
+            continue
         event = icalendar.Event()
         event.add("uid", entry.uid)
         event.add("dtstamp", stamp)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from bson import ObjectId
 from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
-from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from .. import audit_trail, clock, events, policy, versioning, workflow
@@ -140,6 +139,7 @@ def create_many(
     placed_how: str = "",
     now: dt.datetime | None = None,
     on_stored: Callable[[list[Content | LIFError]], None] | None = None,
+    before_insert: Callable[[list[Content]], None] | None = None,
 ) -> list[Content | LIFError]:
     """Create many items at once, as :func:`create` would one by one, in a few round trips.
 
@@ -157,6 +157,8 @@ def create_many(
     stored.
 
     :param on_stored: told each hundred's results once they are stored.
+    :param before_insert: told each hundred's items (their ids set) before they are stored
+        (an operation of several writes notes them: ``lif.services.operations``).
     :return: per row, in order, the stored item or the error that refused it (nothing of
         a refused row is stored).
     """
@@ -196,6 +198,8 @@ def create_many(
                 steps.append(built)
                 writes = [_writes(item, actor, note, now) for item in built
                           if isinstance(item, Content)]
+                if before_insert is not None and writes:
+                    before_insert([write[0] for write in writes])
                 if pending is not None:
                     collect()
                 pending = (writer.submit(_insert, writes), built)
@@ -306,43 +310,37 @@ def field_names(item: Content, changes: dict) -> set[str]:
     return {reverse.get(name, name) for name in changes}
 
 
-def append(
-    item: Content,
-    field: str,
-    entry,
-    actor,
-    *,
-    note: str = "",
-    extra_set: dict | None = None,
-    now: dt.datetime | None = None,
-) -> Content:
-    """Append ``entry`` to the list ``field`` of ``item`` in one atomic update.
+def add_record(item: Content, record, actor, *, note: str,
+               now: dt.datetime | None = None) -> Content:
+    """Append ``record`` (a progress update, evidence: one of ``type(item).appended``) to
+    ``item``, as a record of its own.
 
-    Appends (progress updates, evidence, verdicts) never overwrite anyone's work, so they
-    need no base version; they still make a new version and an audit event.
+    It costs what the record is, however many came before: one small insert, the item's
+    modified time moved, a line in the audit trail. No version of the item is stored (the
+    record is its own: who wrote it and when, never changed), and it needs no base version,
+    since it overwrites nobody's work.
+
+    :raises PermissionDenied: the actor may not edit the item.
+    :raises InvalidInput: the record is not valid (the field named); nothing is stored.
+    :raises NotFound: the item is gone or in the trash.
     """
     now = now or clock.now()
     policy.require(actor, "edit", item)
-    entry.validate()
     model = type(item)
-    sets = {"modified_at": now, "modified_by": actor_email(actor)}
-    for key, value in (extra_set or {}).items():
-        sets[model._fields[key].db_field] = model._fields[key].to_mongo(value)
-    raw = model._get_collection().find_one_and_update(
-        {"_id": item.pk, "trashed": {"$ne": True}},
-        {"$push": {model._fields[field].db_field: entry.to_mongo()},
-         "$inc": {"version": 1}, "$set": sets},
-        return_document=ReturnDocument.AFTER,
-    )
-    if raw is None:
+    if type(record) not in getattr(model, "appended", ()):
+        raise LIFError(f"{type(record).__name__} is not appended to a {model.type_label}.")
+    setattr(record, record.owner_field, item.pk)
+    validate(record)
+    moved = model.objects(pk=item.pk, trashed__ne=True).update_one(
+        set__modified_at=now, set__modified_by=actor_email(actor))
+    if not moved:
         raise NotFound(f"{item.type_label} not found.")
-    # The snapshot is of exactly this update's result, even if another append follows at once.
-    after = model._from_son(raw)
-    versioning.store(after, actor, note=note, at=now)
-    item.reload()
-    audit_trail.record("update", actor, item, changes={field: ["", str(entry)[:500]]},
+    record.save(force_insert=True, validate=False)
+    item.modified_at, item.modified_by = now, actor_email(actor)
+    item.forget_appended()
+    audit_trail.record("update", actor, item, changes={record.label: ["", str(record)[:500]]},
                        detail=note, at=now)
-    events.content_changed.send(item)
+    events.record_added.send(record, item=item)
     return item
 
 
@@ -402,6 +400,8 @@ def purge(type_key: str, item_id: str, actor, reason: str) -> str:
         attachment.delete()
     Version.objects(object_type=type_key, object_id=str(item.pk)).delete()
     events.content_removed.send(item)
+    for record_type in getattr(model, "appended", ()):
+        record_type.objects(**{record_type.owner_field: item.pk}).delete()
     item.delete()
     return title
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..actors import SYSTEM
+from bson import ObjectId
+
 from ..errors import LIFError
 from ..models import Attachment, Audit, Review
-from . import attachments, content
+from . import attachments, content, operations
 
 KINDS = {
     "review": (Review, {"review_type": "other", "section": "reviews"}),
@@ -26,7 +27,8 @@ def ingest_file(
 ):
     """Create one item for a checked file and attach the file to it.
 
-    If attaching fails the new item is purged again, so a failure leaves nothing behind.
+    Both or neither are stored: if attaching fails, or the process dies before it is done,
+    the new item is removed again (at once, or by the repair at the next start or sweep).
     :return: the new item, or ``None`` when a file with the same content is already in LIF.
     """
     if kind not in KINDS:
@@ -40,10 +42,11 @@ def ingest_file(
         data_fields["overview"] = text[:100000]
     else:
         data_fields["methodology"] = text[:100000]
-    item = content.create(model, data_fields, actor, note=f"Ingested from {name}")
-    try:
+    pk = ObjectId()
+    # The item and its file, or (after a failure, or a crash before the file is recorded)
+    # neither: an item without its file would also hide the file from the next ingest.
+    with operations.several_writes("ingested files", actor, label=f"ingest of {name}",
+                                   creates={model.type_key: [pk]}):
+        item = content.create(model, data_fields, actor, note=f"Ingested from {name}", pk=pk)
         attachments.add(item, name, data, media_type, text, actor)
-    except Exception:
-        content.purge(item.type_key, str(item.pk), SYSTEM, f"ingest of {name} failed")
-        raise
     return item

@@ -25,6 +25,7 @@ from .. import audit_trail, dates, seed
 from ..models.base import THEME_CHOICES
 from ..models.learning import Activity, Finding
 from ..models.review import Review
+from . import operations
 
 CREATED = "created"
 PRESENT = "present"
@@ -191,9 +192,16 @@ def import_entries(
 
     stopped = ""
     try:
-        seed.seed_entries(good(), now=now, actor=actor, dry_run=dry_run, on_entry=on_entry)
+        if dry_run:
+            seed.seed_entries(good(), now=now, actor=actor, dry_run=True, on_entry=on_entry)
+        else:
+            # All of it or (after a failure, or a crash part-way) none of it.
+            with operations.several_writes(
+                    "imports", actor, label=f"import of {total} L&I Index entries") as operation:
+                seed.seed_entries(good(), now=now, actor=actor, on_entry=on_entry,
+                                  before_insert=operation.will_create_items)
     except BaseException as error:
-        stopped = f" Stopped part-way: {error}"
+        stopped = f" Stopped part-way, and what it had stored was removed: {error}"
         raise
     finally:
         report.results = [slot for slot in slots if slot is not None]

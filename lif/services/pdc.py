@@ -13,15 +13,16 @@ import datetime as dt
 from .. import clock, clocks, policy, workflow
 from ..actors import actor_email
 from ..errors import InvalidInput
-from ..models import Action, PDCReview, User, Verdict
+from ..models import Action, Evidence, PDCReview, User, Verdict
 from ..models.action_plan import PDC_VERDICTS
-from . import content, notifications
+from . import content, notifications, plans
 
 VERDICT_LABELS = dict(PDC_VERDICTS)
 
 
 def actions_under_review(review: PDCReview) -> list[Action]:
-    return list(Action.objects(plan=review.plan, trashed=False).order_by("due_date"))
+    return plans.read_records(
+        list(Action.objects(plan=review.plan, trashed=False).order_by("due_date")))
 
 
 def verdict_for(review: PDCReview, action: Action) -> Verdict | None:
@@ -88,12 +89,12 @@ def record_verdict(review: PDCReview, action: Action, verdict: str, comment: str
         f" (in place of {whose}: {reason})" if whose else "")
     content.update(review, {"verdicts": verdicts}, actor, base_version=review.version,
                    note=note, now=now)
-    updates = {"set__last_pdc_verdict": verdict, "set__last_pdc_comment": comment}
-    if verdict == "evidenced" and action.evidence:
-        updates["set__evidence__S__pdc_verdict"] = verdict
-        Action.objects(pk=action.pk, evidence__uid=action.evidence[-1].uid).update_one(**updates)
-    else:
-        Action.objects(pk=action.pk).update_one(**updates)
+    if verdict == "evidenced":  # on the latest evidence, as the committee saw it
+        latest = Evidence.objects(action=action.pk).order_by("-at", "-id").only("id").first()
+        if latest is not None:
+            Evidence.objects(pk=latest.pk).update_one(set__pdc_verdict=verdict)
+    Action.objects(pk=action.pk).update_one(set__last_pdc_verdict=verdict,
+                                            set__last_pdc_comment=comment)
     action.reload()
     if verdict == "challenged":
         _tell_lead(review, action, comment)

@@ -11,13 +11,13 @@ import secrets
 from collections import Counter
 
 from bson import ObjectId
+from pymongo.errors import BulkWriteError
 
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, emails, faults, policy, workflow
+from .. import clock, clocks, dated_pages, emails, faults, policy, values, workflow
 from .. import rag as lif_rag
-from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
 from ..edits import too_long_message
@@ -33,7 +33,7 @@ from ..models import (
     Review,
 )
 from ..rows import Table
-from . import attachments, content
+from . import attachments, content, operations
 
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
 # it, not for ``$nin``).
@@ -214,55 +214,18 @@ def create_plan_from_source(
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     for probe in probes:
         policy.require(actor, "create", probe)
-    _note_unfinished(plan_id, actor, now)
-    try:
+    action_ids = [ObjectId() for _ in actions]
+    with operations.several_writes(
+            "plans", actor, label=f"creation of the plan '{title[:200]}' from {source.title}",
+            creates={"action_plan": [plan_id], "action": action_ids}):
         plan = content.create(ActionPlan, plan_data, actor, note=f"From {source.title}", now=now,
                               pk=plan_id)
         faults.maybe_crash("plan_created")
-        for spec in actions:
+        for spec, action_id in zip(actions, action_ids, strict=True):
             content.create(Action, {**_action_fields(spec), "plan": plan}, actor,
-                           note="Draft action from a finding", now=now)
+                           note="Draft action from a finding", now=now, pk=action_id)
             faults.maybe_crash("action_created")
-    except Exception:
-        # Validation passed above, so this is rare (the database went away): leave no half
-        # plan. If the clean-up fails too, the note stays and the next start finishes it.
-        with contextlib.suppress(Exception):
-            _remove_unfinished(plan_id, "plan creation did not complete")
-        raise
-    database()[UNFINISHED].delete_one({"_id": plan_id})
     return plan
-
-
-# A plan made from findings is several writes (the plan, then each action) and there are no
-# multi-document transactions to lean on: the plan's id is noted before the first write and the
-# note removed after the last. A note left behind means the process died in between (SIGKILL,
-# power cut); `purge_unfinished_plans`, run at start-up, removes what had been made.
-UNFINISHED = "unfinished_plans"
-
-
-def _note_unfinished(plan_id: ObjectId, actor, now: dt.datetime) -> None:
-    database()[UNFINISHED].insert_one({"_id": plan_id, "by": actor_email(actor), "at": now})
-
-
-def _remove_unfinished(plan_id: ObjectId, reason: str) -> None:
-    for action in Action.objects(plan=plan_id).only("id"):
-        content.purge("action", str(action.pk), SYSTEM, reason)
-    if ActionPlan.objects(pk=plan_id).only("id").first() is not None:
-        content.purge("action_plan", str(plan_id), SYSTEM, reason)
-    database()[UNFINISHED].delete_one({"_id": plan_id})
-
-
-def purge_unfinished_plans(started_before: dt.datetime) -> int:
-    """Remove plans (and their actions) whose creation began before ``started_before`` and
-    never finished; return how many.
-
-    :param started_before: leave alone what may still be in progress in another process.
-    """
-    count = 0
-    for note in database()[UNFINISHED].find({"at": {"$lt": started_before}}):
-        _remove_unfinished(note["_id"], "plan creation was interrupted; removed at start-up")
-        count += 1
-    return count
 
 
 def _action_fields(spec: dict) -> dict:
@@ -284,6 +247,10 @@ def _action_fields(spec: dict) -> dict:
 
 
 def _within_limit(text: str, field, name: str) -> str:
+    """Return ``text`` if it may be stored in ``field`` (the value rules of
+    :mod:`lif.values`, the field's limit), else refuse it at the field ``name``."""
+    if problem := values.text_problem(text):
+        raise InvalidInput(problem, field=name)
     if field.max_length and len(text) > field.max_length:
         raise InvalidInput(too_long_message(len(text), field.max_length), field=name)
     return text
@@ -292,7 +259,8 @@ def _within_limit(text: str, field, name: str) -> str:
 def check_progress(text: str) -> str:
     """Return the progress update ``text`` as it is stored (stripped).
 
-    :raises InvalidInput: on ``progress``: empty, or over its limit (never cut short).
+    :raises InvalidInput: on ``progress``: empty, over its limit (never cut short), or
+        breaking a value rule (a control character, only invisible characters).
     """
     text = (text or "").strip()
     if not text:
@@ -305,7 +273,8 @@ def check_evidence(description: str, measure: str = "", *, files: bool = False
     """Return evidence of impact as it is stored: ``(description, measure)``, stripped.
 
     How it was measured, and a supporting file, belong to a description of what changed.
-    :raises InvalidInput: on ``evidence`` (missing) or the field over its limit.
+    :raises InvalidInput: on ``evidence`` (missing), or the field over its limit or breaking
+        a value rule.
     """
     description = (description or "").strip()
     measure = (measure or "").strip()
@@ -314,8 +283,16 @@ def check_evidence(description: str, measure: str = "", *, files: bool = False
             "Say what changed for practice or for children"
             + (": how it was measured, and any file, are the evidence of that."
                if files or measure else "."), field="evidence")
-    return (_within_limit(description, Evidence.description, "evidence"),
-            _within_limit(measure, Evidence.measure, "measure"))
+    errors: dict[str, str] = {}
+    for text, field, name in ((description, Evidence.description, "evidence"),
+                              (measure, Evidence.measure, "measure")):
+        try:
+            _within_limit(text, field, name)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    return description, measure
 
 
 def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
@@ -325,7 +302,8 @@ def add_progress(action: Action, text: str, actor, now: dt.datetime | None = Non
     """
     text = check_progress(text)
     entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text)
-    return content.append(action, "progress", entry, actor, note="Progress update", now=now)
+    with _named_as({"text": "progress"}):
+        return content.add_record(action, entry, actor, note="Progress update", now=now)
 
 
 def add_evidence(
@@ -339,20 +317,97 @@ def add_evidence(
 ) -> Action:
     """Record evidence of impact (what changed, how it was measured, optional checked files).
 
-    ``files`` are already-checked uploads (``name, data, media_type, text``); they are stored
-    first, then the evidence that lists them.
+    ``files`` are already-checked uploads (``name, data, media_type, text``); once the
+    evidence is known to be valid they are stored, then the evidence that lists them.
     """
     policy.require(actor, "edit", action)
     description, measure = check_evidence(description, measure, files=bool(files))
-    stored = []
-    for name, data, media_type, text in files or []:
-        stored.append(attachments.add(action, name, data, media_type, text, actor))
     entry = Evidence(
-        uid=secrets.token_hex(6), at=now or clock.now(), author=actor.email,
-        description=description, measure=measure,
-        attachment_ids=[a.pk for a in stored],
+        action=action.pk, uid=secrets.token_hex(6), at=now or clock.now(),
+        author=actor.email, description=description, measure=measure,
     )
-    return content.append(action, "evidence", entry, actor, note="Evidence of impact", now=now)
+    with _named_as({"description": "evidence"}):
+        content.validate(entry)  # before any file is stored: a refusal stores nothing
+        for name, data, media_type, text in files or []:
+            entry.attachment_ids.append(
+                attachments.add(action, name, data, media_type, text, actor).pk)
+        return content.add_record(action, entry, actor, note="Evidence of impact", now=now)
+
+
+@contextlib.contextmanager
+def _named_as(names: dict[str, str]):
+    """Name a record's fields in its errors as the doors name them ("progress", not "text")."""
+    try:
+        yield
+    except InvalidInput as error:
+        errors = {names.get(key, key): message for key, message in error.errors.items()}
+        raise InvalidInput(error.message, errors=errors) from None
+
+
+def read_records(actions: list[Action], *, counts_only: bool = False,
+                 kinds: tuple = Action.appended) -> list[Action]:
+    """Read the progress updates and evidence of many actions at once (a query per kind,
+    not per action), for a page or a document listing them; return ``actions``.
+
+    :param counts_only: read how many each has, not the records themselves.
+    :param kinds: which records (default: progress updates and evidence).
+    """
+    by_id = {action.pk: action for action in actions if action.pk is not None}
+    for model in kinds:
+        if counts_only:
+            counts = {row["_id"]: row["n"] for row in model.objects(
+                action__in=list(by_id)).aggregate([{"$group": {"_id": "$action",
+                                                               "n": {"$sum": 1}}}])}
+            for pk, action in by_id.items():
+                action.__dict__.setdefault("_appended_counts", {})[model] = counts.get(pk, 0)
+            continue
+        found: dict = {pk: [] for pk in by_id}
+        for record in model.objects(action__in=list(by_id)):
+            found[record.action].append(record)
+        for pk, action in by_id.items():
+            action.__dict__.setdefault("_appended", {})[model] = found[pk]
+    return actions
+
+
+def move_embedded_records() -> int:
+    """Move progress updates and evidence kept inside actions (as LIF did before they were
+    records of their own) into their collections; return how many actions had some.
+
+    Safe to run again, or after a crash part-way: each record's id is derived from its action
+    and place, so a second run inserts nothing twice, and the lists are removed from an
+    action only after its records are stored.
+    """
+    done = database()[MIGRATIONS]
+    if done.find_one({"_id": "records-out-of-actions"}):
+        return 0  # (not a scan of every action at every start)
+    actions = Action._get_collection()
+    moved = 0
+    for doc in actions.find({"$or": [{"progress": {"$exists": True}},
+                                      {"evidence": {"$exists": True}}]},
+                            {"progress": 1, "evidence": 1}):
+        for model in Action.appended:
+            entries = doc.get(model.label) or []
+            records = [{**entry, "_id": _derived_id(doc["_id"], model.label, number),
+                        "action": doc["_id"]} for number, entry in enumerate(entries)]
+            if records:
+                try:
+                    model._get_collection().insert_many(records, ordered=False)
+                except BulkWriteError as error:  # those stored by an earlier run
+                    if any(e.get("code") != 11000 for e in error.details["writeErrors"]):
+                        raise
+        actions.update_one({"_id": doc["_id"]}, {"$unset": {"progress": "", "evidence": ""}})
+        moved += 1
+    done.update_one({"_id": "records-out-of-actions"}, {"$set": {"at": clock.now()}},
+                    upsert=True)
+    return moved
+
+
+# Changes of how data is stored, each run once per database (by the first start after it).
+MIGRATIONS = "lif_migrations"
+
+
+def _derived_id(action_id: ObjectId, label: str, number: int) -> ObjectId:
+    return ObjectId(hashlib.sha256(f"{action_id}|{label}|{number}".encode()).digest()[:12])
 
 
 STATUS_TRANSITIONS = {
@@ -468,9 +523,9 @@ def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Actio
     skip = (max(page, 1) - 1) * MY_ACTIONS_PAGE
     ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=MY_ACTIONS_PAGE)
     if ids is not None:
-        return dated_pages.in_order(Action, ids)
-    return list(Action.objects(__raw__=query).order_by("due_date", "id")
-                .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1))
+        return read_records(dated_pages.in_order(Action, ids))
+    return read_records(list(Action.objects(__raw__=query).order_by("due_date", "id")
+                             .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1)))
 
 
 # --- bulk import -----------------------------------------------------------------------------
@@ -536,23 +591,19 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
             errors={f"row {r['row']}": "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
                     for r in bad},
         )
-    created = []
-    try:
-        for r in report:
-            if r["outcome"] != CREATED:
-                continue
+    rows = [r for r in report if r["outcome"] == CREATED]
+    ids = [ObjectId() for _ in rows]
+    with operations.several_writes(
+            "imports", actor, label=f"import of {len(rows)} actions into the plan '{plan.title}'",
+            creates={"action": ids}) as operation:
+        for r, action_id in zip(rows, ids, strict=True):
+            operation.beat()
             try:
-                created.append(content.create(
+                content.create(
                     Action, {**_action_fields(r["spec"]), "plan": plan, "import_key": r["key"]},
-                    actor, note="Imported"))
+                    actor, note="Imported", pk=action_id)
             except Conflict:  # the same row, stored by another import of the file meanwhile
                 r["outcome"] = PRESENT
-    except Exception:
-        # Leave nothing of a failed import (the importer need not be allowed to purge).
-        for action in created:
-            with contextlib.suppress(Exception):
-                content.purge("action", str(action.pk), SYSTEM, "import did not complete")
-        raise
     return report
 
 

@@ -10,6 +10,7 @@ from mongoengine import Q
 from config.roles import ROLES
 
 from .. import audit_trail, clock, policy
+from ..edits import validate
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..models.saved_search import SavedSearch
 
@@ -35,6 +36,7 @@ def save(user, name: str, path: str, query: str, shared_with: list[str]) -> Save
     saved = SavedSearch(name=name[:120], owner=user.email, path=path,
                         query=urlencode(pairs)[:4000], shared_with=list(shared_with or []),
                         created_at=clock.now())
+    validate(saved)
     saved.save()
     audit_trail.record("save_search", user, object_type="saved_search",
                        object_id=str(saved.pk), object_title=saved.name)

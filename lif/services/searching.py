@@ -43,6 +43,7 @@ def configure(path: Path) -> SearchIndex:
     events.content_removed.connect(_on_removed)
     events.attachment_changed.connect(_on_attachment)
     events.attachment_removed.connect(_on_attachment_removed)
+    events.record_added.connect(_on_record_added)
     return _index
 
 
@@ -99,9 +100,6 @@ def item_document(original: Content) -> dict:
             body_parts.append(value)
     for name in ("activities", "recommendations"):
         body_parts += [a.text for a in getattr(item, name, None) or []]
-    body_parts += [p.text for p in getattr(item, "progress", None) or []]
-    for evidence in getattr(item, "evidence", None) or []:
-        body_parts += [evidence.description, evidence.measure]
     date = (getattr(item, "date", None) or getattr(item, "due_date", None)
             or getattr(item, "scheduled_for", None) or getattr(item, "notified_on", None)
             or (item.created_at.date() if item.created_at else None))
@@ -149,18 +147,64 @@ def attachment_document(attachment: Attachment, parent: Content) -> dict:
     }
 
 
+# The records appended to items (lif.models.base.Content.appended), by the label that starts
+# their index documents' ids ("progress:<id>").
+RECORD_TYPES = {record.label: record for model in CONTENT_TYPES.values()
+                for record in model.appended}
+
+
+def record_document(record, parent: Content) -> dict:
+    """One index document for a record appended to ``parent`` (a progress update, evidence):
+    its own, so that adding one indexes what was added, not every record before it."""
+    shown = redact.for_anyone(parent)
+    text = _lines(getattr(record, name, "") for name in ("text", "description", "measure"))
+    return {
+        "id": f"{record.label}:{record.pk}",
+        "type": record.label,
+        "title": shown(parent.title),
+        "summary": f"{parent.type_label}: {shown(parent.title)}",
+        "findings": "",
+        "body": shown(text),
+        "attachments": "",
+        "themes": list(parent.themes or []),
+        "agencies": sorted(set(parent.agencies or []) | (
+            {parent.agency} if getattr(parent, "agency", None) else set())),
+        "state": parent.state,
+        "date": record.at,
+        "url": _url(parent),
+        "parent_id": str(parent.pk),
+        "principals": item_principals(parent),
+    }
+
+
+def record_ids(item: Content) -> list[str]:
+    """The index ids of the records appended to ``item``."""
+    return [f"{model.label}:{pk}" for model in item.appended
+            for pk in model.objects(**{model.owner_field: item.pk}).scalar("id")]
+
+
 def documents_for(item: Content, files: list[Attachment] | None = None) -> list[dict]:
-    """The index documents of ``item`` and its attachments (``files``, when already read)."""
+    """The index documents of ``item``, its attachments (``files``, when already read) and
+    the records appended to it."""
     if files is None:
         files = list(Attachment.objects(item_type=item.type_key, item_id=str(item.pk)))
-    return [item_document(item), *(attachment_document(a, item) for a in files)]
+    return [item_document(item), *(attachment_document(a, item) for a in files),
+            *(record_document(r, item) for model in item.appended
+              for r in model.objects(**{model.owner_field: item.pk}).no_cache())]
 
 
 def all_documents() -> Iterator[dict]:
     """Every document of the database, streamed (memory does not grow with the count)."""
     for model in CONTENT_TYPES.values():
+        batch: list[Content] = []
         for item in model.objects(trashed=False).no_cache().batch_size(200):
             yield item_document(item)
+            if model.appended:
+                batch.append(item)
+            if len(batch) == 200:
+                yield from _records_of(batch)
+                batch = []
+        yield from _records_of(batch)
     for attachment in Attachment.objects(trashed=False).no_cache().batch_size(100):
         model = CONTENT_TYPES.get(attachment.item_type)
         parent = model.objects(pk=attachment.item_id).first() if model else None
@@ -168,9 +212,20 @@ def all_documents() -> Iterator[dict]:
             yield attachment_document(attachment, parent)
 
 
+def _records_of(items: list[Content]) -> Iterator[dict]:
+    """The index documents of the records appended to ``items`` (one query per kind)."""
+    if not items:
+        return
+    by_id = {item.pk: item for item in items}
+    for model in items[0].appended:
+        for record in model.objects(**{f"{model.owner_field}__in": list(by_id)}).no_cache():
+            yield record_document(record, by_id[getattr(record, model.owner_field)])
+
+
 def count_documents() -> int:
-    return sum(m.objects(trashed=False).count() for m in CONTENT_TYPES.values()) + \
-        Attachment.objects(trashed=False).count()
+    return (sum(m.objects(trashed=False).count() for m in CONTENT_TYPES.values())
+            + Attachment.objects(trashed=False).count()
+            + sum(record.objects.count() for record in RECORD_TYPES.values()))
 
 
 # --- following changes ------------------------------------------------------------------------
@@ -210,8 +265,12 @@ def _on_created(items, **_kwargs) -> None:
 
 def _on_removed(item, **_kwargs) -> None:
     ids = [str(item.pk)] + [f"file:{a.pk}" for a in Attachment.objects(
-        item_type=item.type_key, item_id=str(item.pk)).only("id")]
+        item_type=item.type_key, item_id=str(item.pk)).only("id")] + record_ids(item)
     _enqueue(delete=ids)
+
+
+def _on_record_added(record, **_kwargs) -> None:
+    _enqueue(f"{record.label}:{record.pk}")
 
 
 def _on_attachment(attachment, **_kwargs) -> None:
@@ -233,6 +292,25 @@ def _load_all(refs: list[str]) -> list[Content]:
     for type_key, some in ids.items():
         items += CONTENT_TYPES[type_key].objects(pk__in=some)
     return items
+
+
+def _record_documents(refs: list[str]) -> list[dict]:
+    """The index documents of the appended records among ``refs`` (``label:id``) still in
+    the database, whose item is not in the trash."""
+    docs = []
+    for label, model in RECORD_TYPES.items():
+        ids = [ref.partition(":")[2] for ref in refs if ref.partition(":")[0] == label]
+        ids = [pk for pk in ids if ObjectId.is_valid(pk)]
+        if not ids:
+            continue
+        records = list(model.objects(pk__in=ids))
+        owners = {getattr(r, model.owner_field) for r in records}
+        parents = {item.pk: item for parent_model in CONTENT_TYPES.values()
+                   if model in parent_model.appended
+                   for item in parent_model.objects(pk__in=list(owners), trashed=False)}
+        docs += [record_document(r, parents[getattr(r, model.owner_field)]) for r in records
+                 if getattr(r, model.owner_field) in parents]
+    return docs
 
 
 def _attachments_of(items: list[Content]) -> dict[tuple[str, str], list[Attachment]]:
@@ -266,11 +344,14 @@ def drain(limit: int = 500) -> int:
             refs = [ref for e in entries for ref in [e["ref"], *e.get("refs", ())] if ref]
             items = _load_all(list(dict.fromkeys(refs)))  # purged ones are gone: their ids
             attached = _attachments_of(items)              # were queued for deletion
+            for doc in _record_documents(refs):
+                docs[doc["id"]] = doc
             for item in items:
                 files = attached.get((item.type_key, str(item.pk)), [])
                 if item.trashed:
                     deletes.add(str(item.pk))
                     deletes.update(f"file:{a.pk}" for a in files)
+                    deletes.update(record_ids(item))
                     continue
                 for doc in documents_for(item, files):
                     docs[doc["id"]] = doc

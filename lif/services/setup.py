@@ -11,7 +11,7 @@ from .. import audit_trail, clock, db, events, seed
 from ..actors import SYSTEM
 from ..errors import InvalidInput
 from ..models import Attachment
-from . import plans, users
+from . import operations, plans, users
 
 # What another process may still be doing when this one starts: a request runs for seconds
 # (gunicorn stops one after 30 s), so anything unfinished and older than this was cut short.
@@ -22,21 +22,23 @@ def repair_interrupted(now: dt.datetime | None = None,
                        grace: dt.timedelta | None = None) -> dict[str, int]:
     """Finish what a killed process left half done; return what was removed, by kind.
 
-    - a plan made from findings whose actions were not all written (and its actions);
+    - an operation of several writes cut short (a plan and its actions, an import, an
+      ingested file and its item): what it made, once its process is gone
+      (:func:`lif.services.operations.repair`);
     - an attachment's file stored without its record, or the chunks of a file whose upload
       stopped part-way (invisible, but they take space);
     - an attachment record whose file is gone.
 
-    :param grace: leave alone what began more recently. By default none when this process
-        started the embedded database (nobody else was connected to it, so nothing can still
-        be in progress), else :data:`REPAIR_GRACE`.
+    :param grace: leave alone files uploaded more recently (an upload of another process may
+        still be under way). By default none when this process started the embedded
+        database (nobody else was connected to it), else :data:`REPAIR_GRACE`.
     """
     now = now or clock.now()
     if grace is None:
         server = db.embedded_server()
         grace = dt.timedelta(0) if server is not None and server.owned else REPAIR_GRACE
     cutoff = now - grace
-    return {"plans": plans.purge_unfinished_plans(cutoff), **_repair_files(cutoff)}
+    return {**operations.repair(now), **_repair_files(cutoff)}
 
 
 def _repair_files(cutoff: dt.datetime) -> dict[str, int]:
@@ -79,6 +81,10 @@ def first_start(admin_email: str, admin_password: str | None, demo: bool) -> lis
         started once without it never gets the demo later, whatever a later start asks.
     """
     lines = []
+    moved = plans.move_embedded_records()
+    if moved:
+        lines.append(f"Moved the progress updates and evidence of {moved} actions into "
+                     "records of their own.")
     repaired = repair_interrupted()
     if any(repaired.values()):
         lines.append("Repaired what an interrupted run left half done: " + ", ".join(

@@ -37,7 +37,7 @@ from ..models import (
     Review,
     User,
 )
-from . import audits, content, notifications, reference
+from . import audits, content, notifications, operations, reference
 
 log = logging.getLogger(__name__)
 
@@ -426,9 +426,24 @@ def refresh_list_bounds(now: dt.datetime, *, dry_run: bool = False) -> dict[str,
     return {name: 1 for name in dated_pages.refresh_all(now)}
 
 
+# --- 9. Repairs ------------------------------------------------------------------------------
+
+
+def repair_interrupted(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """Remove what processes killed part-way through an operation left behind (on a database
+    shared with other processes, the start-up repair of one process is not enough).
+
+    Only the notes of unfinished operations are read (uploads are operations too), never a
+    scan of the files: that is the start-up repair's. Judged at the real time, whatever
+    ``now`` the sweep runs for.
+    """
+    return operations.repair(dry_run=dry_run)
+
+
 # --- all of them ---------------------------------------------------------------------------
 
 SWEEPS: dict[str, Callable[..., dict]] = {
+    "repairs": repair_interrupted,  # first: the others then see no half-made item
     "ciec_meetings": create_ciec_meetings,
     "pdc_reviews": create_due_pdc_reviews,
     "action_reminders": send_action_reminders,

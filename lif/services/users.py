@@ -19,8 +19,10 @@ from zxcvbn import zxcvbn
 from config.roles import AGENCY_ROLES, ROLES
 
 from .. import audit_trail, clock, emails
+from ..edits import validate
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Agency, ApiToken, LoginThrottle, PasswordReset, User
+from ..values import text_problem
 
 hasher = PasswordHasher()  # RFC 9106 low-memory profile: Argon2id, 64 MiB, t=3
 MIN_PASSWORD = 12
@@ -156,6 +158,7 @@ def create_user(
         created_at=clock.now(),
         must_change_password=generated is not None if must_change is None else must_change,
     )
+    validate(user)
     try:
         user.save(force_insert=True)
     except NotUniqueError:
@@ -506,6 +509,8 @@ def update_user(
     agency_key = resolve_agency(agency) if agency else None
     if not agency_key and any(role in AGENCY_ROLES for role in roles):
         raise InvalidInput("These roles need an agency.", field="agency")
+    if problem := text_problem(name or ""):
+        raise InvalidInput(problem, field="name")
     before = {"name": user.name, "roles": list(user.roles), "agency": user.agency,
               "active": user.active}
     ended = user.active and not active  # deactivated: every session of theirs ends now

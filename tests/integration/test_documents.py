@@ -87,9 +87,8 @@ def world(clean_db):
                            findings=[Finding(text=f"{ADULT} was not asked about her needs.")])
     plan = ActionPlan.objects.get(title="Child A (Alex): multi-agency L&I action plan")
     action = Action.objects(plan=plan).first()
-    Action.objects(pk=action.pk).update_one(push__progress=ProgressUpdate(
-        at=dt.datetime(2026, 6, 1), author="lead@example.org",
-        text=f"Briefing mentioned {CHILD} by name."))
+    ProgressUpdate(action=action.pk, at=dt.datetime(2026, 6, 1), author="lead@example.org",
+                   text=f"Briefing mentioned {CHILD} by name.").save()
     pdc = f.make_pdc_review(plan)
     return {"meeting": meeting, "referral": referral, "request": request, "review": review,
             "linked": linked, "plan": plan, "pdc": pdc}
@@ -480,8 +479,8 @@ def test_round_trip_export_import_export_gives_the_same_index(app, clean_db):
 def test_evidence_since_the_last_review_only(world):
     plan = world["plan"]
     action = Action.objects(plan=plan).first()
-    Action.objects(pk=action.pk).update_one(push__evidence=Evidence(
-        uid="old1", at=dt.datetime(2000, 1, 1), author="x", description="Ancient evidence."))
+    Evidence(action=action.pk, uid="old1", at=dt.datetime(2000, 1, 1), author="x",
+             description="Ancient evidence.").save()
     text = all_xml(render_pack(world["pdc"]))
     assert "No new evidence since the last review. All evidence: Ancient evidence." in text
 

@@ -2,9 +2,9 @@
 
 `python app.py` runs for real in a subprocess with its own data dir (as in test_server.py).
 `LIF_FAULT_AFTER=<point>` makes it SIGKILL itself between two steps of an operation
-(``lif/faults.py``); a crash of the service also takes its embedded database down (systemd
-kills the unit's processes), which the test does by hand, so the restart owns the database and
-repairs at once (a shared database waits ``setup.REPAIR_GRACE`` before repairing).
+(``lif/faults.py``); its embedded database stops with it (the parent-death signal,
+``lif/db.py``), so the restart owns a new one and repairs at once. (What a killed process
+leaves on a database others share is in ``test_interrupted.py``.)
 """
 
 from __future__ import annotations
@@ -131,7 +131,8 @@ def crash_run(data_dir: Path, port: int, point: str, act, **env) -> str:
             process.kill()
             process.wait()
     output = process.stdout.read()
-    kill_database(data_dir)  # the whole service went down, as systemd stops a failed unit
+    pid = database_pid(data_dir)
+    wait_for(lambda: _gone(pid), what="the database to stop with the app", timeout=20)
     return output
 
 
@@ -169,7 +170,7 @@ def test_killed_mid_plan_and_mid_upload_leaves_consistent_data(tmp_path):
     output = crash_run(tmp_path, port, "file_stored", upload("lost.docx"))
     assert "Repaired what an interrupted run left half done: 1 plans." in output, output
     output = crash_run(tmp_path, port, "attachment_saved", upload("kept.docx"))
-    assert "Repaired what an interrupted run left half done: 1 files." in output, output
+    assert "Repaired what an interrupted run left half done: 1 uploads." in output, output
 
     # THEN no half plan, no orphan file or record; search lacks the last upload until reindex
     index = SearchIndex(str(tmp_path / "index"))

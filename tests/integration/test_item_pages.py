@@ -33,7 +33,6 @@ from lif.models import (
     Person,
     Recommendation,
     Review,
-    Verdict,
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS, SOURCE_KINDS
 from lif.models.audit_work import SECTION11_OUTCOMES

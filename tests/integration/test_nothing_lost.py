@@ -15,13 +15,13 @@ import io
 import lxml.html
 import pytest
 
-from lif.models import Action, Attachment, Review
+from lif.models import Action, Attachment, ProgressUpdate, Review
 from lif.seed import seed_demo
 
 from .. import factories as f
 from ..conftest import PASSWORD, AuthActions, make_user
 
-LIMIT_PROGRESS = Action.progress.field.document_type.text.max_length  # 10,000
+LIMIT_PROGRESS = ProgressUpdate.text.max_length  # 10,000
 
 
 def tree_of(response):
@@ -112,6 +112,22 @@ def test_a_progress_note_longer_than_a_form_field_holds_is_not_a_413(lead, actio
     assert "10,000" in error_at(tree, "progress")
     assert value_of(tree, "evidence") == "What changed: the teams use the form."
     assert Action.objects.get(pk=action.pk).progress == []
+
+
+def test_a_control_character_in_the_evidence_stores_none_of_the_update(lead, action):
+    # A refused part stores nothing at all: not the progress note checked before it either.
+    _, values = update_form(lead, action)
+    values["progress"] = "Audit done in March."
+    values["evidence"] = "17 of 20\x01 cases show the change."
+    values["measure"] = "Dip sample\x00"
+    response = post_update(lead, values)
+    assert response.status_code == 200
+    tree = tree_of(response)
+    assert "cannot be stored" in error_at(tree, "evidence")
+    assert "cannot be stored" in error_at(tree, "measure")
+    assert value_of(tree, "progress") == "Audit done in March."
+    stored = Action.objects.get(pk=action.pk)
+    assert stored.progress == [] and stored.evidence == []
 
 
 def test_an_attachment_over_the_limit_keeps_the_rest_of_the_form(app, lead, action,

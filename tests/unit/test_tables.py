@@ -61,7 +61,7 @@ def test_utf8_with_a_byte_order_mark_is_read():
     (b"title,agency\n", "has no rows"),
     (b"title,Title\nA,B\n", "names the column title more than once"),
     (b"title,agency\nA,police,stray\n", "Row 2 has more cells than row 1 names columns"),
-    (b"title\nA\x01B\n", "Row 2, column title: the text holds a control character"),
+    (b"title\nA\x01B\n", "Row 2, column title: Contains a character that cannot be stored"),
 ])
 def test_what_the_reader_refuses(data, message):
     with pytest.raises(DocumentError, match=message):
