@@ -704,12 +704,35 @@ def all_or_nothing():
         return
     _prepare_collections()
     client = mongoengine.get_db().client
-    with client.start_session() as session, session.start_transaction():
-        _transaction.session = session
-        try:
-            yield True
-        finally:
-            _transaction.session = None
+    _transaction.after = []
+    committed = False
+    try:
+        with client.start_session() as session, session.start_transaction():
+            _transaction.session = session
+            try:
+                yield True
+            finally:
+                _transaction.session = None
+        committed = True
+    finally:
+        hooks, _transaction.after = _transaction.after, []
+        for hook in hooks:
+            try:
+                hook(committed)
+            except Exception:  # noqa: BLE001 - one hook must not hide the block's outcome
+                log.exception("a hook after a transaction failed")
+
+
+def after_transaction(hook) -> None:
+    """Call ``hook(committed)`` once the outermost :func:`all_or_nothing` block has ended,
+    outside its transaction (for writes that cannot be in it: files)."""
+    _transaction.after.append(hook)
+
+
+def outside_transaction():
+    """The pymongo database itself, for a write that must not wait for (or be undone with)
+    the transaction around it: the note of files written outside it."""
+    return mongoengine.get_db()
 
 
 def run_server_forever(data_dir: Path, min_free_bytes: int = 0) -> None:

@@ -169,7 +169,8 @@ def test_two_workers_one_scheduler_one_replica_set(tmp_path, smtp):
             {"email_status": "pending"}) == 0, what="the outbox to empty", timeout=60)
 
         # THEN each effect happened once: this month's and next month's CIEC meetings, one
-        # reminder (in LIF and by email) to each person told of the action due in 7 days, none for the other
+        # reminder (in LIF and by email) to each person told of the action due in 7 days,
+        # none for the other
         assert store.meetings.count_documents({"committee": "ciec"}) == 2
         about = store.notifications.find({"key": {"$regex": actions["Brief the night shift"]}})
         # (the named lead, and the police lead who has an account: told once each)
