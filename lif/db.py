@@ -34,10 +34,10 @@ from mongoengine import fields as me_fields
 from mongoengine.queryset import base as me_queryset_base
 from pymongo import MongoClient
 from pymongo.collection import Collection
-from pymongo.errors import PyMongoError
+from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
 from . import processes
-from .errors import StorageFull
+from .errors import Conflict, StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -661,6 +661,7 @@ def has_transactions() -> bool:
 
 
 _prepared: set[str] = set()
+_prepare_lock = threading.Lock()
 
 
 def _prepare_collections() -> None:
@@ -671,15 +672,20 @@ def _prepare_collections() -> None:
         return
     from mongoengine.base import _document_registry
 
-    for document in list(_document_registry.values()):
-        if not getattr(document, "_is_document", False) or document._meta.get("abstract"):
-            continue  # embedded documents and abstract bases have no collection
-        name = document._get_collection_name()
-        database_ = document._get_db()
-        if name not in database_.list_collection_names(filter={"name": name}):
-            database_.create_collection(name)
-        _original_get_collection(document)  # and its indexes
-    _prepared.add(uri)
+    with _prepare_lock:
+        if uri in _prepared:
+            return
+        for document in list(_document_registry.values()):
+            if not getattr(document, "_is_document", False) or document._meta.get("abstract"):
+                continue  # embedded documents and abstract bases have no collection
+            name = document._get_collection_name()
+            database_ = document._get_db()
+            if name not in database_.list_collection_names(filter={"name": name}):
+                # (another process may make it at the same moment: then it exists)
+                with contextlib.suppress(CollectionInvalid, OperationFailure):
+                    database_.create_collection(name)
+            _original_get_collection(document)  # and its indexes
+        _prepared.add(uri)
 
 
 def in_transaction() -> bool:
@@ -714,6 +720,12 @@ def all_or_nothing():
             finally:
                 _transaction.session = None
         committed = True
+    except (PyMongoError, mongoengine.errors.OperationError) as error:
+        if not _write_conflict(error):
+            raise
+        # Two transactions wrote the same records (two imports of one file at once): the
+        # later one is undone whole, and says so as any other conflict does.
+        raise Conflict(WRITE_CONFLICT) from error
     finally:
         hooks, _transaction.after = _transaction.after, []
         for hook in hooks:
@@ -721,6 +733,18 @@ def all_or_nothing():
                 hook(committed)
             except Exception:  # noqa: BLE001 - one hook must not hide the block's outcome
                 log.exception("a hook after a transaction failed")
+
+
+WRITE_CONFLICT = ("Someone else changed the same records at the same moment; nothing of this "
+                  "change was stored. Try again.")
+
+
+def _write_conflict(error: Exception) -> bool:
+    """Whether ``error`` is a transaction's write conflict (pymongo's, or mongoengine's
+    wrapping of it, which keeps only the message)."""
+    if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
+        return True
+    return "WriteConflict" in str(error)
 
 
 def after_transaction(hook) -> None:

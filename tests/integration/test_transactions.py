@@ -41,6 +41,19 @@ SCRIPT = textwrap.dedent("""
     with db.all_or_nothing():
         content.create(Review, {"title": "Made and kept", "review_type": "scr"}, SYSTEM)
         db.database()["elsewhere"].insert_one({"note": "kept with it"})
+    # An ingest (an item, then its file) that fails after both were written
+    from lif.services import attachments, operations
+    try:
+        with operations.several_writes("ingested files", SYSTEM, label="ingest of a.txt"):
+            item = content.create(Review, {"title": "Ingested then undone",
+                                           "review_type": "scr"}, SYSTEM)
+            attachments.add(item, "a.txt", b"the file's bytes", "text/plain", "text", SYSTEM)
+            result["notes while running"] = db.outside_transaction()[
+                operations.NOTES].count_documents({})
+            raise RuntimeError("the index was unreachable")
+    except RuntimeError:
+        pass
+    result["notes after"] = db.outside_transaction()[operations.NOTES].count_documents({})
     print(json.dumps(result))
     server = db.embedded_server()
     if server is not None:
@@ -66,17 +79,27 @@ def test_on_a_replica_set_a_failed_block_leaves_nothing_and_a_finished_one_every
         notes = sorted(d["note"] for d in store.elsewhere.find())
         versions = store.versions.count_documents({})
         events = store.audit_events.count_documents({"action": "create"})
+        files = store["fs.files"].count_documents({}) + store["files.files"].count_documents({})
+        records = store.attachments.count_documents({})
+        purges = store.audit_events.count_documents({"action": "purge"})
     finally:
         replica_set.stop(server)
-    assert result == {"transactions": True, "atomic": True, "seen inside": 1}
-    # THEN the failed block left no review, no version, no audit event, no other write
+    # (the file, written outside the transaction, was noted while it ran, then removed)
+    assert result == {"transactions": True, "atomic": True, "seen inside": 1,
+                      "notes while running": 1, "notes after": 0}
+    # THEN the failed blocks left no review, no version, no audit event, no file, no other
+    # write
     assert titles == ["Made and kept"]
     assert notes == ["kept with it"]
     assert versions == 1 and events == 1
+    assert (files, records) == (0, 0)
+    assert purges == 0  # undone by the transaction, not purged afterwards by a repair
 
 
 @pytest.mark.embedded_only("starts the embedded default itself")
 def test_on_a_standalone_server_the_block_says_so_and_leaves_the_way_back_to_its_caller(
         tmp_path):
     result = _run(tmp_path)
-    assert result == {"transactions": False, "atomic": False, "seen inside": 1}
+    # (the note is written before the first write and removed with what was made)
+    assert result == {"transactions": False, "atomic": False, "seen inside": 1,
+                      "notes while running": 1, "notes after": 0}
