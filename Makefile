@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-replica-set bench lint clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+
+# The production path: the integration tests once more on a replica set through MONGODB_URI
+# (tests/replica_set.py).
+test-replica-set: $(VENV)/.installed-test
+	LIF_TEST_REPLICA_SET=1 $(PY) -m pytest tests/integration
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -30,11 +31,13 @@ from pathlib import Path
 
 import mongoengine
 from mongoengine import fields as me_fields
+from mongoengine.queryset import base as me_queryset_base
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.collection import Collection
+from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
 from . import processes
-from .errors import StorageFull
+from .errors import Conflict, StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -353,6 +356,7 @@ def connect(uri: str | None, data_dir: Path, db_name: str = "lif", *,
     """
     global _server, _connect_args
     apply_regex_fix()
+    apply_session_routing()
     if timeout_ms is None:
         timeout_ms = EMBEDDED_TIMEOUT_MS if uri is None else SERVER_TIMEOUT_MS
     server = None
@@ -400,8 +404,11 @@ def disconnect() -> None:
 
 
 def database():
-    """Return the pymongo database LIF is connected to."""
-    return mongoengine.get_db()
+    """Return the pymongo database LIF is connected to (inside :func:`all_or_nothing` on a
+    replica set, one whose collections run in its transaction)."""
+    session = getattr(_transaction, "session", None)
+    found = mongoengine.get_db()
+    return found if session is None else _DatabaseInSession(found, session)
 
 
 def is_up() -> bool:
@@ -547,6 +554,209 @@ def apply_regex_fix() -> None:
     """Make mongoengine's string-pattern queries use the ``$regex`` operator form."""
     if me_fields.StringField.prepare_query_value is not _prepare_query_value:
         me_fields.StringField.prepare_query_value = _prepare_query_value
+
+
+# --- several writes as one: transactions where the server has them --------------------------
+# A replica set (production MongoDB, or SecantusDB started without --standalone) runs
+# multi-document transactions; a standalone server does not. all_or_nothing() is the one place
+# that decides: inside it, on a replica set, every mongoengine read and write of this thread
+# (and every collection taken from database()) runs in one transaction, committed at the end
+# and aborted by an error. mongoengine passes no session to pymongo, so the collections it
+# takes are handed over wrapped with the session (_InSession). On a standalone server it does
+# nothing, and lif.services.operations keeps its note-and-repair path.
+
+_SESSION_METHODS = frozenset({
+    "aggregate", "bulk_write", "count_documents", "delete_many", "delete_one", "distinct",
+    "estimated_document_count", "find", "find_one", "find_one_and_delete",
+    "find_one_and_replace", "find_one_and_update", "insert_many", "insert_one", "replace_one",
+    "update_many", "update_one",
+})
+_transaction = threading.local()
+_transactions: dict[str, bool] = {}
+
+
+class _InSession:
+    """A pymongo collection whose operations run in ``session``."""
+
+    def __init__(self, collection, session) -> None:
+        self._collection = collection
+        self._session = session
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._collection, name)
+        if name in _SESSION_METHODS:
+            return functools.partial(attribute, session=self._session)
+        if name == "with_options":
+            return lambda *args, **kwargs: _InSession(attribute(*args, **kwargs), self._session)
+        return attribute
+
+    def __getitem__(self, name: str):  # a sub-collection (``files.chunks``)
+        return _InSession(self._collection[name], self._session)
+
+    def __eq__(self, other) -> bool:
+        return self._collection == getattr(other, "_collection", other)
+
+    def __hash__(self) -> int:
+        return hash(self._collection)
+
+
+class _DatabaseInSession:
+    """A pymongo database whose collections run in ``session``."""
+
+    def __init__(self, database_, session) -> None:
+        self._database = database_
+        self._session = session
+
+    def __getitem__(self, name: str) -> _InSession:
+        return _InSession(self._database[name], self._session)
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._database, name)
+        if isinstance(attribute, Collection):
+            return _InSession(attribute, self._session)
+        return attribute
+
+
+_original_get_collection = mongoengine.Document._get_collection.__func__
+
+
+def _get_collection(cls):
+    collection = _original_get_collection(cls)
+    session = getattr(_transaction, "session", None)
+    return collection if session is None else _InSession(collection, session)
+
+
+_original_count_documents = me_queryset_base.count_documents
+
+
+def _count_documents(collection, filter, skip=None, limit=None, hint=None, collation=None):
+    # QuerySet.count() counts on its cursor's plain collection (and, with no filter, by the
+    # collection's metadata, which a transaction may not read): count in the session instead.
+    session = getattr(_transaction, "session", None)
+    if session is None:
+        return _original_count_documents(collection, filter, skip, limit, hint, collation)
+    if limit == 0:
+        return 0
+    options = {"skip": skip, "limit": limit, "collation": collation,
+               "hint": None if hint == -1 else hint}
+    return collection.count_documents(filter or {}, session=session,
+                                      **{k: v for k, v in options.items() if v is not None})
+
+
+def apply_session_routing() -> None:
+    """Let :func:`all_or_nothing` hand mongoengine its session-bound collections."""
+    if mongoengine.Document._get_collection.__func__ is not _get_collection:
+        mongoengine.Document._get_collection = classmethod(_get_collection)
+        me_queryset_base.count_documents = _count_documents
+
+
+def has_transactions() -> bool:
+    """Whether the connected server runs multi-document transactions (a replica set or a
+    sharded cluster), asked once per connection."""
+    uri = _connected_uri or ""
+    if uri not in _transactions:
+        hello = mongoengine.get_db().client.admin.command("hello")
+        _transactions[uri] = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+    return _transactions[uri]
+
+
+_prepared: set[str] = set()
+_prepare_lock = threading.Lock()
+
+
+def _prepare_collections() -> None:
+    """Create every model's collection and indexes (once per connection) before the first
+    transaction: a collection or index made while a transaction writes to it conflicts."""
+    uri = _connected_uri or ""
+    if uri in _prepared:
+        return
+    from mongoengine.base import _document_registry
+
+    with _prepare_lock:
+        if uri in _prepared:
+            return
+        for document in list(_document_registry.values()):
+            if not getattr(document, "_is_document", False) or document._meta.get("abstract"):
+                continue  # embedded documents and abstract bases have no collection
+            name = document._get_collection_name()
+            database_ = document._get_db()
+            if name not in database_.list_collection_names(filter={"name": name}):
+                # (another process may make it at the same moment: then it exists)
+                with contextlib.suppress(CollectionInvalid, OperationFailure):
+                    database_.create_collection(name)
+            _original_get_collection(document)  # and its indexes
+        _prepared.add(uri)
+
+
+def in_transaction() -> bool:
+    """Whether this thread is inside :func:`all_or_nothing` on a server with transactions."""
+    return getattr(_transaction, "session", None) is not None
+
+
+@contextlib.contextmanager
+def all_or_nothing():
+    """Run the block's writes as one transaction when the server has transactions.
+
+    Yields ``True`` when they do (committed when the block ends, aborted by any error it
+    raises: nothing is left, nothing needs repair), ``False`` on a standalone server (the
+    caller keeps its own way back, :mod:`lif.services.operations`). Nested blocks join the
+    outer one. Files (GridFS) are written outside it: they are noted and repaired like before.
+    """
+    if in_transaction():
+        yield True
+        return
+    if not has_transactions():
+        yield False
+        return
+    _prepare_collections()
+    client = mongoengine.get_db().client
+    _transaction.after = []
+    committed = False
+    try:
+        with client.start_session() as session, session.start_transaction():
+            _transaction.session = session
+            try:
+                yield True
+            finally:
+                _transaction.session = None
+        committed = True
+    except (PyMongoError, mongoengine.errors.OperationError) as error:
+        if not _write_conflict(error):
+            raise
+        # Two transactions wrote the same records (two imports of one file at once): the
+        # later one is undone whole, and says so as any other conflict does.
+        raise Conflict(WRITE_CONFLICT) from error
+    finally:
+        hooks, _transaction.after = _transaction.after, []
+        for hook in hooks:
+            try:
+                hook(committed)
+            except Exception:  # noqa: BLE001 - one hook must not hide the block's outcome
+                log.exception("a hook after a transaction failed")
+
+
+WRITE_CONFLICT = ("Someone else changed the same records at the same moment; nothing of this "
+                  "change was stored. Try again.")
+
+
+def _write_conflict(error: Exception) -> bool:
+    """Whether ``error`` is a transaction's write conflict (pymongo's, or mongoengine's
+    wrapping of it, which keeps only the message)."""
+    if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
+        return True
+    return "WriteConflict" in str(error)
+
+
+def after_transaction(hook) -> None:
+    """Call ``hook(committed)`` once the outermost :func:`all_or_nothing` block has ended,
+    outside its transaction (for writes that cannot be in it: files)."""
+    _transaction.after.append(hook)
+
+
+def outside_transaction():
+    """The pymongo database itself, for a write that must not wait for (or be undone with)
+    the transaction around it: the note of files written outside it."""
+    return mongoengine.get_db()
 
 
 def run_server_forever(data_dir: Path, min_free_bytes: int = 0) -> None:

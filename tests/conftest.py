@@ -18,6 +18,11 @@ os.environ["LIF_DATA_DIR"] = str(_DATA_DIR)
 os.environ.setdefault("LIF_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.pop("MONGODB_URI", None)
 
+from tests import replica_set  # noqa: E402
+
+# LIF_TEST_REPLICA_SET=1: the production path (tests/replica_set.py), else the embedded default.
+_REPLICA_SET = replica_set.start(_DATA_DIR) if replica_set.wanted(os.environ) else None
+
 from app import create_app  # noqa: E402
 from config.settings import TestingConfig  # noqa: E402
 from lif import db as lif_db  # noqa: E402
@@ -37,6 +42,24 @@ class _Config(TestingConfig):
         self.LIF_ADMIN_PASSWORD = PASSWORD
         self.LIF_DEMO_DATA = False
         self.LIF_SCHEDULER = False
+        if _REPLICA_SET is not None:
+            self.MONGODB_URI = _REPLICA_SET[1]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "embedded_only(reason): tests of the embedded server's own strategies, "
+        "skipped on the production path (LIF_TEST_REPLICA_SET=1)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if _REPLICA_SET is None:
+        return
+    for item in items:
+        marker = item.get_closest_marker("embedded_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.args[0] if marker.args else
+                                             "the embedded server's own strategy"))
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +69,8 @@ def app():
     server = lif_db.embedded_server()
     if server is not None:
         server.stop()
+    if _REPLICA_SET is not None:
+        replica_set.stop(_REPLICA_SET[0])
 
 
 def wipe() -> None:

@@ -17,9 +17,13 @@ and records one "repair" event saying what was interrupted. It acts once the pro
 known to be gone: at once for a process of this machine (its pid no longer runs), after
 :data:`GRACE` without a heartbeat for one on another machine sharing a MongoDB server.
 
-This module is the one place that knows how several writes are made safe together: when the
-database is a replica set (#22), :func:`several_writes` becomes a transaction here, and
-nothing that uses it changes.
+This module is the one place that knows how several writes are made safe together. When the
+database is a replica set (production MongoDB, or the embedded server without
+``--standalone``), :func:`several_writes` is one transaction instead (``lif.db.all_or_nothing``):
+an error or a crash at any point leaves all of it or none of it, no note is written and
+there is nothing to repair. Files (GridFS) are the exception: they are written outside the
+transaction, so an operation that stores one notes it (outside the transaction) and removes
+it if the transaction does not commit — or the repair does, after a crash.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
-from .. import audit_trail, clock, processes
+from .. import audit_trail, clock, db, processes
 from ..actors import SYSTEM, actor_email
 from ..db import database
 from ..errors import LIFError
@@ -90,9 +94,15 @@ class Operation:
             self._update({})
 
     def _update(self, change: dict) -> None:
+        if self.id is None:  # in a transaction: nothing is noted, nothing needs repair
+            return
         self._beat = clock.now()
         change.setdefault("$set", {})["alive_at"] = self._beat
         database()[NOTES].update_one({"_id": self.id}, change)
+
+
+# Collections written outside a transaction (GridFS writes take no session from mongoengine).
+FILE_COLLECTIONS = frozenset({"files.files", "files.chunks", "fs.files", "fs.chunks"})
 
 
 @contextlib.contextmanager
@@ -108,6 +118,10 @@ def several_writes(kind: str, actor, *, label: str,
         (see :meth:`Operation.will_insert`), when known.
     :raises: whatever the block raises, once what it made is removed.
     """
+    if db.has_transactions():
+        with _in_a_transaction(kind, actor, label, list(inserts)) as operation:
+            yield operation
+        return
     now = clock.now()
     note_id = ObjectId()
     items = [{"type": type_key, "id": str(pk)}
@@ -128,6 +142,37 @@ def several_writes(kind: str, actor, *, label: str,
     finally:
         _running.discard(note_id)
     database()[NOTES].delete_one({"_id": note_id})
+
+
+@contextlib.contextmanager
+def _in_a_transaction(kind: str, actor, label: str,
+                      inserts: list[tuple[str, dict]]) -> Iterator[Operation]:
+    """:func:`several_writes` on a server with transactions (see the module)."""
+    files = [{"collection": name, "query": query} for name, query in inserts
+             if name in FILE_COLLECTIONS]
+    note_id = None
+    if files:
+        now = clock.now()
+        note_id = ObjectId()
+        db.outside_transaction()[NOTES].insert_one({
+            "_id": note_id, "kind": kind, "label": label[:500], "by": actor_email(actor),
+            "at": now, "alive_at": now, "process": processes.mark(), "items": [],
+            "inserts": files})
+        _running.add(note_id)
+    with db.all_or_nothing():
+        if note_id is not None:
+            db.after_transaction(lambda committed: _files_settled(note_id, committed, label))
+        yield Operation(None, kind, label)
+
+
+def _files_settled(note_id: ObjectId, committed: bool, label: str) -> None:
+    """After the transaction: keep the files it committed to, remove those it did not."""
+    _running.discard(note_id)
+    notes = db.outside_transaction()[NOTES]
+    if committed:
+        notes.delete_one({"_id": note_id})
+    else:
+        _undo(notes.find_one({"_id": note_id}), f"{label} did not complete")
 
 
 def _undo(note: dict | None, reason: str) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bson import ObjectId
 
-from .. import clock, events, policy, redact
+from .. import clock, db, events, policy, redact
 from ..db import database
 from ..models import CONTENT_TYPES, Attachment, InformationRequest, Referral
 from ..models.base import Content
@@ -246,9 +246,18 @@ def _queue():
     return database()[QUEUE]
 
 
+def _wake() -> None:
+    """Wake the drain: now, or (inside a transaction, whose queue entries nobody sees before
+    it commits) once it has ended."""
+    if db.in_transaction():
+        db.after_transaction(lambda committed: _kick.set())
+    else:
+        _kick.set()
+
+
 def _enqueue(ref: str = "", delete: list[str] | None = None) -> None:
     _queue().insert_one({"ref": ref, "delete": delete or [], "at": clock.now()})
-    _kick.set()
+    _wake()
 
 
 def _on_changed(item, **_kwargs) -> None:
@@ -260,7 +269,7 @@ def _on_created(items, **_kwargs) -> None:
     # One queue entry for the lot (a bulk load announces a hundred at a time).
     _queue().insert_one({"ref": "", "refs": [item.ref for item in items], "delete": [],
                          "at": clock.now()})
-    _kick.set()
+    _wake()
 
 
 def _on_removed(item, **_kwargs) -> None:

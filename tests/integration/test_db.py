@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lif import db
 from lif.models import Agency, User
 
@@ -25,6 +27,7 @@ def test_contains_filter_matches_nothing_for_absent_text(clean_db):
     assert Agency.objects(name__icontains="police").count() == 1
 
 
+@pytest.mark.embedded_only("with MONGODB_URI there is no embedded server to share")
 def test_a_second_process_shares_the_running_embedded_server(app):
     # GIVEN the session's embedded server
     ours = db.embedded_server()

@@ -16,6 +16,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from lif import db as lif_db
 from lif.models import Action, Attachment, Audit, AuditCase, AuditEvent, Review
 from lif.services import learning_index
 
@@ -356,6 +357,11 @@ def test_two_imports_of_the_same_action_file_at_once_store_each_action_once(app,
     rows.append(action_row("Action 0", "2099-01-31"))  # the same row twice is two actions
     table = read_table("actions.csv", as_csv(ACTION_COLUMNS, rows))
     results = _at_once(2, lambda: plans.import_actions(plan, table, trainer, dry_run=False))
+    if lif_db.has_transactions():
+        # On a replica set each import is one transaction: the later one meets the earlier
+        # one's rows, is undone whole and says so (importing it again reports them present).
+        assert sorted(type(r).__name__ for r in results) == ["Conflict", "list"]
+        results = [r for r in results if isinstance(r, list)]
     assert not [r for r in results if isinstance(r, Exception)]
     titles = sorted(Action.objects(plan=plan).scalar("title"))
     assert len(titles) == 201 and titles.count("Action 0") == 2

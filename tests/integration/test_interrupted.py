@@ -41,6 +41,11 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD_DOCX = (ROOT / "tests" / "data" / "good.docx").read_bytes()
 
 
+NOTE_PATH = pytest.mark.embedded_only(
+    "the note-and-repair path of a standalone server: on a replica set several writes are one "
+    "transaction and leave no note (tests/integration/test_transactions.py)")
+
+
 def lif_command(data_dir: Path, *args: str, **env) -> subprocess.CompletedProcess:
     """Run ``flask --app app lif ARGS`` on ``data_dir`` and wait for it."""
     full_env = {**os.environ, "LIF_DATA_DIR": str(data_dir), "LIF_DEMO_DATA": "0",
@@ -215,6 +220,7 @@ def test_beside_a_running_app_the_next_command_repairs_what_a_killed_one_left(tm
         stop(process)
 
 
+@NOTE_PATH
 def test_the_sweep_of_a_running_process_repairs_what_a_killed_command_left(client, tmp_path):
     # GIVEN this process's database (the test session's), and `lif ingest` run beside it
     # and killed after the review was made, before its file was recorded
@@ -247,6 +253,7 @@ def _dead_process() -> dict:
     return {**processes.mark(), "pid": int(done.stdout), "started": None}
 
 
+@NOTE_PATH
 def test_repair_undoes_only_operations_whose_process_is_gone(client):
     # GIVEN four notes: a dead process's (a review made, cases inserted), one running in this
     # process, one from another machine still beating, one from another machine gone silent
@@ -297,6 +304,7 @@ def test_an_operation_that_fails_removes_what_it_made_at_once(client):
     assert lif_db.database()[operations.NOTES].count_documents({}) == 0
 
 
+@NOTE_PATH
 def test_a_start_and_a_sweep_during_a_repair_do_not_repair_the_same_operation_again(client):
     # GIVEN an operation of a dead process that made a review, and a repair under way
     review = f.make_review(title="Half made by a dead process")
