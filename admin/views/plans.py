@@ -38,51 +38,19 @@ def _checked_files(field: str = FILE_FIELD) -> list[tuple]:
     return checked
 
 
-def _collect(errors: dict[str, str], check, *args, **kwargs) -> None:
-    """Run ``check``; add the field messages of its refusal to ``errors``."""
-    try:
-        check(*args, **kwargs)
-    except InvalidInput as error:
-        for name, message in error.errors.items():
-            errors.setdefault(name, message)
-
-
 def update_action_from_form(action, form, actor) -> list[str]:
-    """Apply the one-form update (progress, evidence, status) in that order; return what happened.
-
-    Every part is checked before anything is written, so a refused part stores nothing at
-    all. The status change goes last so evidence given in the same form counts for
-    "verified".
-    :raises LIFError: with a message for the field concerned (``errors``).
-    """
-    done = []
-    progress = (form.get("progress") or "").strip()
-    evidence = (form.get("evidence") or "").strip()
-    measure = (form.get("measure") or "").strip()
-    status = form.get("status") or action.state
-    errors: dict[str, str] = {}
-    files: list[tuple] = []
+    """Translate the one-form update (progress, evidence and its files, status) for
+    :func:`lif.services.plans.update_action`; return what happened, in words."""
     chosen_file = any(u and u.filename for u in request.files.getlist(FILE_FIELD))
-    if progress:
-        _collect(errors, plans.check_progress, progress)
-    if evidence or measure or chosen_file:
-        _collect(errors, plans.check_evidence, evidence, measure, files=chosen_file)
-    _collect(errors, lambda: files.extend(_checked_files()))
-    if not errors:
-        plans.check_status_change(action, status, actor, form.get("comment", ""),
-                                  evidence_coming=bool(evidence))
-    if errors:
-        raise InvalidInput(next(iter(errors.values())), errors=errors)
-    if progress:
-        plans.add_progress(action, progress, actor)
-        done.append("progress added")
-    if evidence:
-        plans.add_evidence(action, evidence, measure, actor, files=files)
-        done.append("evidence of impact recorded")
-    if status != action.state:
-        plans.change_status(action, status, actor, form.get("comment", ""))
-        done.append(f"status now {STATUS_LABELS.get(status, status)}")
-    return done
+    try:
+        files, file_errors = _checked_files(), {}
+    except InvalidInput as error:
+        files, file_errors = [], error.errors
+    return plans.update_action(
+        action, actor, progress=form.get("progress") or "", evidence=form.get("evidence") or "",
+        measure=form.get("measure") or "", files=files, file_chosen=chosen_file,
+        file_errors=file_errors, status=form.get("status") or None,
+        comment=form.get("comment", ""))
 
 
 def status_targets(action, user) -> list[tuple[str, str]]:

@@ -474,6 +474,53 @@ def change_status(action: Action, status: str, actor, comment: str = "") -> Acti
 
 
 @workflow.effect("schedule_first_pdc_review")
+def _collect(errors: dict[str, str], check, *args, **kwargs) -> None:
+    """Run ``check``; add the field messages of its refusal to ``errors``."""
+    try:
+        check(*args, **kwargs)
+    except InvalidInput as error:
+        for name, message in error.errors.items():
+            errors.setdefault(name, message)
+
+
+def update_action(action: Action, actor, *, progress: str = "", evidence: str = "",
+                  measure: str = "", files: list[tuple] = (), file_chosen: bool = False,
+                  file_errors: dict[str, str] | None = None, status: str | None = None,
+                  comment: str = "") -> list[str]:
+    """A lead's update of one action — progress, evidence of impact (with its files), a new
+    status — in that order; return what happened, in words.
+
+    Every part is checked before anything is written, so a refused part stores nothing at
+    all. The status change goes last so evidence given with it counts for "verified".
+
+    :param files: the evidence's files, already read and checked by the door
+        (``(name, data, media_type, text)``); ``file_errors`` what it refused of them.
+    :raises InvalidInput: with a message for each field concerned (``errors``).
+    """
+    progress, evidence, measure = progress.strip(), evidence.strip(), measure.strip()
+    status = status or action.state
+    errors: dict[str, str] = dict(file_errors or {})
+    if progress:
+        _collect(errors, check_progress, progress)
+    if evidence or measure or file_chosen:
+        _collect(errors, check_evidence, evidence, measure, files=file_chosen)
+    if not errors:
+        check_status_change(action, status, actor, comment, evidence_coming=bool(evidence))
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    done = []
+    if progress:
+        add_progress(action, progress, actor)
+        done.append("progress added")
+    if evidence:
+        add_evidence(action, evidence, measure, actor, files=list(files))
+        done.append("evidence of impact recorded")
+    if status != action.state:
+        change_status(action, status, actor, comment)
+        done.append(f"status now {workflow.title_of_state('action', status, action)}")
+    return done
+
+
 def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None:
     """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
     ratified = now.date()
