@@ -41,7 +41,7 @@ from pymongo.errors import (
     OperationFailure,
 )
 
-from lif import dated_pages
+from lif import list_pages
 from lif.models import Action, ActionPlan
 from lif.services import dashboard
 
@@ -130,10 +130,9 @@ def seed(database, n_actions: int, rng: random.Random) -> ObjectId:
         _insert(database.actions, batch)
     patiently("indexes", Action.ensure_indexes)
     patiently("indexes", ActionPlan.ensure_indexes)
-    # Written past the services, so the due-date bounds the lists page by are recomputed here;
-    # LIF's own writes keep them current (lif/dated_pages.py).
-    patiently("date bounds", lambda: dated_pages.refresh_bounds(Action, "due_date", now,
-                                                                force=True))
+    # Written past the services: the fence posts the lists page by are recomputed here, as
+    # the daily sweep would (lif/list_pages.py).
+    patiently("fence posts", lambda: list_pages.refresh_all(now, force=True))
     return plans[0]["_id"]
 
 

@@ -67,6 +67,7 @@ FENCES_FROM = 500
 GROWTH = 16  # how much wider the next window may be, where rows are sparse
 MAX_WINDOWS = 40  # then one last query for the rest: a walk never runs away
 MAX_BRANCHES = 16  # an $or / $in spread into more queries than this is read the plain way
+BATCH = 5000  # documents per reply: a window comes back in one round trip
 FENCE_CACHE_SECONDS = 300  # posts are hints: a process keeps them this long before rereading
 
 
@@ -183,7 +184,7 @@ def _after(key: tuple, position: Position | None, direction: int) -> bool:
 
 # --- a small matcher ------------------------------------------------------------------------------
 
-class _Unknown(Exception):
+class Unknown(Exception):
     """A condition :func:`matches` does not know (the database checks it instead)."""
 
 
@@ -193,7 +194,7 @@ _RANGE = {"$gt", "$gte", "$lt", "$lte"}
 def _values(doc: Mapping, path: str) -> list:
     """The values ``path`` reaches in ``doc``: a list field gives each element and itself."""
     if "." in path:
-        raise _Unknown(path)
+        raise Unknown(path)
     if path not in doc:
         return []
     value = doc[path]
@@ -215,26 +216,26 @@ def _test(op: str, have: list, want, doc_has: bool) -> bool:
         return not _test("$eq", have, want, doc_has)
     if op == "$in":
         if not isinstance(want, list | tuple):
-            raise _Unknown(op)
+            raise Unknown(op)
         return any(_test("$eq", have, w, doc_has) for w in want)
     if op == "$nin":
         return not _test("$in", have, want, doc_has)
     if op in _RANGE:
         if want is None or isinstance(want, dict | list):
-            raise _Unknown(op)
+            raise Unknown(op)
         checks = {"$gt": lambda v: v > want, "$gte": lambda v: v >= want,
                   "$lt": lambda v: v < want, "$lte": lambda v: v <= want}[op]
         return any(_comparable(v, want) and checks(v) for v in have)
     if op == "$exists":
         return doc_has == bool(want)
-    raise _Unknown(op)
+    raise Unknown(op)
 
 
 def _regex(value, options: str = "") -> re.Pattern:
     if isinstance(value, re.Pattern):
         return value
     if not isinstance(value, str) or set(options) - {"i", "m", "s", "x"}:
-        raise _Unknown("$regex")
+        raise Unknown("$regex")
     flags = 0
     for letter, flag in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)):
         if letter in options:
@@ -249,10 +250,10 @@ def _field_matches(doc: Mapping, path: str, condition) -> bool:
         return any(isinstance(v, str) and condition.search(v) for v in have)
     if not isinstance(condition, dict) or not condition:
         if isinstance(condition, dict | list):
-            raise _Unknown(path)
+            raise Unknown(path)
         return _test("$eq", have, condition, doc_has)
     if not all(key.startswith("$") for key in condition):
-        raise _Unknown(path)  # an embedded document compared whole
+        raise Unknown(path)  # an embedded document compared whole
     rest = dict(condition)
     if "$regex" in rest:
         pattern = _regex(rest.pop("$regex"), rest.pop("$options", ""))
@@ -266,7 +267,7 @@ def matches(doc: Mapping, query: Mapping) -> bool:
     queries use (equality, ``$in``, ``$nin``, ``$ne``, ranges, ``$exists``, ``$regex``,
     ``$and``, ``$or``, ``$nor``) on top-level fields.
 
-    :raises _Unknown: the query uses something else (the caller asks the database).
+    :raises Unknown: the query uses something else (the caller asks the database).
     """
     for key, condition in query.items():
         if key == "$and":
@@ -279,18 +280,19 @@ def matches(doc: Mapping, query: Mapping) -> bool:
             if any(matches(doc, part) for part in condition):
                 return False
         elif key.startswith("$"):
-            raise _Unknown(key)
+            raise Unknown(key)
         elif not _field_matches(doc, key, condition):
             return False
     return True
 
 
-def _fields_of(query: Mapping) -> set[str]:
+def fields_of(query: Mapping) -> set[str]:
+    """The top-level fields ``query`` tests (within ``$and``, ``$or``, ``$nor`` too)."""
     names: set[str] = set()
     for key, condition in query.items():
         if key in ("$and", "$or", "$nor"):
             for part in condition:
-                names |= _fields_of(part)
+                names |= fields_of(part)
         elif not key.startswith("$"):
             names.add(key)
     return names
@@ -393,9 +395,10 @@ def _spread(query: dict, prefix: list[str]) -> list[dict]:
     return out
 
 
-def _plan(model: type[Document], branch: dict, field: str) -> _Branch:
+def _plan(model: type[Document], branch: dict, field: str, *, alone: bool) -> _Branch:
     """How to read ``branch``: by an index whose fields before ``field`` are equalities of
-    the branch (the most of them), else whole by an index on its equalities alone."""
+    the branch (the most of them), in windows; or, beside other branches (``alone``
+    false), whole by an index on more of its equalities (one person's own rows, say)."""
     bounds = branch.get(field)
     if bounds is not None and not (isinstance(bounds, dict) and bounds and set(bounds) <= _RANGE):
         raise _Plain  # an equality or another operator on the sorted field
@@ -412,12 +415,23 @@ def _plan(model: type[Document], branch: dict, field: str) -> _Branch:
         if field not in prefix and len(prefix) >= 2 and (whole is None
                                                          or len(prefix) > len(whole)):
             whole = prefix
-    prefix = ordered if ordered is not None else whole
-    if prefix is None:
+    if ordered is not None and (alone or whole is None or not set(ordered) < set(whole)):
+        prefix, windows = ordered, True
+    elif whole is not None and not alone:
+        prefix, windows = whole, False
+    else:
         raise _Plain
     residual = {name: value for name, value in branch.items()
                 if name not in prefix and name != field}
-    return _Branch(_spread(branch, prefix), residual, bounds or {}, ordered is not None)
+    return _Branch(_spread(branch, prefix), residual, bounds or {}, windows)
+
+
+def _essential(found: list[dict]) -> list[dict]:
+    """``found`` without the branches another one includes (all its conditions, and more)."""
+    def within(small: dict, big: dict) -> bool:
+        return small is not big and all(key in big and big[key] == value
+                                         for key, value in small.items())
+    return [branch for branch in found if not any(within(other, branch) for other in found)]
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -462,10 +476,10 @@ class _Reader:
         self.fields = {field: 1}
         self.known = True  # every residual is one :func:`matches` knows
         for plan in plans:
-            self.fields.update(dict.fromkeys(_fields_of(plan.residual), 1))
+            self.fields.update(dict.fromkeys(fields_of(plan.residual), 1))
             try:
                 matches({}, plan.residual)
-            except _Unknown:
+            except Unknown:
                 if any(key.startswith("$") for key in plan.residual):
                     raise _Plain from None  # the database could not check it on ids either
                 self.known = False
@@ -488,11 +502,11 @@ class _Reader:
         """The rows of ``plan`` whose field meets ``condition`` (``None``: the field null)."""
         for seek in plan.seeks:
             self._take(list(self.collection.find({**seek, self.field: condition},
-                                                 self.fields)), plan)
+                                                 self.fields, batch_size=BATCH)), plan)
 
     def read_whole(self, plan: _Branch) -> None:
         for seek in plan.seeks:
-            self._take(list(self.collection.find(seek, self.fields)), plan)
+            self._take(list(self.collection.find(seek, self.fields, batch_size=BATCH)), plan)
 
     def settled(self, edge) -> int:
         """How many rows found lie before ``edge`` (all of them: ``None``)."""
@@ -518,7 +532,8 @@ def _walk(model, query: Mapping, field: str, direction: int, start: Position | N
     if posts is None:
         return None
     try:
-        plans = [_plan(model, branch, field) for branch in branches(query)]
+        spread = _essential(branches(query))
+        plans = [_plan(model, branch, field, alone=len(spread) == 1) for branch in spread]
         windowed = [plan for plan in plans if plan.ordered]
         if not windowed:
             raise _Plain  # nothing ordered: a whole read would be the whole list
