@@ -14,7 +14,7 @@ from lif.db import DatabaseUnavailable
 from lif.errors import LIFError
 from lif.services import notifications, reference, saved_searches, storage
 
-from . import auth, files, public
+from . import auth, display, files, public
 from .calendar import bp as calendar_bp
 from .headers import init_headers
 from .views.account import PasswordView
@@ -87,6 +87,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(PreferencesView(name="Preferences", endpoint="preferences"))
     admin.add_view(PasswordView(name="Password", endpoint="password", url="/account/password"))
     _error_pages(app)
+    display.register(app)
 
     @app.context_processor
     def lif_helpers():

@@ -247,6 +247,12 @@ def _schemas() -> dict:
             "reviewed_with_lead_on": DATE, "reviewed_with": STRING, "decline_reason": STRING,
             "recommendation_rationale": STRING, "chair_stance": NULLABLE_STRING,
             "decision_rationale": STRING, "reviewers": {"type": "array", "items": STRING},
+            "recommendation_override": {
+                **STRING, "description": "Who recorded it in the CIEC's place, and why "
+                                        "(empty unless an override)."},
+            "decision_override": {
+                **STRING, "description": "Who recorded it in the Independent Chair's place, "
+                                        "and why (empty unless an override)."},
             "child": {**person, "type": ["object", "null"],
                       "description": "Personal: detail only, for those allowed."},
             "significant_people": {"type": "array", "items": person,

@@ -27,7 +27,7 @@ from lif.models import Action, ActionPlan, Audit, Referral, Review
 from lif.models.action_plan import PDC_VERDICTS
 from lif.models.referral import CRITERIA, RECOMMENDATIONS
 from lif.search import SearchQueryError, SearchUnavailable
-from lif.services import api_queries, content, plans, reference, searching, users
+from lif.services import api_queries, content, plans, reference, referrals, searching, users
 
 from . import openapi
 
@@ -453,6 +453,8 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
     for original in items:
         redaction = redact.for_item(user, original)
         referral = redaction.item(original)
+        recommended = referrals.recommendation_of(original)
+        decided = referrals.decision_of(original)
         entry = {
             **_common(referral),
             "agency": _agency(referral.agency),
@@ -461,9 +463,12 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
             "notified_on": _iso(referral.notified_on),
             "completed_on": _iso(referral.completed_on),
             "criteria": [_choice(c, CRITERIA) for c in referral.criteria],
-            "recommendation": _choice(referral.recommendation, RECOMMENDATIONS),
-            "decision": _choice(referral.decision, RECOMMENDATIONS),
-            "decided_on": _iso(referral.decided_on),
+            # What the record says: a recommendation or decision only once its step
+            # recorded it (a value stored otherwise is none), and whether by override.
+            "recommendation": _choice(recommended.value if recommended else None,
+                                      RECOMMENDATIONS),
+            "decision": _choice(decided.value if decided else None, RECOMMENDATIONS),
+            "decided_on": _iso(referral.decided_on if decided else None),
             "links": _links(referral, "api_v1.get_referral", "referral"),
         }
         shown = detail and redaction.shows_personal
@@ -474,10 +479,13 @@ def referrals_json(items: list[Referral], *, detail: bool = False) -> list[dict]
                 "reviewed_with_lead_on": _iso(referral.reviewed_with_lead_on),
                 "reviewed_with": referral.reviewed_with,
                 "decline_reason": referral.decline_reason,
-                "recommendation_rationale": referral.recommendation_rationale,
-                "chair_stance": referral.chair_stance,
-                "decision_rationale": referral.decision_rationale,
-                "reviewers": list(referral.reviewers),
+                "recommendation_rationale": referral.recommendation_rationale
+                if recommended else "",
+                "recommendation_override": recommended.override if recommended else "",
+                "chair_stance": referral.chair_stance if decided else None,
+                "decision_rationale": referral.decision_rationale if decided else "",
+                "decision_override": decided.override if decided else "",
+                "reviewers": list(referral.reviewers) if decided else [],
                 "workflow_history": _history(referral),
             })
         if shown:

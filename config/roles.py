@@ -78,6 +78,36 @@ CONTAINERS = {
 FIELDS = {
     ("referral", "agency"): {"roles": ("ciec_chair",), "on_create": False},
     ("referral", "agencies"): {"roles": ("ciec_chair",), "on_create": True},
+    # The committee's verdicts (recorded one by one, DECISIONS below), never by editing.
+    ("pdc_review", "verdicts"): {"roles": ("pdc",), "on_create": True},
+}
+
+# Whose decision a role records, in words: "recorded by the business manager in place of the
+# LSCB Independent Chair".
+DECIDING_BODY = {
+    "chair": "the LSCB Independent Chair",
+    "ciec": "the Critical Incident Evidence Committee",
+    "ciec_chair": "the Critical Incident Evidence Committee",
+    "pdc": "the Professional Development Committee",
+    "qaec": "the Quality and Audit Evidence Committee",
+}
+
+# Decisions recorded on an item without moving it through its workflow, and who records each
+# (the role the source gives it to): a PDC verdict on one action of the plan under review
+# ("reviewed for scrutiny and challenge" by the Professional Development Committee), the
+# Section 11 panel's outcome for one agency (the Quality and Audit Evidence Committee).
+# ``states``: the item's states in which they are recorded. ``override``: roles that may record
+# one in their place, only with a reason, shown as an override wherever the decision is (the
+# transitions that record decisions say the same in config/workflows.py).
+DECISIONS = {
+    ("pdc_review", "verdict"): {
+        "label": "Record verdict", "roles": ("pdc",), "states": ("scheduled", "held"),
+        "override": ("admin",)},
+    ("audit", "section11_outcome"): {
+        "label": "Record the panel's outcome", "roles": ("qaec",),
+        "states": ("planned", "sampling", "fieldwork", "findings", "reported",
+                   "actions_agreed"),
+        "override": ("admin",)},
 }
 
 # Who answers an agency's return in a multi-agency audit (besides an administrator): the

@@ -88,6 +88,10 @@ class Config:
         self.LIF_SCHEDULER = env_bool("LIF_SCHEDULER", True)
         self.LIF_MAX_UPLOAD_MB = env_int("LIF_MAX_UPLOAD_MB", 25, low=1, high=1024)
         self.MAX_CONTENT_LENGTH = self.LIF_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
+        # A text field may be as long as a whole request: a text over its limit is then
+        # read and refused at its field, naming the limit, instead of a bare 413 page that
+        # loses the form (Flask's default is 500 kB).
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
         # Room kept free on the data dir's disk: writes are refused (503) below it, so the
         # database never meets a full disk (lif/services/storage.py).
         self.LIF_MIN_FREE_MB = env_int("LIF_MIN_FREE_MB", 100, low=0, high=1024 * 1024)

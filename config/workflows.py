@@ -7,7 +7,13 @@ target ``to``, the ``roles`` that may fire it, an optional ``guard`` (a named ch
 ``lif/guards.py``), ``effects`` (named steps run after the change, each registered with
 ``@workflow.effect`` by the service in ``lif/services/`` that owns it), a button ``label``,
 whether a ``comment`` is required, and the fields the transition ``records`` (a decision and
-its rationale are written with the state, by whoever may fire it, and by no other step).
+its rationale are written with the state, by whoever may fire it, and by no other step: never
+by creating or editing the item, whoever asks). ``requires`` names the recorded fields a
+person must give when firing it (a decision is recorded only when chosen, never taken from
+what is stored): such a transition has its own form on the item's page, not a bare button.
+``override`` names roles that may fire it in place of those in ``roles`` — the business
+manager recording the Independent Chair's decision while the Chair is away — only with a
+reason, which the history, the page, the register and the documents show as an override.
 ``worklists`` are Plone's review queues: the states in which an item waits for a role.
 ``admin`` may view, edit and trash everything, but fires only the transitions that list it.
 Roles' scope (an agency, a committee) and local roles (an action's named lead, a referral's
@@ -24,7 +30,9 @@ def state(title, view=STAFF, edit=("admin",), *, trash=None, add=()):
 
 
 def transition(name, from_, to, roles, label, *, guard=None, effects=(), comment=False,
-               records=()):
+               records=(), requires=(), override=()):
+    if set(requires) - set(records):
+        raise ValueError(f"{name}: a transition requires only fields it records.")
     return {
         "name": name,
         "from": tuple(from_) if isinstance(from_, list | tuple) else (from_,),
@@ -35,6 +43,8 @@ def transition(name, from_, to, roles, label, *, guard=None, effects=(), comment
         "effects": tuple(effects),
         "comment_required": comment,
         "records": tuple(records),
+        "requires": tuple(requires),
+        "override": tuple(override),
     }
 
 
@@ -248,16 +258,20 @@ REFERRAL = {
             "decline", "submitted", "declined", ("admin", "ciec_chair"), "Decline",
             comment=True, effects=("record_decline_reason", "notify_referrer"),
         ),
+        # "CIEC Recommendation(s) noted" (flowchart step 6): by the committee's members.
         transition(
-            "recommend", "accepted", "considered", ("admin", "ciec", "ciec_chair"),
+            "recommend", "accepted", "considered", ("ciec", "ciec_chair"),
             "Record recommendation", guard="has_recommendation",
             records=("recommendation", "recommendation_rationale"),
+            requires=("recommendation", "recommendation_rationale"), override=("admin",),
         ),
+        # "The final decision on whether to conduct a SCR rests with the LSCB Chair."
         transition(
-            "decide", "considered", "decided", ("admin", "chair"), "Record Chair's decision",
+            "decide", "considered", "decided", ("chair",), "Record Chair's decision",
             guard="has_decision", effects=("record_decision", "notify_referrer"),
             records=("chair_stance", "decision", "decision_rationale", "decided_on",
                      "reviewers"),
+            requires=("chair_stance", "decision", "decision_rationale"), override=("admin",),
         ),
         transition("close", "decided", "closed", ("admin",), "Close"),
     ],
@@ -282,6 +296,7 @@ INFORMATION_REQUEST = {
             "answer", "issued", "answered", ("admin", "ciec"), "Send response",
             guard="has_response",
             records=("response", "key_practitioners", "responded_by", "responded_on"),
+            requires=("response", "responded_by", "responded_on"),
         ),
         transition("withdraw", "issued", "withdrawn", ("admin",), "Withdraw", comment=True),
     ],
@@ -299,7 +314,7 @@ PDC_REVIEW = {
     "transitions": [
         transition(
             "hold", "scheduled", "held", ("admin", "pdc"), "Record as held",
-            guard="has_verdicts",
+            guard="has_verdicts", records=("held_on",), requires=("held_on",),
         ),
         transition(
             "close", "held", "closed", ("admin", "pdc"), "Close review",

@@ -6,7 +6,7 @@ content service's create and update, and the workflow engine's recorded fields.
 
 from __future__ import annotations
 
-from mongoengine import StringField, ValidationError
+from mongoengine import EmbeddedDocumentField, ListField, StringField, ValidationError
 
 from .errors import InvalidInput
 from .models.base import Content
@@ -43,10 +43,41 @@ def _friendly(message: str) -> str:
     return message
 
 
+def too_long_message(length: int, limit: int) -> str:
+    """The one message for a text over its limit, naming the limit."""
+    return (f"This is {length:,} characters long; the limit is {limit:,}. "
+            "Shorten it: nothing was saved.")
+
+
+def too_long(document, prefix: str = "") -> dict[str, str]:
+    """``{field: message}`` for each text of ``document`` (and of its embedded documents)
+    over its field's ``max_length``, keyed as :func:`flatten_errors` keys them."""
+    errors: dict[str, str] = {}
+    for name, field in document._fields.items():
+        value = getattr(document, name, None)
+        key = f"{prefix}{name}"
+        inner = field.field if isinstance(field, ListField) else None
+        if isinstance(field, StringField) and isinstance(value, str):
+            if field.max_length and len(value) > field.max_length:
+                errors[key] = too_long_message(len(value), field.max_length)
+        elif isinstance(inner, StringField) and inner.max_length and value:
+            for index, text in enumerate(value):
+                if isinstance(text, str) and len(text) > inner.max_length:
+                    errors[f"{key}.{index}"] = too_long_message(len(text), inner.max_length)
+        elif isinstance(field, EmbeddedDocumentField) and value is not None:
+            errors.update(too_long(value, f"{key}."))
+        elif isinstance(inner, EmbeddedDocumentField) and value:
+            for index, entry in enumerate(value):
+                if entry is not None:
+                    errors.update(too_long(entry, f"{key}.{index}."))
+    return errors
+
+
 def validate(item: Content) -> None:
     """Validate ``item`` and raise :class:`InvalidInput` with field messages.
 
-    A required text field holding only spaces counts as empty (mongoengine lets "" pass).
+    A required text field holding only spaces counts as empty (mongoengine lets "" pass);
+    a text over its limit says how long it is and what the limit is.
     """
     blank = {
         name: "This field is required."
@@ -54,10 +85,11 @@ def validate(item: Content) -> None:
         if field.required and isinstance(field, StringField)
         and isinstance(getattr(item, name), str) and not getattr(item, name).strip()
     }
+    long = too_long(item)
     try:
         item.validate()
     except ValidationError as error:
-        errors = {**blank, **flatten_errors(error)}
+        errors = {**blank, **flatten_errors(error), **long}
         raise InvalidInput(next(iter(errors.values())), errors=errors) from None
     if blank:
         raise InvalidInput(next(iter(blank.values())), errors=blank)

@@ -16,8 +16,14 @@ the search index's access lists. Operations:
   ``download`` read;
 - ``create`` (the new item as built), ``edit`` (before, ``after=`` the item as it will be),
   ``trash``, ``restore``, ``purge``, ``fire`` (``transition=``, and ``fields=`` it records),
-  ``add_to`` (an item placed in this container), ``import_into`` and ``answer_for`` (an
-  agency's return in an audit, ``agency=``) change.
+  ``record`` (a decision recorded on the item without a transition, ``what=``: a PDC
+  verdict, a Section 11 panel outcome), ``add_to`` (an item placed in this container),
+  ``import_into`` and ``answer_for`` (an agency's return in an audit, ``agency=``) change.
+
+Decisions belong to the role the source gives them to. ``override=True`` asks whether the
+person may record one in that role's place (config: a transition's ``override``,
+``DECISIONS[...]["override"]``); the service then insists on a reason and records the
+override (:func:`in_place_of` names whose decision it was).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from config.roles import (
     AUDIT_ANSWERS,
     CONTAINERS,
     CREATE,
+    DECIDING_BODY,
+    DECISIONS,
     FIELDS,
     GUARD_OVERRIDE,
     LOCAL_ROLES,
@@ -40,9 +48,10 @@ from config.roles import (
 from config.workflows import WORKFLOWS
 
 from .errors import PermissionDenied
+from .models import CONTENT_TYPES
 
 OPERATIONS = ("view", "view_personal", "export", "download", "create", "edit", "trash",
-              "restore", "purge", "fire", "add_to", "import_into", "answer_for")
+              "restore", "purge", "fire", "record", "add_to", "import_into", "answer_for")
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,8 @@ def decide(
     transition: str | None = None,
     fields: Iterable[str] = (),
     agency: str | None = None,
+    what: str | None = None,
+    override: bool = False,
 ) -> Decision:
     """Decide whether ``user`` may do ``operation`` to ``item``.
 
@@ -221,6 +232,10 @@ def decide(
     :param transition: for ``fire``, the transition's name.
     :param fields: for ``fire``, the fields written with the transition.
     :param agency: for ``answer_for``, the agency whose return it is.
+    :param what: for ``record``, which decision (a key of ``config.roles.DECISIONS``).
+    :param override: for ``fire`` and ``record``, whether the person records the decision in
+        the place of those it belongs to (allowed to the transition's or decision's
+        ``override`` roles; the caller must record the reason).
     """
     if operation not in OPERATIONS:
         raise ValueError(f"Unknown operation '{operation}'.")
@@ -228,7 +243,8 @@ def decide(
         return _deny("Sign in first.")
     check = _CHECKS[operation]
     return check(user, item, type_key=type_key or getattr(item, "type_key", None), after=after,
-                 changed=changed, transition=transition, fields=tuple(fields), agency=agency)
+                 changed=changed, transition=transition, fields=tuple(fields), agency=agency,
+                 what=what, override=override)
 
 
 def allows(user, operation: str, item=None, **kwargs) -> bool:
@@ -283,7 +299,8 @@ def _field_rule(user, type_key: str, name: str, *, creating: bool) -> Decision:
 
 
 def recorded_fields(type_key: str) -> dict[str, str]:
-    """``{field: transition label}`` of the fields only a transition writes."""
+    """``{field: transition label}`` of the fields only a transition writes: nobody sets
+    them by creating or editing the item, not even an administrator."""
     return {name: spec["label"] for spec in WORKFLOWS[type_key]["transitions"]
             for name in spec["records"]}
 
@@ -301,8 +318,13 @@ def _into_container(user, item, *, moving: bool) -> Decision:
     if spec is None:
         return ALLOW
     container = getattr(item, spec["field"], None)
-    if container is None or not hasattr(container, "type_key"):
+    if container is None:
         return ALLOW  # validation says the field is required
+    if not hasattr(container, "type_key"):  # a bare reference: judge the item it names
+        model = CONTENT_TYPES[spec["type"]]
+        container = model.objects(pk=getattr(container, "id", container)).first()
+        if container is None:
+            return _deny(f"No such {model.type_label.lower()}.", spec["field"])
     if not _view(user, container):
         return _deny(f"You may not see the {container.type_label.lower()} chosen.")
     decision = _container_takes(user, container)
@@ -314,13 +336,17 @@ def _into_container(user, item, *, moving: bool) -> Decision:
 
 def _create(user, item, *, type_key, **_) -> Decision:
     roles = [r for r in roles_of(user) if r in CREATE.get(type_key, ())]
-    label = type_key.replace("_", " ")
+    noun = type_key.replace("_", " ")
+    label = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
     if not roles and not is_admin(user):
-        return _deny(f"You may not create a {label}.")
+        return _deny(f"You may not create {label}.")
     if item is None:
         return ALLOW
     if not is_admin(user) and not any(_in_scope(user, r, item, reading=False) for r in roles):
-        return _deny(f"You may not create a {label} for another agency or committee.")
+        return _deny(f"You may not create {label} for another agency or committee.")
+    for name, by in recorded_fields(type_key).items():
+        if getattr(item, name, None) not in (None, "", []):
+            return _deny(f"'{name}' is recorded with '{by}', not when the item is made.", name)
     for (key, name) in FIELDS:
         if key == type_key and getattr(item, name, None) not in (None, "", []):
             decision = _field_rule(user, type_key, name, creating=True)
@@ -344,13 +370,17 @@ def _edit(user, item, *, type_key, after=None, changed=None, **_) -> Decision:
         # A form without the child's details, saved, would overwrite them: who changes an
         # item about a child is someone the referral involves.
         return _deny("Only those the referral involves may change it.")
-    if after is None or is_admin(user):
+    if after is None:
         return ALLOW
     changes = set(changed) if changed is not None else _differences(item, after)
     recorded = recorded_fields(type_key)
+    touched = sorted(changes & set(recorded))
+    if touched:
+        name = touched[0]
+        return _deny(f"'{name}' is recorded with '{recorded[name]}', not by editing.", name)
+    if is_admin(user):
+        return ALLOW
     for name in sorted(changes):
-        if name in recorded:
-            return _deny(f"'{name}' is recorded with '{recorded[name]}', not by editing.", name)
         decision = _field_rule(user, type_key, name, creating=False)
         if not decision:
             return decision
@@ -394,16 +424,66 @@ def may_fire_as(user, role: str, item) -> bool:
     return role in roles_of(user) and _in_scope(user, role, item, reading=False)
 
 
-def _fire(user, item, *, type_key, transition=None, fields=(), **_) -> Decision:
+def deciding_body(roles: Iterable[str]) -> str:
+    """Whose decision the ``roles`` record, in words ("the LSCB Independent Chair")."""
+    names = list(dict.fromkeys(DECIDING_BODY.get(r, ROLES.get(r, r)) for r in roles))
+    return " or ".join(names)
+
+
+def _owner_or_override(user, item, spec: dict, label: str, override: bool) -> Decision:
+    """Whether ``user`` records what ``spec`` (a transition or a decision rule) gives to its
+    ``roles`` — in their own right, or (``override``) in their place."""
+    if any(may_fire_as(user, role, item) for role in spec["roles"]):
+        return ALLOW
+    substitutes = spec.get("override", ())
+    if override and any(may_fire_as(user, role, item) for role in substitutes):
+        return ALLOW
+    if any(role in substitutes for role in roles_of(user)):
+        return _deny(f"'{label}' is for {deciding_body(spec['roles'])}: record it in their "
+                     "place only as an override, giving the reason.")
+    return _deny(f"You may not '{label}' this item.")
+
+
+def _fire(user, item, *, type_key, transition=None, fields=(), override=False, **_) -> Decision:
     spec = transition_spec(type_key, transition or "")
     if getattr(item, "trashed", False) or spec is None or item.state not in spec["from"]:
         return _deny(f"'{transition}' is not possible from the state '{item.state}'.")
-    if not any(may_fire_as(user, role, item) for role in spec["roles"]):
-        return _deny(f"You may not '{spec['label']}' this item.")
+    decision = _owner_or_override(user, item, spec, spec["label"], override)
+    if not decision:
+        return decision
     extra = sorted(set(fields) - set(spec["records"]))
     if extra:
         return _deny(f"'{spec['label']}' does not record {', '.join(extra)}.")
     return ALLOW
+
+
+def _record(user, item, *, type_key, what=None, override=False, **_) -> Decision:
+    rule = DECISIONS.get((type_key, what or ""))
+    if rule is None:
+        raise ValueError(f"No decision '{what}' is recorded on a {type_key}.")
+    if getattr(item, "trashed", False):
+        return _deny("This item is in the trash.")
+    if item.state not in rule["states"]:
+        state = WORKFLOWS[type_key]["states"].get(item.state, {}).get("title", item.state)
+        return _deny(f"'{rule['label']}' is not possible in the state '{state}'.")
+    return _owner_or_override(user, item, rule, rule["label"], override)
+
+
+def decision_owners(type_key: str, what: str) -> tuple[str, ...]:
+    """The roles a decision recorded without a transition belongs to (``DECISIONS``)."""
+    return DECISIONS[(type_key, what)]["roles"]
+
+
+def in_place_of(user, operation: str, item, **kwargs) -> tuple[str, ...]:
+    """The roles whose decision ``user`` would record only as an override (empty when they
+    record it in their own right, or may not at all): what a page asks to show the reason
+    box, what a service asks to record the override."""
+    if allows(user, operation, item, **kwargs) or not allows(user, operation, item,
+                                                            override=True, **kwargs):
+        return ()
+    if operation == "fire":
+        return transition_spec(item.type_key, kwargs["transition"])["roles"]
+    return decision_owners(item.type_key, kwargs["what"])
 
 
 def _import_into(user, item, **kw) -> Decision:
@@ -439,6 +519,7 @@ _CHECKS = {
     "restore": _admin_only("restore from the trash"),
     "purge": _admin_only("purge"),
     "fire": _fire,
+    "record": _record,
     "add_to": _container_takes,
     "import_into": _import_into,
     "answer_for": _answer_for,
@@ -449,13 +530,14 @@ def fields_not_settable(user, item_or_type) -> set[str] | None:
     """Names of fields a form must not offer ``user`` for this item or type (``None``: the
     user may set every field).
 
-    Fields only a transition records, and fields only some roles set, are left out of the
-    generic forms for everyone else; the policy would refuse a change to them anyway.
+    Fields only a transition records are left out of the generic forms for everyone, and
+    fields only some roles set for everyone else; the policy would refuse a change to them
+    anyway.
     """
     type_key = getattr(item_or_type, "type_key", item_or_type)
-    if is_admin(user):
-        return None
     hidden = set(recorded_fields(type_key))
+    if is_admin(user):
+        return hidden or None
     creating = isinstance(item_or_type, str)
     for (key, name), _rule in FIELDS.items():
         if key == type_key and not _field_rule(user, key, name, creating=creating):

@@ -33,7 +33,7 @@ from .models import (
     User,
     WorkflowEntry,
 )
-from .services import content, users
+from .services import content, plans, users
 
 DEMO_DOMAIN = "demo.lif.local"
 #: Index entries looked up (already present?) per query while loading.
@@ -283,7 +283,7 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
     front_door = Audit.objects(title__startswith="LSCB Application").first()
     neglect = Audit.objects(title="LSCB Neglect Audit").first()
     trainer = demo_email("training", None)
-    plans = [
+    demo_plans = [
         {
             "plan": {"title": "Child A (Alex): multi-agency L&I action plan",
                      "kind": "multi_agency",
@@ -346,7 +346,7 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
             ],
         },
     ]
-    for spec in plans:
+    for spec in demo_plans:
         if spec["source"] is None or ActionPlan.objects(title=spec["plan"]["title"]).first():
             continue
         created_at = now - dt.timedelta(days=240)
@@ -356,7 +356,7 @@ def seed_demo_plans(now: dt.datetime | None = None) -> int:
             finding = findings[index % len(findings)] if findings else None
             action = content.create(
                 Action,
-                {"title": text[:120], "plan": plan, "description": text,
+                {"title": plans.shortened(text), "plan": plan, "description": text,
                  "finding_uid": finding.uid if finding else "",
                  "finding_text": finding.text if finding else "",
                  "due_date": today + dt.timedelta(days=due_in), "agencies": [agency],

@@ -73,7 +73,23 @@ def initial_state(type_key: str) -> str:
 
 
 def state_title(item: Content) -> str:
-    return workflow_of(item)["states"].get(item.state, {}).get("title", item.state)
+    return title_of_state(item.type_key, item.state)
+
+
+def title_of_state(type_key: str, state: str) -> str:
+    """The title of ``state`` in the workflow of ``type_key`` (a history entry's states)."""
+    return WORKFLOWS[type_key]["states"].get(state, {}).get("title", state)
+
+
+def next_steps(item: Content) -> list[dict]:
+    """The transitions the workflow offers from ``item``'s state, whoever may fire them:
+    each with its ``label``, the state it leads to (``to_title``) and the ``roles`` that
+    fire it (what a page says happens next to someone who cannot take the step)."""
+    if getattr(item, "trashed", False):
+        return []
+    spec = workflow_of(item)
+    return [{**t, "to_title": title_of_state(item.type_key, t["to"])}
+            for t in spec["transitions"] if item.state in t["from"]]
 
 
 def available_transitions(item: Content, user, now: dt.datetime | None = None) -> list[dict]:
@@ -104,23 +120,41 @@ def fire(
     """Fire transition ``name`` on ``item`` as ``actor`` and return the updated item.
 
     :param override: an administrator may pass a failing guard, with a comment as the
-        recorded reason (e.g. retracting an SCR inside its 12-month publication window).
+        recorded reason (e.g. retracting an SCR inside its 12-month publication window); and
+        a role in the transition's ``override`` may fire it in place of those it belongs
+        to (the business manager recording the Chair's decision), with the comment as the
+        reason: the history entry names whose decision it was (``in_place_of``).
     :param base_version: the version the caller saw; a newer one is a conflict.
     :param fields: values the transition records (its ``records`` in config/workflows.py,
         such as a decision and its rationale), written with the new state in the same
         update: both or neither.
     :raises PermissionDenied: the transition is not available to the actor from this state.
     :raises GuardFailed: the guard refuses; the message says why.
-    :raises InvalidInput: a comment is required and missing, or a recorded value is wrong.
+    :raises InvalidInput: a comment is required and missing, a field the transition
+        ``requires`` is not given (a decision is recorded only when chosen), or a recorded
+        value is wrong.
     :raises Conflict: the item changed meanwhile.
     """
     now = now or clock.now()
     fields = dict(fields or {})
-    policy.require(actor, "fire", item, transition=name, fields=fields)
+    in_place_of = policy.in_place_of(actor, "fire", item, transition=name,
+                                     fields=fields) if override else ()
+    if not in_place_of:
+        policy.require(actor, "fire", item, transition=name, fields=fields)
     spec = policy.transition_spec(item.type_key, name)
     comment = (comment or "").strip()
     if spec["comment_required"] and not comment:
         raise InvalidInput("A comment is required for this step.", field="comment")
+    if in_place_of and not comment:
+        raise InvalidInput(f"Give the reason for recording this in place of "
+                           f"{policy.deciding_body(in_place_of)}.", field="comment")
+    missing = [key for key in spec["requires"] if _blank(fields.get(key))]
+    if missing:
+        raise InvalidInput(f"'{spec['label']}' records only what is given: "
+                           f"{', '.join(key.replace('_', ' ') for key in missing)} missing.",
+                           field=missing[0])
+    if in_place_of:
+        comment = f"In place of {policy.deciding_body(in_place_of)}: {comment}"
     judged = preview(item, fields) if fields else item
     blocked = guards.check(spec["guard"], judged, actor, now)
     if blocked:
@@ -139,6 +173,7 @@ def fire(
         actor=actor_email(actor),
         at=now,
         comment=comment + (f" [guard overridden: {blocked}]" if blocked else ""),
+        in_place_of=list(in_place_of),
     )
     model = type(item)
     recorded_changes = (versioning.changed_fields(versioning.snapshot(item),
@@ -176,6 +211,11 @@ def fire(
         _run_effect(effect_name, item, actor, now)
     events.content_changed.send(item)
     return item
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str | list | tuple) and not (
+        value.strip() if isinstance(value, str) else value))
 
 
 def _db_names(model, fields: dict) -> set[str]:

@@ -47,6 +47,42 @@
     }
   });
 
+  // A file over the upload limit (an input marked data-max-mb) is refused at its field as
+  // soon as it is chosen, before anything is sent: the rest of the form stays as typed. The
+  // server refuses it too (documents/uploads.py), with the same words.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file" ||
+        !input.hasAttribute("data-max-mb")) { return; }
+    var limitMb = input.getAttribute("data-max-mb");
+    var limit = parseFloat(limitMb) * 1024 * 1024;
+    var big = Array.prototype.filter.call(input.files || [], function (file) {
+      return file.size > limit;
+    });
+    var message = big.length ? "'" + big[0].name + "' is larger than the upload limit of " +
+      limitMb + " MB: choose a smaller file. Nothing else you typed is lost." : "";
+    input.setCustomValidity(message);
+    var id = input.getAttribute("data-error-id") || (input.id + "-size-error");
+    var note = document.getElementById(id);
+    if (message) {
+      if (!note) {
+        note = document.createElement("div");
+        note.id = id;
+        note.className = "invalid-feedback d-block";
+        input.insertAdjacentElement("afterend", note);
+      }
+      note.textContent = message;
+      input.classList.add("is-invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", id);
+    } else {
+      if (note) { note.remove(); }
+      input.classList.remove("is-invalid");
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+  });
+
   // Select a field's whole text when it gets the focus (an address shown once, to copy).
   document.addEventListener("focusin", function (event) {
     var field = event.target;

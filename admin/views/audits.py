@@ -33,7 +33,7 @@ from config import taxonomy
 from documents.errors import DocumentError
 from documents.tables import read_table
 from documents.uploads import read_upload
-from lif import policy
+from lif import policy, workflow
 from lif.errors import InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.action_plan import PLAN_KINDS
 from lif.models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
@@ -173,10 +173,14 @@ class ActionForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     agency = SelectField("Agency", choices=[], validators=[DataRequired()])
-    outcome = SelectField("Panel outcome", choices=list(SECTION11_OUTCOMES))
+    # Starts blank: an outcome is recorded only when the panel's is chosen.
+    outcome = SelectField("Panel outcome", choices=[("", "— choose —"), *SECTION11_OUTCOMES],
+                          validators=[DataRequired("Choose the panel's outcome.")])
     challenge = TextAreaField("Scrutiny and challenge", validators=[Optional()])
     agreed_actions = TextAreaField("Actions agreed", validators=[Optional()])
     panel_date = DateField("Panel date", validators=[Optional()])
+    override_reason = TextAreaField("Reason for recording it in the panel's place",
+                                    validators=[Optional()])
 
 
 class Section11Form(FlaskForm):
@@ -290,6 +294,7 @@ class AuditWorkView(SecureView):
                 current_user, AREA) else [],
             outstanding=audits.my_outstanding(current_user),
             agency_name=reference.agency_name,
+            state_title=workflow.state_title,
         )
 
     @expose("/<audit_id>/")
@@ -782,6 +787,9 @@ class AuditWorkView(SecureView):
         return self._page("audits/section11.html", audit, "section11",
                           summary=audits.section11_summary(audit),
                           form=self._outcome_form(audit, form),
+                          may_record=audits.may_record_section11_outcome(audit, current_user),
+                          in_place_of=audits.section11_in_place_of(audit, current_user),
+                          override=audits.section11_override,
                           outcomes=dict(SECTION11_OUTCOMES), rag=dict(audits.RAG))
 
     @expose("/<audit_id>/section11/")
@@ -799,7 +807,7 @@ class AuditWorkView(SecureView):
         form = self._outcome_form(audit, OutcomeForm(prefix="outcome"))
         if form.validate_on_submit():
             data = {name: form[name].data for name in
-                    ("outcome", "challenge", "agreed_actions", "panel_date")}
+                    ("outcome", "challenge", "agreed_actions", "panel_date", "override_reason")}
             try:
                 audits.record_section11_outcome(audit, form.agency.data, data, client_actor())
             except PermissionDenied:

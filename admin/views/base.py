@@ -39,14 +39,17 @@ from markupsafe import Markup, escape
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
+from config.roles import ROLES
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload, read_upload
 from lif import audit_trail, list_pages, policy, redact, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
 from lif.search import SearchQueryError, SearchUnavailable
-from lif.services import attachments, content, reference, searching
+from lif.services import attachments, content, plans, reference, searching
 
+from .. import display
+from .fields import LIFModelConverter
 from .filters import LIFFilterConverter
 
 
@@ -161,6 +164,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
 
     form_base_class = FlaskForm
     filter_converter = LIFFilterConverter()
+    model_form_converter = LIFModelConverter
     named_filter_urls = True  # readable, bookmarkable filter URLs: ?flt0_agency_equals=police
     simple_list_pager = True  # no full count on every list page (SecantusDB scans)
     page_size = 20
@@ -183,13 +187,24 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     }
     column_labels = {"state": "State", "modified_at": "Changed", "due_date": "Due",
                      "created_at": "Created", "created_by": "Created by",
-                     "modified_by": "Changed by"}
+                     "modified_by": "Changed by", "date_label": "Date as reported",
+                     "section": "Index section", "effective": "Published from",
+                     "expires": "Published until", "named_lead": "Named lead",
+                     "referred_by": "Referred by", "reviewed_with": "Reviewed with",
+                     "reviewed_with_lead_on": "Reviewed with the lead on",
+                     "completed_on": "Completed on", "case_summary": "Case summary",
+                     "significant_people": "Significant people",
+                     "recommendation_rationale": "Rationale for the recommendation",
+                     "chair_stance": "The Chair on the recommendation",
+                     "decision_rationale": "Rationale for the decision",
+                     "decided_on": "Decided on", "reviewers": "Reviewers",
+                     "independent_reviewer": "Independent reviewer"}
     column_details_exclude_list = ("workflow_history", "trashed", "trashed_at", "trashed_by",
                                    "version", "import_key")
     column_type_formatters = {
         **ModelView.column_type_formatters,
-        dt.datetime: lambda view, value, name: value.strftime("%d %b %Y %H:%M"),
-        dt.date: lambda view, value, name: value.strftime("%d %b %Y"),
+        dt.datetime: lambda view, value, name: display.date_time(value),
+        dt.date: lambda view, value, name: display.date(value),
     }
     # Fields turned into selects filled at form time (their choices live in the database).
     agency_fields = ("agency", "agencies", "themes")
@@ -363,7 +378,13 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
 
     @pass_context
     def get_detail_value(self, context, model, name):
-        return super().get_detail_value(context, self.shown(model), name)
+        """A field of the item page in words (:mod:`admin.display`), after the redactor."""
+        model = self.shown(model)
+        formatter = (self.column_formatters_detail or self.column_formatters).get(name)
+        if formatter is not None:
+            value = formatter(self, context, model, name)
+            return "" if display.is_empty(value) else value
+        return display.field_value(model, name)
 
     def get_export_value(self, model, name):
         return super().get_export_value(self.shown(model), name)
@@ -409,6 +430,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
     def edit_form(self, obj=None):
         # Who may edit an item holding personal data may read it (the policy), so the form
         # holds the real values: a redacted form saved would overwrite them.
+        g.lif_form_item = obj  # choices drawn from the item (an audit's own findings)
         form = super().edit_form(obj)
         if obj is not None:
             self._hide_fields(form, obj)
@@ -433,10 +455,18 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         """Fill in what a new item of this type gets by default (e.g. the lead's agency)."""
         return data
 
+    def create_item(self, data: dict, actor):
+        """Store a new item from the form's values (a type's own service may check more)."""
+        return content.create(self.model, data, actor)
+
+    def update_item(self, item, data: dict, actor, base_version):
+        """Store the form's values on ``item`` (a type's own service may check more)."""
+        return content.update(item, data, actor, base_version=base_version)
+
     def create_model(self, form):
         data = self.prepare_create(self._form_data(form, self.model()))
         try:
-            return content.create(self.model, data, client_actor())
+            return self.create_item(data, client_actor())
         except PermissionDenied:
             raise  # the policy's reason, on a 403 page
         except LIFError as error:
@@ -447,7 +477,7 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
         scratch = self.model._from_son(model.to_mongo())
         data = self._form_data(form, scratch)
         try:
-            content.update(model, data, client_actor(), base_version=form.base_version.data)
+            self.update_item(model, data, client_actor(), form.base_version.data)
         except PermissionDenied:
             raise
         except Conflict as error:
@@ -495,6 +525,14 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
                            get_value=self.get_detail_value,
                            return_url=get_redirect_target() or self.get_url(".index_view"))
 
+    def details_again(self, item, typed):
+        """The item's page again after a refused form on it, with what was typed kept
+        (``typed``: the form's values) so nothing is lost."""
+        return self.render(self.details_template, model=self.shown(item),
+                           details_columns=self._details_columns,
+                           get_value=self.get_detail_value, typed=typed,
+                           return_url=self.get_url(".index_view"))
+
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
         policy.require(current_user, "create", type_key=self.type_key)
@@ -515,9 +553,68 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
             raise PermissionDenied(decision.reason)
         return super().edit_view()
 
+    # --- the item page: a document to read ---------------------------------------------
+    #: Fields the page shows in sections of their own, or not at all (internal, or the
+    #: record's own bookkeeping, shown in the byline and the history).
+    page_elsewhere = ("title", "summary", "state", "workflow_history", "version", "trashed",
+                      "trashed_at", "trashed_by", "import_key", "created_at", "created_by",
+                      "modified_at", "modified_by", "findings", "activities",
+                      "recommendations", "participants", "finding_uid", "finding_uids",
+                      "progress", "evidence", "verdicts", "notices", "pack_attachment",
+                      "agenda", "slot")
+    #: Long texts the page shows under their own heading, in this order.
+    page_texts: tuple[str, ...] = ()
+    #: The facts in reading order (default: the details columns, less the above).
+    page_facts: tuple[str, ...] | None = None
+
+    def fact_columns(self):
+        """``(field, label)`` of the facts table, in reading order."""
+        labels = dict(self._details_columns)
+        skip = {*self.page_elsewhere, *self.page_texts}
+        names = self.page_facts if self.page_facts is not None else list(labels)
+        return [(name, labels.get(name) or self.get_column_name(name))
+                for name in names if name not in skip]
+
+    def text_columns(self):
+        """``(field, label)`` of the long texts, each shown under its own heading."""
+        labels = dict(self._details_columns)
+        return [(name, labels.get(name) or self.get_column_name(name))
+                for name in self.page_texts]
+
+    def findings_with_actions(self, item) -> list:
+        """``[(finding, [actions answering it])]`` for a page that shows findings."""
+        return []
+
+    def activities_of(self, item) -> list:
+        return list(getattr(item, "activities", None) or [])
+
+    def next_steps(self, item) -> list[dict]:
+        """What the workflow does next with ``item``, and who takes each step (when the
+        signed-in person has no step of their own to take)."""
+        steps = []
+        for step in workflow.next_steps(item):
+            roles = [ROLES.get(role, role) for role in step["roles"]]
+            who = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1] \
+                if roles else ""
+            steps.append({**step, "who": who})
+        return steps
+
+    def rag(self, action) -> str:
+        return plans.rag(action)
+
+    def history_of(self, item) -> list[dict]:
+        """The item's workflow history, newest first, its states by their titles."""
+        return [{"at": entry.at, "actor": entry.actor, "comment": entry.comment,
+                 "from_title": workflow.title_of_state(item.type_key, entry.from_state),
+                 "to_title": workflow.title_of_state(item.type_key, entry.to_state)}
+                for entry in reversed(item.workflow_history or [])]
+
     # --- workflow, versions ---------------------------------------------------------
     def transitions_for(self, item):
-        return workflow.available_transitions(item, current_user)
+        """The Workflow box's buttons: a transition that records what a person chooses (a
+        decision, a response, the date a meeting was held) has its own form instead."""
+        return [t for t in workflow.available_transitions(item, current_user)
+                if not t["requires"]]
 
     def state_title(self, item):
         return workflow.state_title(item)
@@ -573,6 +670,10 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
             abort(404)
         shown = self.redaction(item)
         rows = versioning.diff(shown.snapshot(va.snapshot), shown.snapshot(vb.snapshot))
+        reverse = self.model._reverse_db_field_map
+        for row in rows:  # a field by its label, as on the item's page
+            name = reverse.get(row["field"], row["field"])
+            row["field"] = self.get_column_name(name)
         return self.render("lif/diff.html", item=self.shown(item), a=va, b=vb, rows=rows,
                            numbers=numbers, redaction=shown,
                            return_url=get_redirect_target() or self.get_url(".index_view"))

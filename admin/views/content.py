@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     FilterEqual,
@@ -10,7 +10,8 @@ from flask_admin.contrib.mongoengine.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import Length
 
 from config import taxonomy
 from config.workflows import WORKFLOWS
@@ -27,10 +28,12 @@ from lif.models import (
     Review,
 )
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS
-from lif.models.referral import CRITERIA, RECOMMENDATIONS
-from lif.services import content, pdc, plans, reference
+from lif.models.referral import CHAIR_STANCES, CRITERIA, RECOMMENDATIONS
+from lif.services import audits, content, pdc, plans, reference, referrals
 
+from .. import display
 from .base import ContentView, agency_formatter, client_actor
+from .fields import EmailAddress
 from .plans import status_targets
 from .referrals import ReferralPagesMixin
 
@@ -100,6 +103,54 @@ ACTIVITY_FORM = {"form_columns": ("uid", "text"),
                  "form_widget_args": {"text": {"rows": 2}}}
 
 
+def keeping_stored(choices, what: str):
+    """Choices for a select (``choices()`` gives them), plus the field's stored value when
+    it is not one of them, named as such: an edit shows what is stored and never changes
+    it unasked (typed before the field was a choice), and the person can correct it."""
+
+    def fill(form, field):
+        offered = [("", f"Choose {what}"), *choices()]
+        stored = field.object_data
+        if stored and stored not in dict(offered):
+            offered.append((stored, f"{stored} (not on the list: choose one)"))
+        return offered
+
+    return fill
+
+
+def audit_findings():
+    """The findings of the audit being edited, as a recommendation's choices."""
+    audit = g.get("lif_form_item")
+    return [(finding.uid, f"{finding.number}. {plans.shortened(finding.text, 90)}")
+            for finding in getattr(audit, "findings", None) or []]
+
+
+PARTICIPANT_FORM = {
+    "form_columns": ("agency", "lead_auditor"),
+    "form_overrides": {"agency": SelectField},
+    "form_args": {
+        "agency": {"label": "Agency", "choices": keeping_stored(reference.agency_choices,
+                                                                "an agency")},
+        "lead_auditor": {"label": "Lead auditor's email",
+                         "validators": [Length(max=254), EmailAddress()]},
+    },
+}
+RECOMMENDATION_FORM = {
+    "form_columns": ("uid", "text", "finding_uid"),
+    "form_overrides": {"uid": HiddenField, "text": TextAreaField, "finding_uid": SelectField},
+    "form_args": {
+        "text": {"label": "Recommendation"},
+        "finding_uid": {
+            "label": "The finding it answers",
+            "choices": lambda: [("", "None in particular"), *audit_findings()],
+            "description": "One of the audit's findings as last saved (save new findings "
+                           "first to choose them).",
+        },
+    },
+    "form_widget_args": {"text": {"rows": 2}},
+}
+
+
 class SourceMixin:
     """Reviews and audits: the item page offers "create an action plan from these findings"."""
 
@@ -108,6 +159,10 @@ class SourceMixin:
     def can_build_plan(self, item):
         return bool(item.findings) and policy.allows(current_user, "create",
                                                      type_key="action_plan")
+
+    def findings_with_actions(self, item):
+        answers = plans.answers_to_findings(item, current_user)
+        return [(finding, answers.get(finding.uid, [])) for finding in item.findings]
 
     def plans_from(self, item):
         flt = policy.view_filter(current_user, "action_plan")
@@ -148,6 +203,10 @@ class ReviewView(SourceMixin, ContentView):
     column_labels = {**ContentView.column_labels, "review_type": "Type of review",
                      "overview": "Case overview / methodology", "effective": "Published from",
                      "expires": "Published until"}
+    page_facts = ("review_type", "reference", "date", "date_label", "independent_reviewer",
+                  "section", "themes", "agencies", "restricted", "effective", "expires",
+                  "referral")
+    page_texts = ("overview",)
 
 
 class AuditView(SourceMixin, ContentView):
@@ -175,7 +234,39 @@ class AuditView(SourceMixin, ContentView):
         "recommendations", "activities", "themes", "agencies", "referred_to",
     )
     form_subdocuments = {"findings": {"form_subdocuments": {None: FINDING_FORM}},
-                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}}}
+                         "activities": {"form_subdocuments": {None: ACTIVITY_FORM}},
+                         "participants": {"form_subdocuments": {None: PARTICIPANT_FORM}},
+                         "recommendations": {"form_subdocuments": {None: RECOMMENDATION_FORM}}}
+    form_overrides = {"theme": SelectField}
+    form_args = {"theme": {"label": "Theme", "choices": keeping_stored(
+        lambda: list(taxonomy.THEMES), "a theme")}}
+
+    def create_item(self, data, actor):
+        return audits.create_audit(data, actor)
+
+    def update_item(self, item, data, actor, base_version):
+        return audits.update_audit(item, data, actor, base_version=base_version)
+
+    column_labels = {**ContentView.column_labels, "audit_type": "Type of audit",
+                     "committee": "Reports to", "start_date": "Starts", "due_date": "Due to report",
+                     "date": "Reported", "referred_to": "Referred to",
+                     "sample_description": "Sample"}
+    page_facts = ("audit_type", "theme", "committee", "start_date", "due_date", "date",
+                  "date_label", "referred_to", "section", "themes", "agencies")
+    page_texts = ("question", "scope", "methodology", "sample_description")
+
+    def participants_of(self, audit):
+        """``[(agency name, lead auditor)]`` of the agencies taking part."""
+        return [(reference.agency_name(p.agency), p.lead_auditor) for p in audit.participants]
+
+    def recommendations_of(self, audit):
+        """``[(recommendation, the finding it answers or None, [actions made from it])]``."""
+        findings = {f.uid: f for f in audit.findings}
+        links = audits.recommendation_links(audit)
+        return [(r, findings.get(r.finding_uid),
+                 [link.action for link in links.get(r.uid, [])
+                  if policy.allows(current_user, "view", link.action)])
+                for r in audit.recommendations]
 
 
 class ActionPlanView(ContentView):
@@ -212,9 +303,26 @@ class ActionPlanView(ContentView):
         "ratified_on",
     )
     column_formatters = {**ContentView.column_formatters, "kind": choice_label(PLAN_KINDS),
-                         "source_kind": lambda v, c, m, n: m.source_title}
+                         "source_kind": lambda v, c, m, n: m.source_title,
+                         "source": lambda v, c, m, n: (display.item_link(m.source)
+                                                       or m.source_other)}
     column_labels = {**ContentView.column_labels, "source_kind": "Source",
-                     "next_pdc_review": "Next PDC review"}
+                     "next_pdc_review": "Next PDC review", "source": "Answers",
+                     "ratified_on": "Ratified", "closed_on": "Closed", "kind": "Kind of plan",
+                     "owner": "Owner"}
+    page_facts = ("kind", "agency", "source", "owner", "ratified_on", "next_pdc_review",
+                  "closed_on", "themes", "agencies")
+
+    def findings_with_actions(self, plan):
+        """The findings of the plan's source its actions answer, each with them."""
+        source = plan.source
+        if source is None:
+            return []
+        answers: dict = {}
+        for action in self.actions_of(plan):
+            answers.setdefault(action.finding_uid, []).append(action)
+        return [(finding, answers[finding.uid]) for finding in source.findings
+                if finding.uid in answers]
     form_columns = ("title", "kind", "agency", "source_kind", "review", "audit", "source_other",
                     "summary", "themes", "agencies", "owner")
 
@@ -271,8 +379,19 @@ class ActionView(ContentView):
     column_formatters = {**ContentView.column_formatters, "rag": rag_formatter,
                          "state": lambda v, c, m, n: status_formatter(v, c, m, n),
                          "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
+    column_formatters_detail = {**column_formatters,
+                                "plan": lambda v, c, m, n: display.item_link(m.plan),
+                                "finding": lambda v, c, m, n: finding_formatter(m)}
     column_labels = {**ContentView.column_labels, "rag": "RAG", "state": "Status",
-                     "lead_name": "Named lead"}
+                     "lead_name": "Named lead", "lead_email": "Lead's email",
+                     "finding": "Answers", "finding_text": "The finding it answers",
+                     "completed_on": "Completed", "cancel_reason": "Why it was cancelled",
+                     "last_pdc_verdict": "Last PDC verdict",
+                     "last_pdc_comment": "PDC's challenge or comment"}
+    page_facts = ("plan", "finding", "agency", "lead_name", "lead_email", "due_date",
+                  "completed_on", "cancel_reason", "last_pdc_verdict", "last_pdc_comment",
+                  "themes", "agencies")
+    page_texts = ("description", "finding_text")
     form_columns = ("title", "plan", "finding_text", "description", "lead_name", "lead_email",
                     "agency", "due_date", "themes", "cancel_reason")
 
@@ -295,6 +414,37 @@ class PDCReviewView(ContentView):
     def rag(self, action):
         return plans.rag(action)
 
+    def may_record_verdicts(self, review):
+        return pdc.may_record_verdicts(review, current_user)
+
+    def verdict_in_place_of(self, review):
+        return pdc.verdict_in_place_of(review, current_user)
+
+    def verdict_override(self, review, verdict):
+        return pdc.verdict_override(review, verdict)
+
+    def hold_transition(self, review):
+        """The "Record as held" step if this person may take it now (with why it is
+        blocked, when it is), else ``None``."""
+        return next((t for t in workflow.available_transitions(review, current_user)
+                     if t["name"] == "hold"), None)
+
+    @expose("/hold/", methods=("POST",))
+    def hold_view(self):
+        review = self.get_one(request.form.get("id"))
+        if review is None:
+            abort(404)
+        try:
+            pdc.hold(review, request.form.get("held_on", ""), client_actor(),
+                     comment=request.form.get("comment", ""))
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not recorded: {error.message}", "error")
+        else:
+            flash(f"Recorded as held on {review.held_on:%d %B %Y}.", "success")
+        return redirect(self.get_url(".details_view", id=review.pk))
+
     @expose("/verdict/", methods=("POST",))
     def verdict_view(self):
         review = self.get_one(request.form.get("id"))
@@ -303,7 +453,8 @@ class PDCReviewView(ContentView):
         try:
             action = content.get("action", request.form.get("action"), current_user)
             pdc.record_verdict(review, action, request.form.get("verdict", ""),
-                               request.form.get("comment", ""), client_actor())
+                               request.form.get("comment", ""), client_actor(),
+                               override_reason=request.form.get("override_reason", ""))
         except LIFError as error:
             if isinstance(error, PermissionDenied):
                 raise
@@ -317,7 +468,27 @@ class PDCReviewView(ContentView):
     column_filters = ("scheduled_for",)
     column_formatters = {**ContentView.column_formatters,
                          "plan": lambda v, c, m, n: m.plan.title if m.plan else ""}
-    form_columns = ("title", "plan", "scheduled_for", "held_on", "attendees", "minutes")
+    # "held on" is recorded with "Record as held" (the form on the review's page).
+    form_columns = ("title", "plan", "scheduled_for", "attendees", "minutes")
+    column_labels = {**ContentView.column_labels, "scheduled_for": "Scheduled for",
+                     "held_on": "Held on", "plan": "Plan under review"}
+    column_formatters_detail = {**column_formatters,
+                                "plan": lambda v, c, m, n: display.item_link(m.plan)}
+    page_facts = ("plan", "scheduled_for", "held_on", "attendees")
+    page_texts = ("minutes",)
+
+
+def finding_formatter(action) -> Markup | str:
+    """The finding an action answers, as "Finding 3 of <source>", linked to it."""
+    source, finding = plans.finding_of(action)
+    if finding is None:
+        return ""
+    link = display.item_link(source)
+    if not link:
+        return f"Finding {finding.number}"
+    href = f"{url_for(f'{source.type_key}.details_view', id=source.pk)}#finding-{finding.number}"
+    return Markup(f'<a href="{escape(href)}">Finding {finding.number} of '
+                  f'{escape(link.striptags())}</a>')
 
 
 def personal_formatter(view, context, model, name):
@@ -331,11 +502,36 @@ def personal_formatter(view, context, model, name):
         if person.role:
             bits.append(escape(person.role))
         if person.date_of_birth:
-            bits.append(f"born {person.date_of_birth:%d/%m/%Y}")
+            bits.append(f"born {display.date(person.date_of_birth)}")
         if person.date_of_death:
-            bits.append(f"died {person.date_of_death:%d/%m/%Y}")
+            bits.append(f"died {display.date(person.date_of_death)}")
         rows.append(", ".join(str(b) for b in bits))
     return Markup("<br>".join(rows))
+
+
+def recorded_formatters() -> dict:
+    """The CIEC recommendation and the Chair's decision as the record holds them: shown once
+    their transition recorded them (never a value stored otherwise), marked when someone
+    recorded them in place of those they belong to."""
+    stances = dict(CHAIR_STANCES)
+
+    def shown(of, value):
+        def fmt(view, context, model, name):
+            recorded = of(model)
+            return value(recorded, model) if recorded else ""
+        return fmt
+
+    rec, dec = referrals.recommendation_of, referrals.decision_of
+    return {
+        "recommendation": shown(rec, lambda r, m: r.with_override(r.label)),
+        "recommendation_rationale": shown(rec, lambda r, m: r.rationale),
+        "decision": shown(dec, lambda r, m: r.with_override(r.label)),
+        "chair_stance": shown(dec, lambda r, m: stances.get(m.chair_stance, "")),
+        "decision_rationale": shown(dec, lambda r, m: r.rationale),
+        "decided_on": shown(dec, lambda r, m: f"{m.decided_on:%d %b %Y}"
+                            if m.decided_on else ""),
+        "reviewers": shown(dec, lambda r, m: ", ".join(m.reviewers)),
+    }
 
 
 class ReferralView(ReferralPagesMixin, ContentView):
@@ -347,6 +543,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
                       ChoiceEqual("recommendation", "Recommendation", list(RECOMMENDATIONS)),
                       "notified_on")
     column_export_exclude_list = policy.personal_fields(Referral)
+    column_formatters_export = {**ContentView.column_formatters_export, **recorded_formatters()}
     column_details_list = (
         "title", "state", "reasons", "case_summary", "child", "significant_people", "agency",
         "agencies", "named_lead", "referred_by", "reviewed_with_lead_on", "reviewed_with",
@@ -356,8 +553,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
     )
     column_formatters = {**ContentView.column_formatters,
                          "child": personal_formatter, "significant_people": personal_formatter,
-                         "recommendation": choice_label(RECOMMENDATIONS),
-                         "decision": choice_label(RECOMMENDATIONS),
+                         **recorded_formatters(),
                          "criteria": lambda v, c, m, n: Markup("<br>").join(
                              dict(CRITERIA).get(k, k) for k in m.criteria),
                          "meeting": lambda v, c, m, n: m.meeting.title if m.meeting else ""}
@@ -365,9 +561,7 @@ class ReferralView(ReferralPagesMixin, ContentView):
                      "reasons": "Reason(s) for the request", "notified_on": "LSCB notified"}
     form_columns = ("title", "reasons", "case_summary", "child", "significant_people", "agency",
                     "agencies", "named_lead", "reviewed_with_lead_on", "reviewed_with",
-                    "completed_on", "notified_on", "criteria", "recommendation",
-                    "recommendation_rationale", "chair_stance", "decision", "decision_rationale",
-                    "decided_on", "reviewers")
+                    "completed_on", "notified_on", "criteria")
 
 
 
@@ -378,7 +572,38 @@ class InformationRequestView(ContentView):
     column_filters = (AgencyFilter("agency"), "due_on")
     column_formatters = {**ContentView.column_formatters,
                          "referral": lambda v, c, m, n: m.referral.title if m.referral else ""}
-    form_columns = ("title", "response", "key_practitioners")
+    details_template = "referrals/request_details.html"
+    # The response is sent with "Send response" (the form on the request's page).
+    form_columns = ("title",)
+    column_labels = {**ContentView.column_labels, "issued_on": "Issued", "due_on": "Due",
+                     "responded_by": "Answered by", "responded_on": "Answered on",
+                     "key_practitioners": "Key practitioners"}
+    column_formatters_detail = {**column_formatters,
+                                "referral": lambda v, c, m, n: display.item_link(m.referral)}
+    page_facts = ("referral", "agency", "issued_on", "due_on", "responded_by", "responded_on")
+
+    def may_answer(self, request_):
+        return referrals.may_answer(request_, current_user)
+
+    def returned(self, request_):
+        return referrals.returned_text(request_)
+
+    @expose("/answer/", methods=("POST",))
+    def answer_view(self):
+        item = self.get_one(request.form.get("id"))
+        if item is None:
+            abort(404)
+        try:
+            referrals.answer_request(item, request.form.get("response", ""),
+                                     request.form.get("key_practitioners", ""), client_actor())
+        except PermissionDenied:
+            raise
+        except LIFError as error:
+            flash(f"Not sent: {error.message}", "error")
+            return self.details_again(item.reload(), request.form)
+        else:
+            flash("The response is sent to the CIEC.", "success")
+        return redirect(self.get_url(".details_view", id=item.pk))
 
 
 class MeetingView(ContentView):
@@ -391,6 +616,15 @@ class MeetingView(ContentView):
     column_formatters = {**ContentView.column_formatters,
                          "committee": choice_label(taxonomy.COMMITTEES)}
     form_columns = ("title", "committee", "date", "location", "agenda", "attendees", "minutes")
+    details_template = "lif/meeting_details.html"
+    # An agenda item keeps the referral it is about (item_ref): kept, never shown or typed.
+    form_subdocuments = {"agenda": {"form_subdocuments": {None: {
+        "form_columns": ("part", "title", "item_ref", "decision"),
+        "form_overrides": {"item_ref": HiddenField, "decision": TextAreaField},
+        "form_widget_args": {"decision": {"rows": 2}},
+    }}}}
+    page_facts = ("committee", "date", "location", "attendees")
+    page_texts = ("minutes",)
 
 
 CONTENT_VIEWS = [

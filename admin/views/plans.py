@@ -20,38 +20,64 @@ from .base import SecureView, client_actor
 STATUS_LABELS = dict(ACTION_STATUSES)
 
 
-def _checked_files(field: str = "evidence_file") -> list[tuple]:
+#: The form's file field.
+FILE_FIELD = "evidence_file"
+
+
+def _checked_files(field: str = FILE_FIELD) -> list[tuple]:
     checked = []
     for upload in request.files.getlist(field):
         if not upload or not upload.filename:
             continue
-        data = read_upload(upload, current_app.config["LIF_MAX_UPLOAD_MB"])
-        file = check_upload(upload.filename, data)
+        try:
+            data = read_upload(upload, current_app.config["LIF_MAX_UPLOAD_MB"])
+            file = check_upload(upload.filename, data)
+        except DocumentError as error:
+            raise InvalidInput(str(error), field=field) from None
         checked.append((file.name, file.data, file.media_type, file.text))
     return checked
+
+
+def _collect(errors: dict[str, str], check, *args, **kwargs) -> None:
+    """Run ``check``; add the field messages of its refusal to ``errors``."""
+    try:
+        check(*args, **kwargs)
+    except InvalidInput as error:
+        for name, message in error.errors.items():
+            errors.setdefault(name, message)
 
 
 def update_action_from_form(action, form, actor) -> list[str]:
     """Apply the one-form update (progress, evidence, status) in that order; return what happened.
 
-    The status change goes last so evidence given in the same form counts for "verified".
-    :raises LIFError, DocumentError: with a message for the field concerned.
+    Every part is checked before anything is written, so a refused part stores nothing at
+    all. The status change goes last so evidence given in the same form counts for
+    "verified".
+    :raises LIFError: with a message for the field concerned (``errors``).
     """
     done = []
     progress = (form.get("progress") or "").strip()
     evidence = (form.get("evidence") or "").strip()
+    measure = (form.get("measure") or "").strip()
     status = form.get("status") or action.state
-    # Check everything before writing anything, so a refused part stores nothing at all.
-    files = _checked_files()
-    if files and not evidence:
-        raise InvalidInput("Describe the evidence the file supports.", field="evidence")
-    plans.check_status_change(action, status, actor, form.get("comment", ""),
-                              evidence_coming=bool(evidence))
+    errors: dict[str, str] = {}
+    files: list[tuple] = []
+    chosen_file = any(u and u.filename for u in request.files.getlist(FILE_FIELD))
+    if progress:
+        _collect(errors, plans.check_progress, progress)
+    if evidence or measure or chosen_file:
+        _collect(errors, plans.check_evidence, evidence, measure, files=chosen_file)
+    _collect(errors, lambda: files.extend(_checked_files()))
+    if not errors:
+        plans.check_status_change(action, status, actor, form.get("comment", ""),
+                                  evidence_coming=bool(evidence))
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
     if progress:
         plans.add_progress(action, progress, actor)
         done.append("progress added")
     if evidence:
-        plans.add_evidence(action, evidence, form.get("measure", ""), actor, files=files)
+        plans.add_evidence(action, evidence, measure, actor, files=files)
         done.append("evidence of impact recorded")
     if status != action.state:
         plans.change_status(action, status, actor, form.get("comment", ""))
@@ -107,19 +133,32 @@ class MyActionsView(SecureView):
             done = update_action_from_form(action, request.form, client_actor())
         except PermissionDenied as error:
             if request.form.get("status") and request.form.get("status") != action.state:
-                flash(f"'{action.title}': {error.message}", "error")
-                return redirect(f"{back}#action-{action.pk}")
+                return self._refused(action, back, error.message, {"status": error.message})
             raise
-        except (LIFError, DocumentError) as error:
-            message = getattr(error, "message", str(error))
+        except LIFError as error:
+            return self._refused(action, back, error.message, error.errors)
+        if done:
+            flash(f"'{action.title}': {', '.join(done)}.", "success")
+        else:
+            flash("Nothing to save: write progress, evidence or choose a status.", "info")
+        return redirect(f"{back}#action-{action.pk}")
+
+    def _refused(self, action, back: str, message: str, errors: dict):
+        """The form again, with everything typed and each reason at its field (a file
+        cannot be kept: the browser asks for it again)."""
+        fields = ("progress", "status", "comment", "evidence", "measure", FILE_FIELD)
+        placed = {name: text for name, text in errors.items() if name in fields}
+        if not placed:
             flash(Markup(f"<strong>{escape(action.title)}</strong>: not saved — "
                          f"{escape(message)}"), "error")
         else:
-            if done:
-                flash(f"'{action.title}': {', '.join(done)}.", "success")
-            else:
-                flash("Nothing to save: write progress, evidence or choose a status.", "info")
-        return redirect(f"{back}#action-{action.pk}")
+            flash(Markup(f"<strong>{escape(action.title)}</strong>: not saved — see the "
+                         "message at the field below; what you wrote is kept."), "error")
+        values = {name: request.form.get(name, "") for name in fields if name != FILE_FIELD}
+        return self.render("plans/action_update.html", action=action, back=back,
+                           values=values, errors=placed, rag=plans.rag,
+                           state_title=workflow.state_title,
+                           targets=status_targets(action, current_user))
 
 
 class PlanBuilderView(SecureView):

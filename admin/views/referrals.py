@@ -96,11 +96,13 @@ class ReferralPagesMixin:
         item = self._load()
         try:
             referrals.recommend(item, request.form.get("recommendation", ""),
-                                request.form.get("rationale", ""), client_actor())
+                                request.form.get("rationale", ""), client_actor(),
+                                override_reason=request.form.get("override_reason", ""))
         except PermissionDenied:
             raise
         except LIFError as error:
             flash(f"Not recorded: {error.message}", "error")
+            return self.details_again(item.reload(), request.form)
         else:
             flash("The CIEC recommendation is recorded and the case is with the Chair.",
                   "success")
@@ -114,11 +116,13 @@ class ReferralPagesMixin:
             referrals.decide(item, request.form.get("stance", ""),
                              request.form.get("decision", ""),
                              request.form.get("rationale", ""), client_actor(),
-                             reviewers=reviewers)
+                             reviewers=reviewers,
+                             override_reason=request.form.get("override_reason", ""))
         except PermissionDenied:
             raise
         except LIFError as error:
             flash(f"Not recorded: {error.message}", "error")
+            return self.details_again(item.reload(), request.form)
         else:
             flash("The Chair's decision is recorded; the notices are drafted below.", "success")
         return self._back(item)
@@ -163,8 +167,20 @@ class ReferralPagesMixin:
     def requests_of(self, item):
         return referrals.requests_of(item)
 
+    def returned(self, request_):
+        return referrals.returned_text(request_)
+
     def may_recommend(self, item):
         return referrals.may_recommend(item, current_user)
 
     def may_decide(self, item):
         return referrals.may_decide(item, current_user)
+
+    def in_place_of(self, item, transition):
+        return referrals.recording_in_place_of(item, current_user, transition)
+
+    def recommendation_of(self, item):
+        return referrals.recommendation_of(item)
+
+    def decision_of(self, item):
+        return referrals.decision_of(item)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField
 from wtforms import StringField as WTFStringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from config.roles import ROLES
 from lif import audit_trail
@@ -19,17 +19,19 @@ from lif.models import CONTENT_TYPES, Agency, AuditEvent, Notification, User
 from lif.services import content, notifications, reference, users
 
 from .base import InheritedEndpointsClosed, SecureMixin, SecureView, apply_errors, client_actor
+from .fields import EmailAddress, LIFModelConverter
 
 
 class AdminOnlyModelView(InheritedEndpointsClosed, SecureMixin, ModelView):
     menu_area = "Administration"
     form_base_class = FlaskForm
+    model_form_converter = LIFModelConverter
     simple_list_pager = True
     page_size = 50
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
     name = WTFStringField("Name", validators=[Optional(), Length(max=200)])
     roles = SelectMultipleField("Roles", choices=list(ROLES.items()),
                                 validators=[DataRequired()])
@@ -46,7 +48,7 @@ class UserView(AdminOnlyModelView):
     column_searchable_list = ("email", "name")
     column_filters = (FilterEqual("roles", "Role", options=list(ROLES.items())),
                       FilterEqual("agency", "Agency", options=lambda: reference.agency_choices()))
-    column_formatters = {"roles": lambda v, c, m, n: ", ".join(m.roles),
+    column_formatters = {"roles": lambda v, c, m, n: ", ".join(ROLES.get(r, r) for r in m.roles),
                          "agency": lambda v, c, m, n: reference.agency_name(m.agency)}
     column_details_exclude_list = ("password_hash", "api_tokens", "calendar_token",
                                    "session_generation")

@@ -10,6 +10,7 @@ and withholds them from anyone else.
 from __future__ import annotations
 
 from lif.models import InformationRequest
+from lif.services import referrals
 
 from .common import (
     MARKING_RESTRICTED,
@@ -48,7 +49,6 @@ def build(request: InformationRequest, actor, *, progress=None) -> bytes:
     b.fields([
         ("To (agency)", agency_label(request.agency)),
         ("Case", referral.title),
-        ("LIF reference", referral.ref),
         ("Issued", fmt_date(request.issued_on)),
         ("Response due", fmt_date(request.due_on)),
         ("CIEC meeting", fmt_date(meeting.date, "To be arranged") if meeting else
@@ -79,6 +79,8 @@ def build(request: InformationRequest, actor, *, progress=None) -> bytes:
     b.paragraphs(request.key_practitioners, empty="Not yet named.")
 
     b.heading("Completed by", 1)
-    b.fields([("CIEC member", request.responded_by),
-              ("Date returned", fmt_date(request.responded_on, "Not yet returned"))])
+    answered = request.state == "answered"
+    b.fields([("CIEC member", request.responded_by or (
+                  "Not recorded" if answered else "Not yet returned")),
+              ("Date returned", referrals.returned_text(request))])
     return b.to_bytes()

@@ -7,14 +7,16 @@ criteria, the options open to the committee and its recommendation with rational
 meeting's own agenda items are listed under the part they name.
 
 The agenda goes to every CIEC member, so it never holds personal data: cases are shown by
-their referral title and reference, and the names and dates of the children and adults in
-those referrals are scrubbed from everything written.
+their referral title, and the names and dates of the children and adults in those referrals
+are scrubbed from everything written. It never prints LIF's internal ids: an agenda item that
+is about a referral is shown under that case's title.
 """
 
 from __future__ import annotations
 
 from lif import policy
 from lif.models import InformationRequest, Meeting, Referral
+from lif.services import referrals as referral_records
 
 from .common import (
     MARKING_RESTRICTED,
@@ -23,7 +25,7 @@ from .common import (
     agency_label,
     criteria_options,
     fmt_date,
-    recommendation_label,
+    override_text,
     referral_people,
 )
 
@@ -60,6 +62,12 @@ def _item_text(item) -> str:
     return f"{item.title}: {item.decision}" if item.decision else item.title
 
 
+def _item_label(item, cases: dict[str, str]) -> str:
+    """How an agenda item is introduced: "Case 2" for one about a referral on the agenda,
+    else "Item" (``item_ref`` holds an internal id, never printed)."""
+    return cases.get(item.item_ref or "", "Item")
+
+
 def build(meeting: Meeting, actor, *, progress=None) -> bytes:
     """Return the CIGM1 agenda of ``meeting`` as .docx bytes.
 
@@ -68,6 +76,7 @@ def build(meeting: Meeting, actor, *, progress=None) -> bytes:
     :param progress: Called with (cases written, total).
     """
     referrals = _referrals(meeting, actor)
+    cases = {str(r.pk): f"Case {n}" for n, r in enumerate(referrals, 1)}
     b = DocumentBuilder(f"{TITLE}: {fmt_date(meeting.date)}", actor, subject="CIGM1",
                         marking=MARKING_RESTRICTED, redact=Redactor(referral_people(referrals)),
                         keywords="CIGM1; CIEC; agenda")
@@ -94,12 +103,11 @@ def build(meeting: Meeting, actor, *, progress=None) -> bytes:
         "Questions to practitioners; practitioners leave the meeting.",
     ])
     for item in _agenda(meeting, "a"):
-        b.label(item.item_ref or "Item", item.title)
+        b.label(_item_label(item, cases), item.title)
     total = len(referrals)
     for number, referral in enumerate(referrals, 1):
         b.heading(f"Case {number}: {referral.title}", 2)
         b.fields([
-            ("LIF reference", referral.ref),
             ("Referring agency", agency_label(referral.agency)),
             ("Named lead", referral.named_lead),
             ("Received by LSCB", fmt_date(referral.notified_on)),
@@ -109,7 +117,7 @@ def build(meeting: Meeting, actor, *, progress=None) -> bytes:
             b.table(
                 ("Agency", "Issued", "Due", "Returned", "Key practitioners"),
                 [(agency_label(r.agency), fmt_date(r.issued_on), fmt_date(r.due_on),
-                  fmt_date(r.responded_on, "Awaited"), r.key_practitioners)
+                  referral_records.returned_text(r), r.key_practitioners)
                  for r in requests],
             )
         else:
@@ -124,19 +132,23 @@ def build(meeting: Meeting, actor, *, progress=None) -> bytes:
         "be referred to the LSCB Independent Chair using the CIG Case Summary (CIGSUM1)."
     )
     for item in _agenda(meeting, "b"):
-        b.label(item.item_ref or "Item", _item_text(item))
+        b.label(_item_label(item, cases), _item_text(item))
     for number, referral in enumerate(referrals, 1):
+        recommended = referral_records.recommendation_of(referral)
+        chosen = recommended.value if recommended else None
         b.heading(f"Case {number}: {referral.title}", 2)
         b.checklist(criteria_options(referral.criteria))
         b.table(("Options", "CIEC recommendation"),
-                [(label, "\u2612" if referral.recommendation == key else "\u2610")
+                [(label, "\u2612" if chosen == key else "\u2610")
                  for key, label in OPTIONS], widths=(12, 5))
-        b.label("Recommendation", recommendation_label(referral.recommendation))
-        b.label("Rationale", referral.recommendation_rationale or "To be agreed.")
+        b.label("Recommendation", recommended.label if recommended else "To be agreed.")
+        b.label("Rationale", recommended.rationale if recommended else "To be agreed.")
+        if recommended and recommended.in_place_of:
+            b.label("Override", override_text(recommended))
     other = [item for item in meeting.agenda if item not in _agenda(meeting, "a")
              and item not in _agenda(meeting, "b")]
     if other:
         b.heading("Any other business", 1)
         for item in other:
-            b.label(item.item_ref or "Item", _item_text(item))
+            b.label(_item_label(item, cases), _item_text(item))
     return b.to_bytes()

@@ -52,7 +52,6 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
                         redact=redact, keywords="CIGSCR1; CIEC; referral")
     b.fields([
         ("Referral", referral.title),
-        ("LIF reference", referral.ref),
         ("Status", workflow.state_title(referral)),
         ("Received by LSCB", fmt_date(referral.notified_on, "Not recorded")),
     ])

@@ -5,12 +5,18 @@ MA Concise Review, Individual Agency Review or review not initiated) with its ra
 LSCB Independent Chair, who affirms or challenges it and records the decision with its
 rationale; where no SCR is initiated the National Panel is told within 14 days. The child's
 details are shown only to an actor who may see personal data.
+
+It states what the record says and nothing else: the recommendation and the decision only
+once their transitions recorded them (``referrals.recommendation_of``/``decision_of``), who
+recorded each and whether in someone's place, each agency's return as recorded, and each
+notice as drafted and, once marked, sent.
 """
 
 from __future__ import annotations
 
 from lif import clocks
 from lif.models import InformationRequest, Referral
+from lif.services import referrals
 
 from .common import (
     MARKING_RESTRICTED,
@@ -19,14 +25,24 @@ from .common import (
     agency_label,
     criteria_options,
     fmt_date,
+    override_text,
     person_rows,
     personal_view,
-    recommendation_label,
 )
 
 TITLE = "LSCB CIG Case Summary (CIGSUM1)"
 _STANCES = {"affirmed": "Affirmed the CIEC recommendation",
             "challenged": "Challenged the CIEC recommendation"}
+_NOTICE_KINDS = {"ofsted": "Ofsted", "national_panel": "National Panel",
+                 "referrer": "The referrer"}
+
+
+def _recorded(b: DocumentBuilder, recorded) -> None:
+    if recorded is None:
+        return
+    b.label("Recorded", f"by {recorded.by} on {fmt_date(recorded.at)}")
+    if recorded.in_place_of:
+        b.label("Override", override_text(recorded))
 
 
 def build(referral: Referral, actor, *, progress=None) -> bytes:
@@ -43,7 +59,6 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     decision_due = clocks.decision_due(referral.notified_on)
     b.fields([
         ("Case", referral.title),
-        ("LIF reference", referral.ref),
         ("Referring agency", agency_label(referral.agency)),
         ("LSCB notified", fmt_date(referral.notified_on, "Not recorded")),
         ("Considered by CIEC", fmt_date(meeting.date) if meeting else "Not yet considered"),
@@ -69,28 +84,38 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
     requests = list(InformationRequest.objects(referral=referral, trashed__ne=True))
     if requests:
         b.heading("Information from agencies (CIGINF1)", 1)
-        b.table(("Agency", "Returned"),
-                [(agency_label(r.agency), fmt_date(r.responded_on, "Awaited"))
+        b.table(("Agency", "Due", "Returned"),
+                [(agency_label(r.agency), fmt_date(r.due_on), referrals.returned_text(r))
                  for r in sorted(requests, key=lambda r: r.agency)])
 
+    recommended = referrals.recommendation_of(referral)
     b.heading("CIEC recommendation", 1)
-    b.label("Recommendation", recommendation_label(referral.recommendation))
+    b.label("Recommendation", recommended.label if recommended else "Not yet recorded")
+    _recorded(b, recommended)
     b.heading("Rationale", 2)
-    b.paragraphs(referral.recommendation_rationale, empty="Not yet recorded.")
+    b.paragraphs(recommended.rationale if recommended else "", empty="Not yet recorded.")
 
+    decided = referrals.decision_of(referral)
     b.heading("LSCB Independent Chair: challenge / affirmation", 1)
-    b.label("The Chair", _STANCES.get(referral.chair_stance or "", "Not yet recorded"))
-    b.label("Decision", recommendation_label(referral.decision))
-    b.label("Decided on", fmt_date(referral.decided_on, "Not yet decided"))
-    b.heading("Rationale for the decision", 2)
-    b.paragraphs(referral.decision_rationale, empty="Not yet recorded.")
+    if decided is None:
+        b.label("Decision", "Not yet decided")
+        b.paragraph("Awaiting the Chair's decision.", italic=True)
+    else:
+        b.label("The Chair", _STANCES.get(referral.chair_stance or "", "Not recorded"))
+        b.label("Decision", decided.label)
+        b.label("Decided on", fmt_date(referral.decided_on, "Not recorded"))
+        _recorded(b, decided)
+        b.heading("Rationale for the decision", 2)
+        b.paragraphs(decided.rationale, empty="Not recorded.")
 
     b.heading("Notification to the National Panel", 1)
-    if referral.decision == "scr":
+    if decided is None:
+        b.paragraph("Awaiting the Chair's decision.", italic=True)
+    elif decided.value == "scr":
         reviewers = ", ".join(referral.reviewers) or "To be appointed"
         b.paragraph("An SCR is initiated: the Chair gives the panel the name(s) of the "
                     f"reviewer(s) appointed. Reviewer(s): {reviewers}.")
-    elif referral.decision:
+    else:
         due = (clocks.national_panel_notice_due(referral.decided_on)
                if referral.decided_on else None)
         b.paragraph(
@@ -99,6 +124,9 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
             f"(by {fmt_date(due, 'then')}), with the Serious Incident Notification or brief "
             "anonymised details, and an explanation of why the case does not meet the SCR criteria."
         )
-    else:
-        b.paragraph("Awaiting the Chair's decision.", italic=True)
+    if decided is not None and referral.notices:
+        b.heading("Notifications", 1)
+        b.table(("To", "Due", "Sent"),
+                [(_NOTICE_KINDS.get(n.kind, n.to), fmt_date(n.due_on),
+                  fmt_date(n.sent_on, "Not yet sent")) for n in referral.notices])
     return b.to_bytes()

@@ -136,6 +136,12 @@ def recommendation_label(key: str | None, default: str = "Not yet recorded") -> 
     return dict(RECOMMENDATIONS).get(key or "", default)
 
 
+def override_text(recorded) -> str:
+    """"Recorded by X in place of Y. Reason: ..." for a decision recorded as an override."""
+    return (f"Recorded by {recorded.by} in place of {recorded.in_place_of}. "
+            f"Reason: {recorded.reason}")
+
+
 def _field(paragraph, instruction: str, placeholder: str) -> None:
     """Append a simple field (e.g. ``PAGE``) that Word updates when it lays the page out."""
     field = OxmlElement("w:fldSimple")
@@ -482,6 +488,7 @@ __all__ = [
     "fmt_date",
     "person_rows",
     "personal_view",
+    "override_text",
     "recommendation_label",
     "publication_redactor",
     "referral_people",

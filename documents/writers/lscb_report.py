@@ -19,6 +19,7 @@ from config.workflows import WORKFLOWS
 from lif import clock, policy
 from lif.models import Action, ActionPlan, Audit, PDCReview, Referral, Review
 from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS
+from lif.services import referrals as referral_records
 from lif.services.plans import rag
 
 from .common import (
@@ -151,9 +152,11 @@ def build(item, actor, *, progress: Callable[[int, int], None] | None = None) ->
     b.heading("CIEC referrals", 1)
     b.paragraph("Numbers only: referrals hold personal data and are never detailed here.",
                 italic=True)
-    referrals = _visible(Referral, actor, "state", "recommendation", "decision")
+    referrals = _visible(Referral, actor, "state", "recommendation", "decision",
+                         "workflow_history")
     _table_or_none(b, ("Stage", "Number"), _state_rows("referral", referrals))
-    decided = Counter(r.decision for r in referrals if r.decision)
+    # Only decisions the Chair's step recorded (a value stored otherwise is no decision).
+    decided = Counter(d.value for d in map(referral_records.decision_of, referrals) if d)
     b.heading("Independent Chair's decisions", 2)
     _table_or_none(b, ("Decision", "Number"),
                    [(recommendation_label(key), str(n)) for key, n in decided.most_common()])

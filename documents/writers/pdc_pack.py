@@ -8,6 +8,10 @@ verdict (impact evidenced / challenged / not yet due).
 
 The scheduler calls :func:`render` (as the system) when a review falls due; people get the
 same document through :func:`documents.writers.render` as ``pdc-pack``.
+
+The pack states what the record says: the day the review was held once "Record as held"
+recorded it, and per action the verdict this review recorded (who recorded it, and whether in
+the committee's place), or that none is recorded yet — never a box that reads as agreed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from lif import clock
 from lif.actors import SYSTEM
 from lif.models import PDCReview
 from lif.models.action_plan import PDC_VERDICTS
+from lif.services import pdc
 from lif.services.plans import rag
 
 from .common import DocumentBuilder, agency_label, fmt_date, publication_redactor
@@ -57,13 +62,16 @@ def build(review: PDCReview, actor, *,
     actions = actions_of(plan, actor)
     since = last_review_date(review)
     verdicts = {str(v.action): v for v in review.verdicts}
+    before = pdc.previous_review(review)
+    previous = {str(v.action): v for v in before.verdicts} if before else {}
     b = DocumentBuilder(f"{TITLE}: {plan.title}", actor, subject="PDC review pack",
                         redact=publication_redactor(), landscape=True,
                         keywords="PDC; six-month review; impact")
     b.fields([
         *plan_fields(plan),
         ("PDC review scheduled for", fmt_date(review.scheduled_for)),
-        ("Held", fmt_date(review.held_on, "Not yet held")),
+        ("Held", fmt_date(review.held_on, "Held (date not recorded)"
+                          if review.state != "scheduled" else "Not yet held")),
         ("Period covered", f"{fmt_date(since, 'the start of the plan')} to "
                            f"{fmt_date(review.scheduled_for)}"),
     ])
@@ -83,12 +91,13 @@ def build(review: PDCReview, actor, *,
             str(number), action.description, action.lead_name, agency_label(action.agency),
             fmt_date(action.due_date), status_label(action), rag(action).capitalize(),
             str(len(_since(action.progress, since))), str(len(_since(action.evidence, since))),
-            _VERDICT.get(action.last_pdc_verdict or "", "None yet"),
+            _verdict_cell(previous.get(str(action.pk)), "None"),
+            _verdict_cell(verdicts.get(str(action.pk)), "Not yet recorded"),
         ))
     if rows:
         b.table(("No.", "Action", "Named lead", "Agency", "Due", "Status", "RAG",
-                 "New progress", "New evidence", "Last PDC verdict"), rows, rag_column=6,
-                widths=(1, 7, 3, 3, 2.3, 2, 1.6, 1.6, 1.6, 2.5))
+                 "New progress", "New evidence", "Previous verdict", "Verdict at this review"),
+                rows, rag_column=6, widths=(1, 6, 3, 3, 2.3, 2, 1.6, 1.6, 1.6, 2.2, 2.5))
     else:
         b.paragraph("The plan has no actions.", italic=True)
 
@@ -118,9 +127,18 @@ def build(review: PDCReview, actor, *,
                         + evidence_text(action), italic=True)
         b.heading("PDC verdict", 3)
         given = verdicts.get(str(action.pk))
-        b.checklist([(label, given is not None and given.verdict == key)
-                     for key, label in PDC_VERDICTS], header=("Verdict", "Agreed"))
-        b.label("Comment", given.comment if given and given.comment else "")
+        if given is None:
+            b.label("Verdict", "Not yet recorded")
+            b.paragraph("Options: " + "; ".join(label for _, label in PDC_VERDICTS) + ".",
+                        italic=True)
+        else:
+            b.label("Verdict", _VERDICT.get(given.verdict, given.verdict))
+            b.label("Comment", given.comment or "None")
+            if given.recorded_by:
+                b.label("Recorded", f"by {given.recorded_by}"
+                        + (f" on {fmt_date(given.recorded_at)}" if given.recorded_at else ""))
+            if given.override_reason:
+                b.label("Override", pdc.verdict_override(review, given))
         if progress is not None:
             progress(number, len(actions))
 
@@ -131,6 +149,10 @@ def build(review: PDCReview, actor, *,
         b.heading("Minutes", 1)
         b.paragraphs(review.minutes)
     return b.to_bytes()
+
+
+def _verdict_cell(verdict, empty: str) -> str:
+    return _VERDICT.get(verdict.verdict, verdict.verdict) if verdict else empty
 
 
 def render(review: PDCReview, actor=SYSTEM) -> bytes:

@@ -231,6 +231,8 @@ class Section11Outcome(Document):
     panel_date = DateField()
     recorded_at = DateTimeField(required=True)
     recorded_by = StringField(required=True)
+    # When someone recorded it in the panel's place (config/roles.py DECISIONS): why.
+    override_reason = StringField(default="", max_length=5000)
 
     meta = {
         "collection": "audit_section11_outcomes",

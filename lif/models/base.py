@@ -37,6 +37,9 @@ class WorkflowEntry(EmbeddedDocument):
     actor = StringField(required=True)
     at = DateTimeField(required=True)
     comment = StringField(default="")
+    # The roles whose decision this was, when someone else recorded it in their place (an
+    # override, with the reason in ``comment``); empty when they recorded it themselves.
+    in_place_of = ListField(StringField(max_length=64))
 
 
 class Content(Document):

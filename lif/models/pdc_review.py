@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mongoengine import (
     DateField,
+    DateTimeField,
     EmbeddedDocument,
     EmbeddedDocumentField,
     ListField,
@@ -17,9 +18,15 @@ from .base import Content, content_indexes
 
 
 class Verdict(EmbeddedDocument):
+    """The committee's verdict on one action, who recorded it and when; ``override_reason``
+    when someone recorded it in the committee's place (config/roles.py DECISIONS)."""
+
     action = ObjectIdField(required=True)
     verdict = StringField(required=True, choices=PDC_VERDICTS)
     comment = StringField(default="", max_length=5000)
+    recorded_by = StringField(default="", max_length=254)
+    recorded_at = DateTimeField()
+    override_reason = StringField(default="", max_length=5000)
 
 
 class PDCReview(Content):

@@ -19,7 +19,7 @@ from bson import ObjectId
 from config import taxonomy
 from config.workflows import WORKFLOWS
 
-from .. import clock, list_pages, policy
+from .. import clock, emails, list_pages, policy
 from ..dates import read_date
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
@@ -460,7 +460,7 @@ def _clean_changes(action: Action, changes: Mapping[str, object]) -> dict:
                 value = agency_key(value)
             elif name == "due_date":
                 value = read_date(value, "due_date")
-            elif name == "lead_email" and not plans.EMAIL_RE.match(value):
+            elif name == "lead_email" and not emails.is_email(value):
                 raise InvalidInput(f"'{_short(value)}' is not an email address.", field=name)
         except InvalidInput as error:
             errors.update(error.errors)

@@ -24,12 +24,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from bson import ObjectId
-from mongoengine import EmailField, ValidationError
+from mongoengine import ValidationError
 from mongoengine.errors import BulkWriteError, NotUniqueError, SaveConditionError
 
 from config import taxonomy
 
-from .. import audit_trail, clock, policy, workflow
+from .. import audit_trail, clock, emails, policy, workflow
 from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..errors import Conflict, InvalidInput, LIFError, NotFound, PermissionDenied
@@ -49,7 +49,7 @@ from ..models import (
 from ..models.audit_work import QUESTION_KINDS, SAMPLE_RULES, SECTION11_OUTCOMES
 from ..models.learning import new_uid
 from ..rows import Table, cell_text
-from . import content, reference
+from . import content, plans, reference
 
 # --- the rules ------------------------------------------------------------------------------
 
@@ -227,9 +227,15 @@ def get_audit(audit_id, user) -> Audit:
 # --- 1. plan --------------------------------------------------------------------------------
 
 
-def _participants(rows) -> list[Participant]:
+def _participants(rows, stored=()) -> list[Participant]:
+    """The agencies taking part, each one of the agencies (chosen, never typed) with its
+    lead auditor's email. A row exactly as ``stored`` is kept as it is: what nobody changed
+    never blocks saving another change.
+
+    :raises InvalidInput: on ``participants``, naming each row's problem.
+    """
     names = reference.agency_names()
-    checker = EmailField()
+    unchanged = {(p.agency, p.lead_auditor) for p in stored}
     seen: set[str] = set()
     problems: list[str] = []
     out: list[Participant] = []
@@ -239,9 +245,14 @@ def _participants(rows) -> list[Participant]:
         else:
             agency, lead = row.get("agency"), row.get("lead_auditor")
         agency = (agency or "").strip()
-        lead = (lead or "").strip().lower()
+        lead = (lead or "").strip()
         if not agency and not lead:
             continue
+        if (agency, lead) in unchanged:
+            seen.add(agency)
+            out.append(Participant(agency=agency, lead_auditor=lead))
+            continue
+        lead = lead.lower()
         if agency not in names:
             problems.append(f"participant {number}: choose one of the agencies")
         elif agency in seen:
@@ -249,16 +260,67 @@ def _participants(rows) -> list[Participant]:
         seen.add(agency)
         if not lead:
             problems.append(f"participant {number}: give the lead auditor's email")
-        else:
-            try:
-                checker.validate(lead)
-            except ValidationError:
-                problems.append(f"participant {number}: '{lead}' is not an email address")
+        elif not emails.is_email(lead):
+            problems.append(f"participant {number}: '{lead}' is not an email address")
         out.append(Participant(agency=agency, lead_auditor=lead))
     if problems:
         message = "Check the agencies taking part: " + "; ".join(problems) + "."
         raise InvalidInput(message, field="participants")
     return out
+
+
+def _checked(data: dict, stored: Audit | None) -> dict:
+    """``data`` for an audit, its choices checked: participants from the agencies, the
+    theme from the themes, each recommendation's finding one of the audit's findings.
+    Values as ``stored`` are left as they are.
+
+    :raises InvalidInput: with the message at each field concerned; nothing is stored.
+    """
+    data = dict(data)
+    errors: dict[str, str] = {}
+    if "participants" in data:
+        try:
+            data["participants"] = _participants(data["participants"],
+                                                 stored.participants if stored else ())
+        except InvalidInput as error:
+            errors.update(error.errors)
+    theme = data.get("theme") or ""
+    if theme and theme not in dict(taxonomy.THEMES) and theme != (stored.theme if stored
+                                                                  else None):
+        errors["theme"] = "Choose one of the themes."
+    if "recommendations" in data:
+        findings = data.get("findings", stored.findings if stored else [])
+        known = {finding.uid for finding in findings or [] if finding.uid}
+        for number, recommendation in enumerate(data["recommendations"] or [], start=1):
+            uid = recommendation.finding_uid or ""
+            if uid and uid not in known:
+                errors["recommendations"] = (
+                    f"Recommendation {number} answers a finding that is not one of this "
+                    "audit's findings: choose one of them, or none.")
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), errors=errors)
+    return data
+
+
+def create_audit(data: dict, actor, *, now: dt.datetime | None = None) -> Audit:
+    """Create an audit from a form: its choices checked (:func:`_checked`), then stored.
+
+    :raises PermissionDenied: the actor may not create audits.
+    :raises InvalidInput: a field is missing or wrong; nothing is stored.
+    """
+    return content.create(Audit, _checked(data, None), actor, now=now)
+
+
+def update_audit(audit: Audit, data: dict, actor, *, base_version: int | None,
+                 now: dt.datetime | None = None) -> Audit:
+    """Change an audit from a form: its choices checked (:func:`_checked`), then stored.
+
+    :raises PermissionDenied: the actor may not make this change.
+    :raises InvalidInput: a field is wrong; nothing is stored.
+    :raises Conflict: someone saved a newer version first.
+    """
+    return content.update(audit, _checked(data, audit), actor, base_version=base_version,
+                          now=now)
 
 
 def plan_audit(data: dict, actor, *, now: dt.datetime | None = None) -> Audit:
@@ -1601,7 +1663,7 @@ def recommendation_to_action(
     finding_uid = recommendation.finding_uid or ""
     text = recommendation.text.strip()
     action_data = {
-        "title": (title or "").strip() or (text if len(text) <= 120 else text[:117] + "..."),
+        "title": (title or "").strip() or plans.shortened(text),
         "description": (description or "").strip() or text,
         "finding_uid": finding_uid,
         "finding_text": _finding_text(audit, finding_uid),
@@ -1708,10 +1770,10 @@ def plans_for_actions(user, audit: Audit) -> list[ActionPlan]:
     flt = policy.view_filter(user, "action_plan")
     if flt is None:
         return []
-    plans = list(ActionPlan.objects(__raw__=flt, state__ne="closed")
-                 .only("title", "kind", "agency", "audit", "state").limit(500))
-    return sorted(plans, key=lambda p: (p.audit is None or p.audit.pk != audit.pk,
-                                        p.title.lower()))
+    open_plans = list(ActionPlan.objects(__raw__=flt, state__ne="closed")
+                      .only("title", "kind", "agency", "audit", "state").limit(500))
+    return sorted(open_plans, key=lambda p: (p.audit is None or p.audit.pk != audit.pk,
+                                             p.title.lower()))
 
 
 # --- 7. Section 11 --------------------------------------------------------------------------
@@ -1741,13 +1803,18 @@ def record_section11_outcome(
 ) -> Section11Outcome:
     """Record (or replace) the panel's scrutiny-and-challenge outcome for one agency.
 
+    The outcome is the panel's, recorded by the QAEC (``config.roles.DECISIONS``); the
+    business manager may record it in their place only with ``override_reason``, kept on the
+    outcome and shown as an override.
+
     :param data: ``outcome`` (a key of ``SECTION11_OUTCOMES``), ``challenge``,
-        ``agreed_actions``, ``panel_date``.
-    :raises InvalidInput: not a Section 11 audit, an agency not taking part, no outcome, or a
-        challenge without its reason.
+        ``agreed_actions``, ``panel_date``, ``override_reason``.
+    :raises PermissionDenied: the actor may not record it, even as an override.
+    :raises InvalidInput: not a Section 11 audit, an agency not taking part, no outcome, a
+        challenge without its reason, or an override without its reason.
     """
     now = _now(now)
-    policy.require(actor, "edit", audit)
+    policy.require(actor, "record", audit, what="section11_outcome", override=True)
     if audit.audit_type != "section_11":
         raise InvalidInput("Only a Section 11 self-assessment has panel outcomes.")
     if participant(audit, agency) is None:
@@ -1758,6 +1825,11 @@ def record_section11_outcome(
         raise InvalidInput("Choose the panel's outcome.", field="outcome")
     if outcome in ("challenged", "not_assured") and not challenge:
         raise InvalidInput("Record the panel's challenge.", field="challenge")
+    whose = section11_in_place_of(audit, actor)
+    reason = (data.get("override_reason") or "").strip()[:5000] if whose else ""
+    if whose and not reason:
+        raise InvalidInput(f"You record this in place of {whose}: give the reason.",
+                           field="override_reason")
     values = {
         "outcome": outcome,
         "challenge": challenge[:10000],
@@ -1765,13 +1837,35 @@ def record_section11_outcome(
         "panel_date": data.get("panel_date") or None,
         "recorded_at": now,
         "recorded_by": actor_email(actor),
+        "override_reason": reason,
     }
     Section11Outcome.objects(audit=audit, agency=agency).update_one(
         upsert=True, **{f"set__{k}": v for k, v in values.items()}
     )
     audit_trail.record("section11_outcome", actor, audit, at=now,
-                       detail=f"{reference.agency_name(agency)}: {OUTCOME_LABELS[outcome]}")
+                       detail=f"{reference.agency_name(agency)}: {OUTCOME_LABELS[outcome]}"
+                       + (f" (in place of {whose}: {reason})" if whose else ""))
     return Section11Outcome.objects.get(audit=audit, agency=agency)
+
+
+def section11_in_place_of(audit: Audit, user) -> str:
+    """Whose outcome ``user`` would record only as an override, in words ("" when they are
+    a QAEC member): the page then asks for the reason."""
+    roles = policy.in_place_of(user, "record", audit, what="section11_outcome")
+    return policy.deciding_body(roles) if roles else ""
+
+
+def may_record_section11_outcome(audit: Audit, user) -> bool:
+    return policy.allows(user, "record", audit, what="section11_outcome", override=True)
+
+
+def section11_override(outcome: Section11Outcome) -> str:
+    """"Recorded by X in place of the QAEC: reason" for an outcome recorded as an override."""
+    if not outcome.override_reason:
+        return ""
+    owners = policy.decision_owners("audit", "section11_outcome")
+    return (f"Recorded by {outcome.recorded_by} in place of {policy.deciding_body(owners)}: "
+            f"{outcome.override_reason}")
 
 
 @dataclass

@@ -166,7 +166,9 @@ def _ciec_entries(user: User) -> list[Entry]:
                                  "CIEC request for information: respond in LIF.",
                                  link_to(request)))
     if user.has_role("chair"):
-        for referral in _visible(user, Referral, notified_on__ne=None, decision=None,
+        # Awaiting the Chair is a state (only "Record Chair's decision" leaves it), not an
+        # empty decision field: the old referral form stored one nobody made.
+        for referral in _visible(user, Referral, notified_on__ne=None,
                                  state__in=AWAITING_DECISION).only("id", "notified_on"):
             entries.append(Entry(f"scr-decision-{referral.pk}@lif",
                                  clocks.decision_due(referral.notified_on), "SCR decision due",

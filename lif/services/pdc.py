@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import clocks, policy, workflow
-from ..errors import InvalidInput, PermissionDenied
+from .. import clock, clocks, policy, workflow
+from ..actors import actor_email
+from ..errors import InvalidInput
 from ..models import Action, PDCReview, User, Verdict
 from ..models.action_plan import PDC_VERDICTS
 from . import content, notifications
@@ -40,8 +41,32 @@ def carried_over(review: PDCReview) -> set:
     return {v.action for v in before.verdicts if v.verdict != "evidenced"}
 
 
-def record_verdict(review: PDCReview, action: Action, verdict: str, comment: str, actor):
-    """Record (or change) the committee's verdict on one action of the plan under review."""
+def verdict_in_place_of(review: PDCReview, user) -> str:
+    """Whose verdicts ``user`` would record only as an override, in words ("" when they are
+    a PDC member): the page then asks for the reason."""
+    roles = policy.in_place_of(user, "record", review, what="verdict")
+    return policy.deciding_body(roles) if roles else ""
+
+
+def may_record_verdicts(review: PDCReview, user) -> bool:
+    return policy.allows(user, "record", review, what="verdict", override=True)
+
+
+def record_verdict(review: PDCReview, action: Action, verdict: str, comment: str, actor, *,
+                   override_reason: str = "", now: dt.datetime | None = None):
+    """Record (or change) the committee's verdict on one action of the plan under review.
+
+    Verdicts are the Professional Development Committee's (``config.roles.DECISIONS``); the
+    business manager may record one in its place only with ``override_reason``, kept on the
+    verdict and shown as an override on the page and in the pack.
+
+    :raises PermissionDenied: the actor may not record verdicts (even as an override), or
+        the review is not open.
+    :raises InvalidInput: no verdict chosen, a challenge without its reason, an action of
+        another plan, or an override without its reason.
+    """
+    now = now or clock.now()
+    policy.require(actor, "record", review, what="verdict", override=True)
     if verdict not in VERDICT_LABELS:
         raise InvalidInput(f"Choose one of: {', '.join(VERDICT_LABELS.values())}.",
                            field="verdict")
@@ -50,12 +75,19 @@ def record_verdict(review: PDCReview, action: Action, verdict: str, comment: str
         raise InvalidInput("Say what the committee challenges.", field="comment")
     if action.plan.pk != review.plan.pk:
         raise InvalidInput("That action is not part of the plan under review.", field="action")
-    if not policy.allows(actor, "edit", review):
-        raise PermissionDenied("Only PDC members record verdicts, while the review is open.")
+    whose = verdict_in_place_of(review, actor)
+    reason = (override_reason or "").strip() if whose else ""
+    if whose and not reason:
+        raise InvalidInput(f"You record this in place of {whose}: give the reason.",
+                           field="override_reason")
     verdicts = [v for v in review.verdicts if v.action != action.pk]
-    verdicts.append(Verdict(action=action.pk, verdict=verdict, comment=comment))
+    verdicts.append(Verdict(action=action.pk, verdict=verdict, comment=comment,
+                            recorded_by=actor_email(actor), recorded_at=now,
+                            override_reason=reason))
+    note = f"Verdict on '{action.title}': {VERDICT_LABELS[verdict]}" + (
+        f" (in place of {whose}: {reason})" if whose else "")
     content.update(review, {"verdicts": verdicts}, actor, base_version=review.version,
-                   note=f"Verdict on '{action.title}': {VERDICT_LABELS[verdict]}")
+                   note=note, now=now)
     updates = {"set__last_pdc_verdict": verdict, "set__last_pdc_comment": comment}
     if verdict == "evidenced" and action.evidence:
         updates["set__evidence__S__pdc_verdict"] = verdict
@@ -80,6 +112,40 @@ def _tell_lead(review: PDCReview, action: Action, comment: str) -> None:
             link=f"/admin/action/details/?id={action.pk}",
             about=action,
         )
+
+
+def verdict_override(review: PDCReview, verdict: Verdict) -> str:
+    """"Recorded by X in place of the Professional Development Committee: reason" for a
+    verdict recorded as an override ("" otherwise)."""
+    if not verdict.override_reason:
+        return ""
+    owners = policy.decision_owners("pdc_review", "verdict")
+    return (f"Recorded by {verdict.recorded_by} in place of "
+            f"{policy.deciding_body(owners)}: {verdict.override_reason}")
+
+
+def hold(review: PDCReview, held_on, actor, *, comment: str = "",
+         now: dt.datetime | None = None) -> PDCReview:
+    """Record that the review meeting was held, and on which day (the person says which: no
+    date is filled in for them).
+
+    :raises InvalidInput: no date, a date that cannot be read, or a day still to come.
+    :raises GuardFailed: no verdict is recorded yet.
+    """
+    now = now or clock.now()
+    policy.require(actor, "fire", review, transition="hold")
+    if isinstance(held_on, str):
+        try:
+            held_on = dt.date.fromisoformat(held_on.strip()) if held_on.strip() else None
+        except ValueError:
+            raise InvalidInput("Give the date the review was held as a date.",
+                               field="held_on") from None
+    if held_on is None:
+        raise InvalidInput("Give the date the review was held.", field="held_on")
+    if held_on > now.date():
+        raise InvalidInput("The review cannot be recorded as held on a day still to come.",
+                           field="held_on")
+    return workflow.fire(review, "hold", actor, comment, now=now, fields={"held_on": held_on})
 
 
 @workflow.effect("schedule_next_pdc_review")

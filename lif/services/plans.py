@@ -16,20 +16,29 @@ from bson import ObjectId
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, faults, list_pages, policy, workflow
+from .. import clock, clocks, emails, faults, list_pages, policy, workflow
 from .. import rag as lif_rag
 from ..actors import SYSTEM, actor_email
 from ..dates import read_date
 from ..db import database
+from ..edits import too_long_message
 from ..errors import Conflict, GuardFailed, InvalidInput, PermissionDenied
-from ..models import Action, ActionPlan, Agency, Audit, Evidence, ProgressUpdate, Review
+from ..models import (
+    Action,
+    ActionPlan,
+    Agency,
+    Audit,
+    Evidence,
+    ProgressUpdate,
+    RecommendationLink,
+    Review,
+)
 from ..rows import Table
 from . import attachments, content
 
 # Statuses of an action still to be done: written as ``$in`` (a planner can use an index for
 # it, not for ``$nin``).
 OPEN_STATUSES = [s for s in WORKFLOWS["action"]["states"] if s not in DONE_STATUSES]
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # The values an action's state can take (for queries that name the states not done).
@@ -84,20 +93,81 @@ def plan_probe(user, source, own_only: bool) -> ActionPlan:
                       state=workflow.initial_state("action_plan"))
 
 
+#: How long a title made from a longer text (a finding, a recommendation) may be.
+TITLE_LENGTH = 120
+
+
+def shortened(text: str, limit: int = TITLE_LENGTH) -> str:
+    """Return ``text`` whole when it fits in ``limit`` characters, else cut at the last
+    word that fits, with "…": a title made from a finding never ends mid-word."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
 def draft_actions(source) -> list[dict]:
     """One draft action per finding of ``source``, pre-filled from the finding."""
     drafts = []
     for finding in source.findings:
         text = finding.text.strip()
         first = re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0]
+        description = f"In response to finding {finding.number}: {text}"
         drafts.append({
             "finding_uid": finding.uid,
             "finding_number": finding.number,
             "finding_text": text,
-            "title": first[:120],
-            "description": f"In response to finding {finding.number}: {text}"[:10000],
+            "title": shortened(first),
+            "description": shortened(description, Action.description.max_length),
         })
     return drafts
+
+
+def answers_to_findings(source, user) -> dict[str, list[Action]]:
+    """The actions ``user`` may see that answer the findings of ``source`` (a review or an
+    audit): ``{finding uid: [actions by due date]}``.
+
+    An action answers a finding when it names it and sits in a plan made from ``source``
+    or, for an audit, was made from one of its recommendations.
+    """
+    uids = [finding.uid for finding in source.findings]
+    flt = policy.view_filter(user, "action")
+    if not uids or flt is None:
+        return {}
+    plan_ids = [p.pk for p in ActionPlan.objects(**{source.type_key: source.pk},
+                                                 trashed=False).only("id")]
+    where: list[dict] = [{"plan": {"$in": plan_ids}}]
+    if isinstance(source, Audit):
+        linked = [link.action.id for link in RecommendationLink.objects(audit=source)
+                  .no_dereference().only("action")]
+        where.append({"_id": {"$in": linked}})
+    query = {"$and": [flt, {"finding_uid": {"$in": uids}, "$or": where}]}
+    answers: dict[str, list[Action]] = {}
+    for action in Action.objects(__raw__=query).order_by("due_date"):
+        answers.setdefault(action.finding_uid, []).append(action)
+    return answers
+
+
+def finding_of(action: Action):
+    """The review or audit whose finding ``action`` answers, and that finding (or
+    ``(None, None)``): from the action's plan, or the audit a recommendation made it from."""
+    if not action.finding_uid:
+        return None, None
+    sources = []
+    plan = action.plan
+    if plan is not None and plan.source is not None:
+        sources.append(plan.source)
+    link = RecommendationLink.objects(action=action).first()
+    if link is not None:
+        sources.append(link.audit)
+    for source in sources:
+        finding = next((f for f in source.findings if f.uid == action.finding_uid), None)
+        if finding is not None:
+            return source, finding
+    return None, None
 
 
 def create_plan_from_source(
@@ -214,12 +284,48 @@ def _action_fields(spec: dict) -> dict:
 # --- progress and evidence ---------------------------------------------------------------------
 
 
-def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
-    """Add a dated progress update by ``actor`` to ``action``."""
+def _within_limit(text: str, field, name: str) -> str:
+    if field.max_length and len(text) > field.max_length:
+        raise InvalidInput(too_long_message(len(text), field.max_length), field=name)
+    return text
+
+
+def check_progress(text: str) -> str:
+    """Return the progress update ``text`` as it is stored (stripped).
+
+    :raises InvalidInput: on ``progress``: empty, or over its limit (never cut short).
+    """
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Write what has happened.", field="progress")
-    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text[:10000])
+    return _within_limit(text, ProgressUpdate.text, "progress")
+
+
+def check_evidence(description: str, measure: str = "", *, files: bool = False
+                   ) -> tuple[str, str]:
+    """Return evidence of impact as it is stored: ``(description, measure)``, stripped.
+
+    How it was measured, and a supporting file, belong to a description of what changed.
+    :raises InvalidInput: on ``evidence`` (missing) or the field over its limit.
+    """
+    description = (description or "").strip()
+    measure = (measure or "").strip()
+    if not description:
+        raise InvalidInput(
+            "Say what changed for practice or for children"
+            + (": how it was measured, and any file, are the evidence of that."
+               if files or measure else "."), field="evidence")
+    return (_within_limit(description, Evidence.description, "evidence"),
+            _within_limit(measure, Evidence.measure, "measure"))
+
+
+def add_progress(action: Action, text: str, actor, now: dt.datetime | None = None) -> Action:
+    """Add a dated progress update by ``actor`` to ``action``.
+
+    :raises InvalidInput: the text is empty or over its limit; nothing is stored.
+    """
+    text = check_progress(text)
+    entry = ProgressUpdate(at=now or clock.now(), author=actor.email, text=text)
     return content.append(action, "progress", entry, actor, note="Progress update", now=now)
 
 
@@ -238,15 +344,13 @@ def add_evidence(
     first, then the evidence that lists them.
     """
     policy.require(actor, "edit", action)
-    description = (description or "").strip()
-    if not description:
-        raise InvalidInput("Say what changed for practice or for children.", field="evidence")
+    description, measure = check_evidence(description, measure, files=bool(files))
     stored = []
     for name, data, media_type, text in files or []:
         stored.append(attachments.add(action, name, data, media_type, text, actor))
     entry = Evidence(
         uid=secrets.token_hex(6), at=now or clock.now(), author=actor.email,
-        description=description[:10000], measure=(measure or "").strip()[:5000],
+        description=description, measure=measure,
         attachment_ids=[a.pk for a in stored],
     )
     return content.append(action, "evidence", entry, actor, note="Evidence of impact", now=now)
@@ -420,7 +524,7 @@ def import_actions(plan: ActionPlan, table: Table, actor, *, dry_run: bool) -> l
         if agency_raw and not agency:
             errors["agency"] = f"Unknown agency '{agency_raw}'."
         email = row.text("lead_email")
-        if email and not EMAIL_RE.match(email):
+        if email and not emails.is_email(email):
             errors["lead_email"] = f"'{email}' is not an email address."
         try:
             due = row.date("due_date")

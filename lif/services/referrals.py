@@ -11,6 +11,7 @@ to review creates the Review at the start of its workflow.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from .. import clock, clocks, policy, workflow
 from ..actors import SYSTEM
@@ -46,8 +47,10 @@ def decision_clock(referral: Referral, today: dt.date | None = None) -> dict:
     decision (``clocks.decision_due`` and ``clocks.decision_rag``)."""
     today = today or clock.today()
     due = clocks.decision_due(referral.notified_on)
-    rag = clocks.decision_rag(referral.notified_on, referral.decided_on, today)
-    days_left = (due - today).days if due and not referral.decided_on else None
+    # Only a decision the Chair's transition recorded stops the clock (decision_of).
+    decided_on = referral.decided_on if decision_of(referral) else None
+    rag = clocks.decision_rag(referral.notified_on, decided_on, today)
+    days_left = (due - today).days if due and not decided_on else None
     return {"due": due, "days_left": days_left, "rag": rag,
             "period": clocks.describe("scr_decision")}
 
@@ -183,16 +186,49 @@ def set_involved(referral: Referral, agencies: list[str], actor, reason: str,
                           note=f"Involved agencies {what}: {reason}", now=now)
 
 
+def may_answer(request: InformationRequest, user) -> bool:
+    """Whether ``user`` may send the response to this request now (its agency's member)."""
+    return policy.allows(user, "fire", request, transition="answer")
+
+
+def returned_text(request: InformationRequest) -> str:
+    """What the record says of an agency's request for information, in words: when it was
+    returned, by whom and how late, or that it is still awaited and when it is due. Pages and
+    every CIEC form (CIGINF1, CIGM1, CIGSUM1) say it this way."""
+    def day(value: dt.date) -> str:
+        return f"{value.day} {value:%B %Y}"
+
+    if request.state == "withdrawn":
+        return "Withdrawn"
+    if request.state != "answered":
+        return f"Not yet returned (due {day(request.due_on)})"
+    if request.responded_on is None:
+        return "Returned (date not recorded)"
+    text = day(request.responded_on) + (f" by {request.responded_by}"
+                                        if request.responded_by else "")
+    late = (request.responded_on - request.due_on).days if request.due_on else 0
+    return text + (f" ({late} day{'s' if late != 1 else ''} late)" if late > 0 else "")
+
+
 def requests_of(referral: Referral) -> list[InformationRequest]:
     return list(InformationRequest.objects(referral=referral).order_by("agency"))
 
 
 def may_recommend(referral: Referral, user) -> bool:
-    return policy.allows(user, "fire", referral, transition="recommend")
+    """Whether ``user`` may record the recommendation (in their own right or as an override)."""
+    return policy.allows(user, "fire", referral, transition="recommend", override=True)
 
 
 def may_decide(referral: Referral, user) -> bool:
-    return policy.allows(user, "fire", referral, transition="decide")
+    """Whether ``user`` may record the Chair's decision (as the Chair, or as an override)."""
+    return policy.allows(user, "fire", referral, transition="decide", override=True)
+
+
+def recording_in_place_of(referral: Referral, user, transition: str) -> str:
+    """Whose decision ``user`` would record only as an override, in words ("" when it is
+    theirs to record): the page then asks for the reason."""
+    roles = policy.in_place_of(user, "fire", referral, transition=transition)
+    return policy.deciding_body(roles) if roles else ""
 
 
 def may_set_involved(referral: Referral, user) -> bool:
@@ -207,9 +243,81 @@ def outstanding_requests(referral: Referral) -> list[InformationRequest]:
 # --- recommendation and decision ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A decision as the record holds it: what, why, who recorded it, when, and whether
+    someone recorded it in place of those it belongs to (the reason given)."""
+
+    value: str
+    label: str
+    rationale: str
+    by: str
+    at: dt.datetime
+    in_place_of: str = ""
+    reason: str = ""
+
+    @property
+    def override(self) -> str:
+        """"Recorded by X in place of Y: reason" ("" when not an override)."""
+        if not self.in_place_of:
+            return ""
+        return f"Recorded by {self.by} in place of {self.in_place_of}: {self.reason}"
+
+    def with_override(self, text: str) -> str:
+        return f"{text} (override: {self.override})" if self.in_place_of else text
+
+
+def _recorded(referral: Referral, transition: str, value: str | None,
+              rationale: str) -> Recorded | None:
+    """The value ``transition`` recorded, read only if it fired: a stored value no transition
+    recorded (the old referral form stored "SCR" for every referral) is no decision."""
+    entry = next((e for e in reversed(referral.workflow_history or [])
+                  if e.action == transition), None)
+    if entry is None or not value:
+        return None
+    body = policy.deciding_body(entry.in_place_of) if entry.in_place_of else ""
+    reason = entry.comment.split(": ", 1)[1] if body and ": " in entry.comment else ""
+    return Recorded(value=value, label=RECOMMENDATION_LABELS.get(value, value),
+                    rationale=rationale, by=entry.actor, at=entry.at, in_place_of=body,
+                    reason=reason)
+
+
+def recommendation_of(referral: Referral) -> Recorded | None:
+    """The CIEC's recommendation, once recorded (``None`` before)."""
+    return _recorded(referral, "recommend", referral.recommendation,
+                     referral.recommendation_rationale)
+
+
+def decision_of(referral: Referral) -> Recorded | None:
+    """The Independent Chair's decision, once recorded (``None`` before)."""
+    return _recorded(referral, "decide", referral.decision, referral.decision_rationale)
+
+
+def _fire_deciding(referral: Referral, transition: str, actor, fields: dict,
+                   override_reason: str, now) -> Referral:
+    """Fire a transition that records a decision: as its owner, or (with a reason) in their
+    place when the policy allows that as an override."""
+    if policy.in_place_of(actor, "fire", referral, transition=transition, fields=fields):
+        reason = (override_reason or "").strip()
+        if not reason:
+            body = recording_in_place_of(referral, actor, transition)
+            raise InvalidInput(f"You record this in place of {body}: give the reason.",
+                               field="override_reason")
+        return workflow.fire(referral, transition, actor, reason, now=now, override=True,
+                             fields=fields)
+    return workflow.fire(referral, transition, actor, now=now, fields=fields)
+
+
 def recommend(referral: Referral, recommendation: str, rationale: str, actor,
-              now: dt.datetime | None = None):
-    """Record the CIEC's recommendation and rationale (CIGSUM1) and move the case on."""
+              now: dt.datetime | None = None, *, override_reason: str = ""):
+    """Record the CIEC's recommendation and rationale (CIGSUM1) and move the case on.
+
+    :param override_reason: why someone who is not a CIEC member (the business manager)
+        records it in the committee's place; required of them, shown as an override.
+    :raises PermissionDenied: the actor may not record it, even as an override.
+    :raises InvalidInput: nothing chosen, no rationale, or an override without its reason.
+    """
+    policy.require(actor, "fire", referral, transition="recommend", override=True)
     if recommendation not in RECOMMENDATION_LABELS:
         raise InvalidInput(
             f"'{recommendation}' is not one of: {', '.join(RECOMMENDATION_LABELS.values())}.",
@@ -218,14 +326,24 @@ def recommend(referral: Referral, recommendation: str, rationale: str, actor,
     if not (rationale or "").strip():
         raise InvalidInput("Give the rationale for the recommendation.",
                            field="recommendation_rationale")
-    return workflow.fire(referral, "recommend", actor, now=now, fields={
-        "recommendation": recommendation, "recommendation_rationale": rationale.strip()})
+    return _fire_deciding(referral, "recommend", actor, {
+        "recommendation": recommendation, "recommendation_rationale": rationale.strip()},
+        override_reason, now)
 
 
 def decide(referral: Referral, stance: str, decision: str, rationale: str, actor, *,
-           reviewers: list[str] | None = None, now: dt.datetime | None = None):
-    """The Independent Chair affirms or challenges the recommendation and decides."""
+           reviewers: list[str] | None = None, now: dt.datetime | None = None,
+           override_reason: str = ""):
+    """The Independent Chair affirms or challenges the recommendation and decides.
+
+    :param override_reason: why the business manager records the decision in the Chair's
+        place; required of them, shown as an override in the history, on the page, in the
+        register and in CIGSUM1.
+    :raises PermissionDenied: the actor is neither the Chair nor allowed to override.
+    :raises InvalidInput: nothing chosen, no rationale, or an override without its reason.
+    """
     now = now or clock.now()
+    policy.require(actor, "fire", referral, transition="decide", override=True)
     if stance not in ("affirmed", "challenged"):
         raise InvalidInput("Say whether the Chair affirms or challenges the recommendation.",
                            field="chair_stance")
@@ -236,10 +354,10 @@ def decide(referral: Referral, stance: str, decision: str, rationale: str, actor
         )
     if not (rationale or "").strip():
         raise InvalidInput("A decision needs its rationale.", field="decision_rationale")
-    return workflow.fire(referral, "decide", actor, now=now, fields={
+    return _fire_deciding(referral, "decide", actor, {
         "chair_stance": stance, "decision": decision, "decision_rationale": rationale.strip(),
         "decided_on": now.date(), "reviewers": [r.strip() for r in reviewers or [] if r.strip()],
-    })
+    }, override_reason, now)
 
 
 @workflow.effect("record_decision")
@@ -360,6 +478,7 @@ def register(user, *, state: str | None = None, agency: str | None = None,
     for referral in referrals:
         requests = list(InformationRequest.objects(referral=referral).only("agency", "state"))
         decision = decision_clock(referral, today)
+        recommended, decided = recommendation_of(referral), decision_of(referral)
         panel = next((n for n in referral.notices if n.kind == "national_panel"), None)
         rows.append({
             "referral": referral,
@@ -371,8 +490,9 @@ def register(user, *, state: str | None = None, agency: str | None = None,
             "meeting": referral.meeting.date if referral.meeting else None,
             "requests_out": sum(1 for r in requests if r.state == "issued"),
             "requests_total": len(requests),
-            "recommendation": RECOMMENDATION_LABELS.get(referral.recommendation, ""),
-            "decision": RECOMMENDATION_LABELS.get(referral.decision, ""),
+            "recommendation": recommended.with_override(recommended.label)
+            if recommended else "",
+            "decision": decided.with_override(decided.label) if decided else "",
             "decision_due": decision["due"],
             "decision_rag": decision["rag"],
             "panel_notice_due": panel.due_on if panel else None,

@@ -257,8 +257,10 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
     """Tell the Chair and administrators when a referral's SCR decision is near (amber) and
     when its month has passed without one (red); after downtime only the current colour."""
     run = _Run(now, dry_run)
+    # The state says whether the Chair decided (only "Record Chair's decision" leaves these
+    # states), not a decision field: the old referral form stored one nobody made.
     referrals = Referral.objects(
-        trashed__ne=True, notified_on__ne=None, decision=None, state__in=AWAITING_DECISION
+        trashed__ne=True, notified_on__ne=None, state__in=AWAITING_DECISION
     ).only("id", "notified_on")
     recipients = _emails(["chair", "admin"])
     for referral in referrals:
@@ -285,29 +287,44 @@ def send_scr_decision_alerts(now: dt.datetime, *, dry_run: bool = False) -> dict
 
 def send_national_panel_notices(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
     """Tell administrators, once per referral, that the National Panel must hear within 14
-    days of a decision *not* to hold an SCR (flowchart step 9), and by which date.
+    days of a decision *not* to hold an SCR (flowchart step 9), and by which date; chase once
+    if that date passes and the notice is still not marked sent.
 
-    The notice goes as soon as a sweep sees the decision, so the 14 days are there to act
-    in; nothing records that the Panel was told, so there is no later chase.
+    The first message goes as soon as a sweep sees the decision, so the 14 days are there to
+    act in. Both stop once the National Panel notice on the referral is marked sent
+    (``referrals.mark_notice_sent``): nobody is told to do what is done.
     """
     run = _Run(now, dry_run)
     referrals = Referral.objects(
         __raw__={"decision": {"$nin": [None, "scr"]}, "decided_on": {"$ne": None}},
         trashed__ne=True,
-        state="decided",
-    ).only("id", "decided_on")
+        state__in=["decided", "closed"],
+    ).only("id", "decided_on", "notices")
     recipients = _emails(["admin"])
     for referral in referrals:
-        by = clocks.national_panel_notice_due(referral.decided_on)
-        subject = f"Notify the National Panel by {_long(by)}: no SCR decided"
-        body = (f"On {_long(referral.decided_on)} the Independent Chair decided not to initiate "
-                f"a Serious Case Review. The National Panel must be told within "
-                f"{clocks.describe('national_panel_notice')}, by {_long(by)}, with the Serious "
-                "Incident Notification (or brief anonymised details) and why the case does not "
-                "meet the SCR criteria (CIGSUM1).")
-        if run.tell(recipients, f"referral:{referral.pk}:national-panel", subject, body,
-                    referral):
-            run.count("notices")
+        notice = next((n for n in referral.notices if n.kind == "national_panel"), None)
+        if notice is not None and notice.sent_on is not None:
+            continue
+        by = notice.due_on if notice is not None else clocks.national_panel_notice_due(
+            referral.decided_on)
+        what = ("the Serious Incident Notification (or brief anonymised details) and why the "
+                "case does not meet the SCR criteria (CIGSUM1)")
+        if run.today <= by:
+            step, counter = "national-panel", "notices"
+            subject = f"Notify the National Panel by {_long(by)}: no SCR decided"
+            body = (f"On {_long(referral.decided_on)} the Independent Chair decided not to "
+                    "initiate a Serious Case Review. The National Panel must be told within "
+                    f"{clocks.describe('national_panel_notice')}, by {_long(by)}, with {what}. "
+                    "Mark the notice sent on the referral once it has gone.")
+        else:
+            step, counter = "national-panel-overdue", "chases"
+            subject = f"National Panel notice overdue since {_long(by)}: no SCR decided"
+            body = (f"The National Panel had to be told by {_long(by)} of the decision of "
+                    f"{_long(referral.decided_on)} not to initiate a Serious Case Review, with "
+                    f"{what}. The notice is not marked sent: send it, then mark it sent on "
+                    "the referral.")
+        if run.tell(recipients, f"referral:{referral.pk}:{step}", subject, body, referral):
+            run.count(counter)
     return run.counts
 
 

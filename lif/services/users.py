@@ -18,12 +18,11 @@ from zxcvbn import zxcvbn
 
 from config.roles import AGENCY_ROLES, ROLES
 
-from .. import audit_trail, clock
+from .. import audit_trail, clock, emails
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Agency, ApiToken, LoginThrottle, PasswordReset, User
 
 hasher = PasswordHasher()  # RFC 9106 low-memory profile: Argon2id, 64 MiB, t=3
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
 # zxcvbn's top score: at least 10^10 guesses, out of reach of an attacker holding a copy of
 # the hashes. Score 3 (10^8) still lets "Password-Password" and "P@ssw0rd P@ssw0rd" in.
@@ -128,7 +127,7 @@ def create_user(
     :raises Conflict: an account with this email exists.
     """
     email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email):
+    if not emails.is_email(email):
         raise InvalidInput(f"'{email}' is not an email address.", field="email")
     roles = list(dict.fromkeys(roles or []))
     if not roles:

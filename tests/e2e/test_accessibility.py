@@ -143,11 +143,23 @@ def test_my_actions_after_a_refused_and_a_saved_update(lead):
     card.get_by_role("button", name="Save update").click()
     page.locator(".alert").first.wait_for()
     assert_accessible(lead, "my-actions-refused")
+    # The form came back with what was typed (the file is chosen again, or not at all).
     card = page.locator("article.card").first
+    assert card.get_by_label("How it was measured").input_value() == "a measure without evidence"
+    card.get_by_label("How it was measured").fill("")
     card.get_by_label("Progress update").fill("Checked by the accessibility test.")
     card.get_by_role("button", name="Save update").click()
     page.locator(".alert-success").first.wait_for()
     assert_accessible(lead, "my-actions-saved")
+
+
+@pytest.mark.parametrize("kind", ["review", "audit", "action_plan", "action"])
+def test_item_pages(lead, kind):
+    """An item page of each kind the lead reads, as a document."""
+    lead.goto(f"/admin/{kind}/")
+    lead.page.get_by_title("View Record").first.click()
+    lead.page.wait_for_url(f"**/admin/{kind}/details/**")
+    assert_accessible(lead, f"{kind}-page")
 
 
 @pytest.mark.parametrize("path, name", [

@@ -190,10 +190,13 @@ def test_pdc_member_records_a_verdict_on_an_action(session_for):
     assert card.locator(".rag").inner_text().strip() == "Red"
     pdc.shot("verdict-recorded")
 
-    # With a verdict recorded, the review can be recorded as held.
+    # With a verdict recorded, the review can be recorded as held, on the day given.
+    held_on = dt.date.today()
+    page.get_by_label("Held on").fill(held_on.isoformat())
     page.get_by_role("button", name="Record as held").click()
     page.wait_for_load_state()
     expect_text(page, "Held (verdicts recorded)")
+    expect_text(page, f"Held on {held_on:%d %B %Y}")
     pdc.shot("review-held")
 
 

@@ -9,7 +9,7 @@ import time_machine
 from lif import workflow
 from lif.actors import SYSTEM
 from lif.models import Action, ActionPlan, Notification, PDCReview, Verdict
-from lif.services import content
+from lif.services import content, pdc
 
 
 def at(day: dt.date, hour: int = 9) -> dt.datetime:
@@ -54,7 +54,7 @@ def close_review(review: PDCReview, action: Action, when: dt.datetime) -> None:
     with travel(when):
         content.update(review, {"verdicts": [Verdict(action=action.pk, verdict="not_yet_due")]},
                        SYSTEM, base_version=review.version)
-        workflow.fire(review, "hold", SYSTEM)
+        pdc.hold(review, when.date(), SYSTEM)
         workflow.fire(review, "close", SYSTEM)
 
 

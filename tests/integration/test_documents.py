@@ -31,7 +31,7 @@ from lif.models import (
     Referral,
     Review,
 )
-from lif.services import learning_index, users
+from lif.services import learning_index, referrals, users
 
 from .. import factories as f
 from ..conftest import ADMIN_EMAIL, PASSWORD, AuthActions, make_user, wipe
@@ -73,9 +73,11 @@ def world(clean_db):
         significant_people=[Person(name=ADULT, role="mother", date_of_birth=ADULT_DOB)],
         case_summary=f"{CHILD} (born {DOB:%d/%m/%Y}) was seriously harmed.",
         criteria=["reg5_2a_b_ii"], agencies=["police", "csc"], meeting=meeting,
-        recommendation="critical_case_review",
-        recommendation_rationale="Learning about information sharing.",
     )
+    # The recommendation is recorded by its step, by a CIEC member (nothing else sets it).
+    referral = referrals.recommend(f.in_state(referral, "accepted"), "critical_case_review",
+                                   "Learning about information sharing.",
+                                   make_user("ciec", "police"))
     # Asked of an agency not (yet) involved: its CIEC member sees the form, not the names.
     request = f.make_information_request(referral, agency="nspcc")
     review = Review.objects.get(title="Child A (Alex)")

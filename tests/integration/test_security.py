@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from config import settings
 from documents.writers import render
 from lif import db as lif_db
+from lif import policy
 from lif.actors import SYSTEM
 from lif.errors import InvalidInput
 from lif.models import (
@@ -35,7 +36,7 @@ from lif.models import (
     Review,
 )
 from lif.models.base import Content
-from lif.services import attachments, content, plans, searching, users
+from lif.services import attachments, content, plans, referrals, searching, users
 
 from .. import factories as f
 from ..conftest import PASSWORD, AuthActions, make_user
@@ -520,11 +521,19 @@ def stored_xss(clean_db):
         "agency": "police", "due_date": dt.date.today() + dt.timedelta(days=10)}, SYSTEM)
     plans.add_progress(action, hostile("progress"), SYSTEM)
     plans.add_evidence(action, hostile("evidence"), hostile("measure"), SYSTEM)
+    # The recommendation and the Chair's decision, their rationales and the reviewers are
+    # recorded by their steps, by the CIEC and the Chair (nothing else sets them).
+    text = free_text(Referral, "referral")
+    recorded = {name: text.pop(name) for name in policy.recorded_fields("referral")
+                if name in text}
     referral = content.create(Referral, {
-        **free_text(Referral, "referral"), "agency": "police",
+        **text, "agency": "police",
         "child": Person(name=hostile("child.name"), role=hostile("child.role")),
-        "significant_people": [Person(name=hostile("person.name"), role="mother")],
-        "reviewers": [hostile("reviewer")]}, SYSTEM)
+        "significant_people": [Person(name=hostile("person.name"), role="mother")]}, SYSTEM)
+    referrals.recommend(f.in_state(referral, "accepted"), "scr",
+                        recorded["recommendation_rationale"], make_user("ciec_chair"))
+    referral = referrals.decide(referral, "affirmed", "scr", recorded["decision_rationale"],
+                                make_user("chair"), reviewers=[hostile("reviewer")])
     attachments.add(review, hostile("file") + ".txt", b"text", "text/plain", "", SYSTEM)
     users.create_user("hostile.name@example.org", PASSWORD, ["viewer"],
                       name=hostile("user.name")[:200])

@@ -12,7 +12,8 @@ from .. import factories as f
 from ..conftest import make_user
 
 # (content, state, transition, role, agency of the user) -> expected:
-#   "ok" fires, "denied" PermissionDenied, "guard" GuardFailed, "comment" needs a comment.
+#   "ok" fires, "denied" PermissionDenied, "guard" GuardFailed, "comment" needs a comment,
+#   "chosen" needs what the transition records given with it (a decision only when chosen).
 TABLE = [
     ("review", "initiated", "identify_panel", "training", None, "ok"),
     ("review", "initiated", "identify_panel", "chair", None, "ok"),
@@ -47,11 +48,16 @@ TABLE = [
     ("referral", "submitted", "accept", "lead", "police", "denied"),
     ("referral", "submitted", "decline", "ciec_chair", None, "comment"),
     ("referral", "submitted", "decline", "ciec", "police", "denied"),
-    ("referral", "considered", "decide", "chair", None, "guard"),  # no decision recorded
+    ("referral", "considered", "decide", "chair", None, "chosen"),  # nothing chosen
     ("referral", "considered", "decide", "ciec", "police", "denied"),
-    ("information_request", "issued", "answer", "ciec", "police", "guard"),  # no response
+    ("referral", "considered", "decide", "ciec_chair", None, "denied"),
+    ("referral", "considered", "decide", "admin", None, "denied"),  # only as an override
+    ("referral", "accepted", "recommend", "ciec_chair", None, "chosen"),
+    ("referral", "accepted", "recommend", "chair", None, "denied"),
+    ("referral", "accepted", "recommend", "admin", None, "denied"),  # only as an override
+    ("information_request", "issued", "answer", "ciec", "police", "chosen"),  # no response
     ("information_request", "issued", "withdraw", "ciec", "police", "denied"),
-    ("pdc_review", "scheduled", "hold", "pdc", None, "guard"),  # no verdicts
+    ("pdc_review", "scheduled", "hold", "pdc", None, "chosen"),  # no date held
     ("pdc_review", "scheduled", "hold", "lead", "police", "denied"),
     ("meeting", "planned", "hold", "ciec", "police", "ok"),
     ("meeting", "planned", "hold", "viewer", None, "denied"),
@@ -80,7 +86,8 @@ def test_transition_table(clean_db, kind, state, name, role, agency, expected):
         assert item.workflow_history[-1].action == name
         assert item.workflow_history[-1].actor == user.email
         return
-    error = {"denied": PermissionDenied, "guard": GuardFailed, "comment": InvalidInput}[expected]
+    error = {"denied": PermissionDenied, "guard": GuardFailed, "comment": InvalidInput,
+             "chosen": InvalidInput}[expected]
     with pytest.raises(error):
         workflow.fire(item, name, user, "")
     item.reload()
