@@ -152,7 +152,7 @@ class Action(Content):
             # Lists sorted by these read window by window (lif/list_pages.py): the title,
             # and what waits for a lead (their agency's, by the time of the last change).
             ("trashed", "title"), ("trashed", "agency", "title"),
-            ("trashed", "agency", "state", "modified_at"),
+            ("trashed", "agency", "modified_at"), ("trashed", "agency", "state", "modified_at"),
         ), IMPORT_KEY_INDEX],
         "ordering": ["due_date"],
     }
