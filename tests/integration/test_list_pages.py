@@ -8,15 +8,16 @@ import random
 import pytest
 from bson import ObjectId
 
-from lif import clock, list_pages
+from lif import clock, list_pages, policy
 from lif.actors import SYSTEM
 from lif.db import database
 from lif.list_pages import Position
 from lif.models import Action, ActionPlan
-from lif.services import content
+from lif.services import content, worklist
 from lif.services.content import NewItem
 
 from .. import factories as f
+from ..conftest import make_user
 
 STATES = ["not_started", "in_progress", "complete", "verified", "cancelled"]
 AGENCIES = ["police", "police", "csc", "education", "alder_hey"]
@@ -213,3 +214,14 @@ def test_the_matcher_agrees_with_the_database(actions, query):
             collection.update_one({"_id": doc["_id"]}, {"$set": {"completed_on": doc["due_date"]}})
     expected = {doc["_id"] for doc in collection.find(query, {"_id": 1})}
     assert {doc["_id"] for doc in collection.find() if list_pages.matches(doc, query)} == expected
+
+
+def test_what_waits_for_a_lead_is_the_plain_querys_first_rows(actions):
+    lead = make_user("lead", agency="csc", email="named@example.org")
+    query = {"$and": [policy.view_filter(lead, "action"),
+                      {"state": {"$in": ["in_progress", "not_started"]}}]}
+    assert list_pages.read(Action, query, "modified_at", descending=True, limit=10).windowed
+    [group] = [g for g in worklist.waiting_for(lead, limit=10) if g["type_key"] == "action"]
+    expected = plain(query, "modified_at", descending=True, limit=10)
+    assert len(expected) == 10 < len(plain(query, "modified_at"))
+    assert [item.pk for item in group["items"]] == expected
