@@ -116,11 +116,14 @@ def seed(database, n_actions: int, rng: random.Random) -> ObjectId:
         plan = plans[i % n_plans]
         agency = plan["agency"] or AGENCIES[rng.randrange(12)]
         due = now + dt.timedelta(days=rng.randrange(-200, 400))
+        # Changed at different times over the last year, as real actions are (a list
+        # sorted by the last change splits into windows only where the times differ).
+        changed = now - dt.timedelta(seconds=(i * 7919) % 31_536_000)
         batch.append({
             "_id": ObjectId(), "title": f"Action {i}", "summary": "", "themes": [],
             "agencies": [agency],
             "state": STATES[rng.randrange(5)], "workflow_history": [], "version": 1,
-            "created_at": now, "created_by": "bench", "modified_at": now,
+            "created_at": changed, "created_by": "bench", "modified_at": changed,
             "modified_by": "bench", "trashed": False, "plan": plan["_id"],
             "description": "Deliver the briefing to all front-line staff.",
             "lead_name": "Named lead", "lead_email": "lead@example.org", "agency": agency,
