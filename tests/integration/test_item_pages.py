@@ -39,7 +39,7 @@ from lif.models.action_plan import ACTION_STATUSES, PDC_VERDICTS, PLAN_KINDS, SO
 from lif.models.audit_work import SECTION11_OUTCOMES
 from lif.models.referral import CHAIR_STANCES, CRITERIA, RECOMMENDATIONS
 from lif.seed import seed_demo
-from lif.services import audits, content, plans
+from lif.services import audits, content, pdc, plans, referrals
 
 from .. import factories as f
 from ..conftest import PASSWORD, AuthActions, make_user
@@ -139,21 +139,22 @@ def world(clean_db):
         title="CIEC 26/31", reasons="Serious injury to a baby", agency="police",
         agencies=["csc"], criteria=["reg5_2a_b_ii", "looked_after"],
         child=Person(name="Baby Q", role="child", date_of_birth=dt.date(2026, 1, 4)),
-        notified_on=dt.date(2026, 11, 2), recommendation="critical_case_review",
-        recommendation_rationale="Agencies worked together poorly.",
-        named_lead="DS Example")
+        notified_on=dt.date(2026, 11, 2), named_lead="DS Example")
+    # The recommendation is recorded by its step, by a CIEC member (never when made).
+    referrals.accept(referral, SYSTEM)
+    referrals.recommend(referral, "critical_case_review", "Agencies worked together poorly.",
+                        make_user("ciec", "police"))
     meeting = content.create(Meeting, {
         "title": "CIEC December meeting", "committee": "ciec", "date": dt.date(2026, 12, 8),
         "location": "Room 2", "attendees": ["Chair of CIEC", "Police member"],
         "agenda": [AgendaItem(part="Part 1", title="CIEC 26/31", decision="Refer to the Chair")],
         "minutes": "Considered one referral."}, SYSTEM)
-    f.make_information_request(referral, agency="csc")
     pdc_review = f.make_pdc_review(plan)
     first = plans_actions(plan)[0]
-    content.update(pdc_review, {"verdicts": [Verdict(action=first.pk, verdict="challenged",
-                                                     comment="Show the audit.")],
-                                "attendees": ["PDC chair"]},
-                   SYSTEM, base_version=pdc_review.version)
+    content.update(pdc_review, {"attendees": ["PDC chair"]}, SYSTEM,
+                   base_version=pdc_review.version)
+    pdc.record_verdict(pdc_review.reload(), first, "challenged", "Show the audit.",
+                       make_user("pdc"))
     return {"review": review, "audit": audit, "plan": plan, "referral": referral,
             "meeting": meeting, "pdc_review": pdc_review}
 
