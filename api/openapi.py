@@ -48,7 +48,8 @@ FILTER_DOCS = {
     "overdue": "1: only actions past their due date and not done; 0: only the others.",
     "due_before": "Only actions due strictly before this date.",
     "due_after": "Only actions due strictly after this date.",
-    "q": "Title contains this text (case-insensitive; at most 200 characters).",
+    "q": "Words looked up in the search index, as on the search page (stemmed, all required; "
+         "at most 200 characters); the items come in order of relevance.",
     "review_type": "Review type (Table 1 of the framework).",
     "audit_type": "Audit type.",
 }
@@ -79,8 +80,16 @@ def _list_parameters(type_key: str) -> list[dict]:
         for name in api_queries.filter_names(type_key)
     ]
     params += [
+        {"name": "after", "in": "query", "required": False,
+         "description": "Where the page starts: the position a `next` link carries (every "
+                        "page then costs what the first does).",
+         "schema": {"type": "string", "maxLength": 200}},
+        {"name": "before", "in": "query", "required": False,
+         "description": "Where the page ends: the position a `prev` link carries.",
+         "schema": {"type": "string", "maxLength": 200}},
         {"name": "page", "in": "query", "required": False,
-         "description": "Page number, from 1.",
+         "description": "Page number, from 1 (counted from the start: `next` links are "
+                        "cheaper for deep pages).",
          "schema": {"type": "integer", "minimum": 1, "maximum": values.MAX_PAGE,
                     "default": 1}},
         {"name": "per_page", "in": "query", "required": False,

@@ -512,14 +512,15 @@ def _list(type_key: str):
     args = request.args.to_dict(flat=False)
     page = api_queries.list_page(type_key, _actor(), args)
     serialise = TYPES[type_key][1]
-    plain = {k: v[0] for k, v in args.items() if k != "page"}
+    plain = {k: v[0] for k, v in args.items() if k not in ("page", "after", "before")}
     link = request.endpoint
     return jsonify({
         "items": serialise(page.items),
         "page": page.page,
         "per_page": page.per_page,
-        "next": url_for(link, **plain, page=page.page + 1) if page.has_next else None,
-        "prev": url_for(link, **plain, page=page.page - 1) if page.page > 1 else None,
+        # Positions, not page numbers: a deep page costs what the first does.
+        "next": url_for(link, **plain, after=page.after) if page.after else None,
+        "prev": url_for(link, **plain, before=page.before) if page.before else None,
     })
 
 

@@ -1400,6 +1400,52 @@ class SearchIndex:
             suggestion=suggestion,
         )
 
+    def ranked_ids(
+        self,
+        q: str,
+        principals: Iterable[str],
+        *,
+        start: int = 0,
+        count: int = 10,
+        filters: Mapping[str, str | Iterable[str]] | None = None,
+    ) -> tuple[list[str], int]:
+        """The ids of the matches ranked ``start`` to ``start + count`` (from 0), in the
+        order :meth:`search` shows them (by relevance), and how many match in all; no
+        snippets, facets or suggestion (a list's search box: its rows come from the
+        database).
+
+        :raises SearchQueryError: if the query makes no sense.
+        :raises SearchUnavailable: if the index is missing or unreadable.
+        """
+        text = _str(q)
+        start, count = max(int(start), 0), max(int(count), 0)
+        who = self._principals(principals)
+        wanted = self._normalise_filters(filters)
+        with self._reading() as searcher:
+            query = self._parser.parse(text)
+            allow = self._allowed(searcher, who, wanted)
+            if not allow:
+                return [], 0
+            scored = None
+            try:
+                docs, split = self._allowed_sets(searcher, allow)
+                scored = score_matches(searcher, query, docs, split) if split is not None \
+                    else None
+            except Exception:
+                logger.exception("scoring %r from the postings failed; asking Whoosh", text)
+            if scored is not None:
+                total = len(scored.matches)
+                shown = heapq.nsmallest(start + count, scored.matches, key=_rank_key)[start:]
+            else:
+                collector = searcher.collector(limit=None, filter=allow)
+                searcher.search_with_collector(
+                    query, collector, context=searcher.context(needs_current=True))
+                ranked = collector.results().top_n
+                total = len(ranked)
+                shown = ranked[start:start + count]
+            ids = [searcher.stored_fields(docnum).get("id", "") for _, docnum in shown]
+        return ids, total
+
     @staticmethod
     def _hit(
         stored: Mapping[str, Any],

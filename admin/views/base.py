@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import mongoengine as me
 from flask import (
@@ -41,9 +42,10 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 from config.roles import ROLES
 from documents import spreadsheets
 from documents.uploads import DocumentError, check_upload, read_upload
-from lif import audit_trail, dated_pages, policy, redact, values, versioning, workflow
+from lif import audit_trail, list_pages, policy, redact, values, versioning, workflow
 from lif.errors import Conflict, GuardFailed, InvalidInput, LIFError, NotFound, PermissionDenied
 from lif.models.base import Content
+from lif.search import SearchQueryError, SearchUnavailable
 from lif.services import attachments, content, plans, reference, searching
 
 from .. import display
@@ -263,19 +265,108 @@ class ContentView(InheritedEndpointsClosed, SecureMixin, ModelView):
             return self.model.objects(pk=None)
         return self.model.objects(__raw__=flt)
 
+    # --- the list: keyset pages, the search box through the search index ------------------
+    #: Most rows the search box hands an export (the list itself pages through every match).
+    EXPORT_SEARCH_LIMIT = 10_000
+
+    def _get_list_extra_args(self):
+        """The list's arguments, without the page position (``after``/``before``): links to
+        other sorts, filters and page sizes start at the top."""
+        view_args = super()._get_list_extra_args()
+        g.lif_position = {key: view_args.extra_args.pop(key) for key in ("after", "before")
+                          if key in view_args.extra_args}
+        return view_args
+
+    def is_sortable(self, name):
+        # Search results come in order of relevance.
+        return not request.args.get("search") and super().is_sortable(name)
+
+    def _order(self, queryset) -> list[tuple[str, int]]:
+        ordering = list(queryset._ordering or [])
+        if not ordering:
+            for key in self.model._meta.get("ordering") or []:
+                ordering.append((key.lstrip("-"), -1 if key.startswith("-") else 1))
+        return ordering
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters,
-                                       execute=False, page_size=page_size)
-        if not execute:
-            return count, data
-        # A list sorted by its date is read window by window (lif/dated_pages.py).
-        dated = dated_pages.DATED.get(self.type_key)
-        ids = dated_pages.queryset_ids(data, dated) if dated else None
-        if ids is not None:
-            return count, dated_pages.in_order(self.model, ids)
-        # One query per referenced collection instead of one per row (plan titles…).
-        return count, data.select_related(max_depth=1)
+        if sort_column is not None and sort_column not in self._sortable_columns:
+            sort_column, sort_desc = None, False  # only the sorts offered (served by indexes)
+        if not execute:  # an export: every row (the search box's matches: see _search)
+            return super().get_list(page, sort_column, sort_desc, search, filters,
+                                    execute=False, page_size=page_size)
+        count, queryset = super().get_list(page, sort_column, sort_desc, None, filters,
+                                           execute=False, page_size=page_size)
+        limit = queryset._limit or self.page_size
+        position = getattr(g, "lif_position", {})
+        if search:
+            return count, self._search_page(queryset._query, search, limit, position)
+        ordering = self._order(queryset)
+        if len(ordering) != 1:
+            g.lif_pager = None
+            return count, queryset.select_related(max_depth=1)
+        field, direction = ordering[0]
+        after = list_pages.decode(position.get("after", ""))
+        before = list_pages.decode(position.get("before", "")) if after is None else None
+        found = list_pages.read(self.model, queryset._query, field, descending=direction < 0,
+                                after=after, before=before, skip=queryset._skip or 0,
+                                limit=limit)
+        first = after is None and before is None and not queryset._skip
+        self._set_pager(
+            after=list_pages.encode(found.position(-1)) if found.ids and (
+                found.more or before is not None) else None,
+            before=list_pages.encode(found.position(0)) if found.ids and not first and (
+                found.more or before is None) else None,
+            first=not first)
+        return count, list_pages.in_order(self.model, found.ids)
+
+    def _search_page(self, query, search, limit, position) -> list:
+        """The list's rows the search box finds, in order of relevance (the search index)."""
+        def rank(key):
+            value = position.get(key, "")
+            return int(value[1:]) if re.fullmatch(r"r\d{1,9}", value) else None
+
+        after, before = rank("after"), rank("before")
+        try:
+            found = searching.list_matches(current_user, self.model, search, query,
+                                           limit=limit, after=after,
+                                           before=before if after is None else None)
+        except SearchQueryError as error:
+            flash(str(error), "error")
+            return []
+        except SearchUnavailable:
+            flash("Search is not available just now (the index needs rebuilding: "
+                  "`flask --app app lif reindex`). Clear the search to see the list.", "error")
+            return []
+        self._set_pager(
+            after=f"r{found.last_rank}" if found.more_after and found.items else None,
+            before=f"r{found.first_rank}" if found.more_before and found.items else None,
+            first=after is not None or before is not None)
+        return found.items
+
+    def _set_pager(self, *, after: str | None, before: str | None, first: bool) -> None:
+        view_args = self._get_list_extra_args()
+
+        def url(**where):
+            return self._get_list_url(view_args.clone(page=None, extra_args={
+                **view_args.extra_args, **where}))
+
+        g.lif_pager = {"next": url(after=after) if after else None,
+                       "previous": url(before=before) if before else None,
+                       "first": url() if first else None}
+
+    def pager(self) -> dict | None:
+        """The list page's links (first, previous, next), or ``None`` for Flask-Admin's."""
+        return getattr(g, "lif_pager", None)
+
+    def _search(self, query, search_term):
+        """The search box's matches (the search index), for an export of the list."""
+        try:
+            found = searching.list_matches(current_user, self.model, search_term,
+                                           query._query, limit=self.EXPORT_SEARCH_LIMIT)
+        except (SearchQueryError, SearchUnavailable):
+            return query.filter(pk=None)
+        return query.filter(pk__in=[item.pk for item in found.items])
 
     def get_one(self, id):
         try:

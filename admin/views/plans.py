@@ -70,10 +70,13 @@ class MyActionsView(SecureView):
     def index(self):
         include_done = request.args.get("all") == "1"
         page = values.read_page(request.args.get("page"))
-        items = plans.my_actions(current_user, include_done=include_done, page=page)
+        found = plans.my_actions_page(current_user, include_done=include_done, page=page,
+                                      after=request.args.get("after", ""),
+                                      before=request.args.get("before", ""))
         errors = {}
-        return self.render("plans/my_actions.html", items=items, include_done=include_done,
-                           page=page, page_size=plans.MY_ACTIONS_PAGE,
+        return self.render("plans/my_actions.html", items=found.items,
+                           include_done=include_done, later=found.later, earlier=found.earlier,
+                           page_size=plans.MY_ACTIONS_PAGE,
                            rag=plans.rag, statuses=ACTION_STATUSES, errors=errors,
                            transitions=self._targets, agency_name=reference.agency_name,
                            state_title=workflow.state_title)

@@ -54,6 +54,9 @@ class ActionPlan(Content):
         "indexes": content_indexes(
             ("trashed", "agency", "state"), ("trashed", "kind"), "review", "audit",
             ("trashed", "state", "next_pdc_review"),
+            # Lists sorted by these read window by window (lif/list_pages.py).
+            ("trashed", "title"), ("trashed", "agency", "modified_at"),
+            ("trashed", "agency", "title"), ("trashed", "next_pdc_review"),
         ),
         "ordering": ["-modified_at"],
     }
@@ -177,6 +180,10 @@ class Action(Content):
             ("trashed", "due_date"),
             ("trashed", "lead_email"),
             "plan",
+            # Lists sorted by these read window by window (lif/list_pages.py): the title,
+            # and what waits for a lead (their agency's, by the time of the last change).
+            ("trashed", "title"), ("trashed", "agency", "title"),
+            ("trashed", "agency", "modified_at"), ("trashed", "agency", "state", "modified_at"),
         ), IMPORT_KEY_INDEX],
         "ordering": ["due_date"],
     }

@@ -18,30 +18,34 @@ from bson import ObjectId
 
 from config import taxonomy
 
-from .. import clock, dated_pages, emails, policy, values, workflow
+from .. import clock, emails, list_pages, policy, values, workflow
 from ..dates import read_date
 from ..errors import InvalidInput, LIFError, PermissionDenied
 from ..models import Action, ActionPlan, Audit, Referral, Review
 from ..models.action_plan import ACTION_STATUSES, PLAN_KINDS, SOURCE_KINDS
 from ..models.base import Content
-from . import content, plans, reference
+from ..search import SearchQueryError
+from . import content, plans, reference, searching
 
 PER_PAGE = 20
 MAX_PER_PAGE = values.MAX_PER_PAGE
 MAX_VALUE = 200
-PAGING = ("page", "per_page")
+PAGING = ("page", "per_page", "after", "before")
 
 Build = Callable[[str, dt.date], dict]
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list: the items, where it is, and whether another follows."""
+    """One page of a list: the items, where it is, and the positions of the pages around it
+    (``after``: of the next page, ``before``: of the previous one; ``None``: there is none)."""
 
     items: list
     page: int
     per_page: int
     has_next: bool
+    after: str | None = None
+    before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -304,11 +308,17 @@ def list_page(
 ) -> Page:
     """Return one page of the items of ``type_key`` that ``user`` may view, filtered by ``args``.
 
-    ``page`` (from 1) and ``per_page`` (1 to 100, default 20) choose the page. One item more
-    than asked is fetched to tell whether a next page exists; the collection is never counted.
+    ``per_page`` (1 to 100, default 20) sets the page's length; ``after`` (or ``before``),
+    the position a ``next`` (or ``prev``) link carries, says where it starts (or ends), so a
+    deep page costs what the first does (:mod:`lif.list_pages`); ``page`` (from 1) counts
+    pages from the start instead. ``q`` looks its words up in the search index, as the
+    search page does, and the page lists the matches in order of relevance. One item more
+    than asked is fetched to tell whether a next page exists; the collection is never
+    counted.
 
     :raises PermissionDenied: the user may see no item of this type at all.
-    :raises InvalidInput: see :func:`list_query`; also a bad ``page`` or ``per_page``.
+    :raises InvalidInput: see :func:`list_query`; also a bad ``page``, ``per_page`` or
+        position.
     """
     errors: dict[str, str] = {}
     page = per_page = 0
@@ -320,24 +330,69 @@ def list_page(
         per_page = values.read_per_page(_one(args, "per_page"), PER_PAGE)
     except InvalidInput as error:
         errors.update(error.errors)
+    positions = {}
+    for name in ("after", "before"):
+        try:
+            positions[name] = _one(args, name)
+        except InvalidInput as error:
+            errors.update(error.errors)
+    words = ""
     try:
-        query = list_query(type_key, user, args, today=today)
+        words = _one(args, "q")
+        query = list_query(type_key, user, {k: v for k, v in args.items() if k != "q"},
+                           today=today)
     except InvalidInput as error:
         errors = {**error.errors, **errors}
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     spec = LISTS[type_key]
-    skip = (page - 1) * per_page
-    ids = None
-    if spec.order[1:] == ("id",):
-        ids = dated_pages.page_ids(spec.model, query, spec.order[0].lstrip("-"), skip=skip,
-                                   limit=per_page + 1, descending=spec.order[0][0] == "-")
-    if ids is not None:
-        found = dated_pages.in_order(spec.model, ids, related=False)
-    else:
-        found = list(spec.model.objects(__raw__=query).order_by(*spec.order).skip(skip)
-                     .limit(per_page + 1).no_dereference())
-    return Page(found[:per_page], page, per_page, len(found) > per_page)
+    if words:
+        return _search_page(spec, user, words, query, page, per_page, positions)
+    after, before = (_position(positions, name) for name in ("after", "before"))
+    field, descending = spec.order[0].lstrip("-"), spec.order[0].startswith("-")
+    skip = 0 if after or before else (page - 1) * per_page
+    found = list_pages.read(spec.model, query, field, descending=descending, after=after,
+                            before=before, skip=skip, limit=per_page)
+    first = not (after or before or skip)
+    return Page(
+        list_pages.in_order(spec.model, found.ids, related=False), page, per_page,
+        bool(found.ids) and (found.more or before is not None),
+        list_pages.encode(found.position(-1)) if found.ids and (
+            found.more or before is not None) else None,
+        list_pages.encode(found.position(0)) if found.ids and not first and (
+            found.more or before is None) else None)
+
+
+def _position(positions: Mapping[str, str], name: str) -> list_pages.Position | None:
+    text = positions.get(name) or ""
+    if not text:
+        return None
+    found = list_pages.decode(text)
+    if found is None:
+        raise InvalidInput(f"'{name}' is not a position this list gave.", field=name)
+    return found
+
+
+def _search_page(spec: ListSpec, user, words: str, query: dict, page: int, per_page: int,
+                 positions: Mapping[str, str]) -> Page:
+    """A list's items matching ``words`` (the search index), in order of relevance."""
+    ranks = {}
+    for name in ("after", "before"):
+        text = positions.get(name) or ""
+        if text and not re.fullmatch(r"r\d{1,9}", text):
+            raise InvalidInput(f"'{name}' is not a position this list gave.", field=name)
+        ranks[name] = int(text[1:]) if text else None
+    after, before = ranks["after"], ranks["before"]
+    if after is None and before is None and page > 1:
+        after = (page - 1) * per_page - 1  # counted from the matches, before the filters
+    try:
+        found = searching.list_matches(user, spec.model, words, query, limit=per_page,
+                                       after=after, before=before if after is None else None)
+    except SearchQueryError as error:
+        raise InvalidInput(str(error), field="q") from None
+    return Page(found.items, page, per_page, found.more_after and bool(found.items),
+                f"r{found.last_rank}" if found.more_after and found.items else None,
+                f"r{found.first_rank}" if found.more_before and found.items else None)
 
 
 # --- titles of referenced items, fetched once per page rather than once per item ----------------

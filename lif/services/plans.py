@@ -9,6 +9,7 @@ import json
 import re
 import secrets
 from collections import Counter
+from dataclasses import dataclass
 
 from bson import ObjectId
 from pymongo.errors import BulkWriteError
@@ -16,7 +17,7 @@ from pymongo.errors import BulkWriteError
 from config.deadlines import DONE_STATUSES
 from config.workflows import WORKFLOWS
 
-from .. import clock, clocks, dated_pages, emails, faults, frameworks, policy, values, workflow
+from .. import clock, clocks, emails, faults, frameworks, list_pages, policy, values, workflow
 from .. import rag as lif_rag
 from ..dates import read_date
 from ..db import database
@@ -557,23 +558,45 @@ def my_actions_query(user) -> dict | None:
 MY_ACTIONS_PAGE = 25
 
 
-def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Action]:
+@dataclass
+class MyActions:
+    """One page of a lead's actions and the positions of the pages around it."""
+
+    items: list[Action]
+    later: str | None  # position of the next page (later due dates), for a link
+    earlier: str | None  # position of the previous page
+
+
+def my_actions_page(user, *, include_done: bool = False, after: str = "", before: str = "",
+                    page: int = 1) -> MyActions:
     """One page of a lead's actions: overdue first, then by due date.
 
     For open actions that is simply ascending due date (every overdue action is due before
-    every other), so it is one indexed query a page at a time, however many are overdue.
+    every other). Pages follow each other by position (``after``/``before`` the row a link
+    names, :mod:`lif.list_pages`), so every page costs what the first does; ``page``
+    counts pages from the start instead (reading the rows before it).
     """
     query = my_actions_query(user)
     if query is None:
-        return []
+        return MyActions([], None, None)
     if not include_done:
         query = policy.and_query(query, {"state": {"$in": OPEN_STATUSES}})
-    skip = (max(page, 1) - 1) * MY_ACTIONS_PAGE
-    ids = dated_pages.page_ids(Action, query, "due_date", skip=skip, limit=MY_ACTIONS_PAGE)
-    if ids is not None:
-        return read_records(dated_pages.in_order(Action, ids))
-    return read_records(list(Action.objects(__raw__=query).order_by("due_date", "id")
-                             .skip(skip).limit(MY_ACTIONS_PAGE).select_related(max_depth=1)))
+    start_after = list_pages.decode(after)
+    end_before = list_pages.decode(before) if start_after is None else None
+    skip = 0 if start_after or end_before else (max(page, 1) - 1) * MY_ACTIONS_PAGE
+    found = list_pages.read(Action, query, "due_date", after=start_after, before=end_before,
+                            skip=skip, limit=MY_ACTIONS_PAGE)
+    first = not (start_after or end_before or skip)
+    later = found.ids and (found.more or end_before is not None)
+    earlier = found.ids and not first and (found.more or end_before is None)
+    return MyActions(read_records(list_pages.in_order(Action, found.ids)),
+                     list_pages.encode(found.position(-1)) if later else None,
+                     list_pages.encode(found.position(0)) if earlier else None)
+
+
+def my_actions(user, *, include_done: bool = False, page: int = 1) -> list[Action]:
+    """The actions of page ``page`` of :func:`my_actions_page`."""
+    return my_actions_page(user, include_done=include_done, page=page).items
 
 
 # --- bulk import -----------------------------------------------------------------------------

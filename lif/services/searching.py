@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from bson import ObjectId
 
-from .. import clock, db, events, policy, redact
+from .. import clock, db, events, list_pages, policy, redact
 from ..db import database
 from ..models import CONTENT_TYPES, Attachment, InformationRequest, Referral
 from ..models.base import Content
@@ -437,6 +438,97 @@ def search(user, q: str, *, page: int = 1, pagelen: int = 10, sort: str = "relev
     drain()
     return index().search(q, principals, page=page, pagelen=pagelen, sort=sort,
                           filters=filters, facets=True)
+
+
+#: Facet filters of the index that a list's own filters on these fields imply: an index
+#: document's ``agency`` holds the item's agency and agencies, its ``state`` the state. They
+#: narrow the search; the list's query still decides each row.
+LIST_FILTER_FACETS = {"agency": "agency", "state": "state"}
+
+
+@dataclass
+class ListMatches:
+    """One page of a list's search: its items (relevance order) and where it lies."""
+
+    items: list
+    total: int  # matches in the index (the list's other filters may leave fewer)
+    first_rank: int | None  # rank (from 0) of the first item shown
+    last_rank: int | None
+    more_after: bool
+    more_before: bool
+
+
+def _facets_implied(query: Mapping) -> dict[str, list[str]]:
+    """Index facet filters a list's query implies (a superset of its rows)."""
+    implied = {}
+    for field, facet in LIST_FILTER_FACETS.items():
+        value = query.get(field)
+        if isinstance(value, str) and value:
+            implied[facet] = [value]
+        elif isinstance(value, Mapping) and set(value) == {"$in"} and all(
+                isinstance(v, str) and v for v in value["$in"]):
+            implied[facet] = list(value["$in"])
+    return implied
+
+
+def list_matches(user, model: type[Content], q: str, query: Mapping, *, limit: int,
+                 after: int | None = None, before: int | None = None) -> ListMatches:
+    """The items of ``model`` a list's search box finds: the words looked up in the search
+    index (with the user's permissions, as on the search page), in order of relevance,
+    each checked against the list's ``query`` (its permission filter and filters) in the
+    database. A page is addressed by the rank of the item it follows (``after``) or
+    precedes (``before``), so a deep page costs what the first does.
+
+    :raises SearchQueryError: the words cannot be understood (the message says why).
+    :raises SearchUnavailable: the index is missing or corrupt.
+    """
+    principals = user_principals(user)
+    if not principals:
+        raise SearchQueryError("Sign in to search.")
+    drain()
+    facets = {"type": [model.type_key], **_facets_implied(query)}
+    backward = before is not None
+    rank = (before - 1) if backward else (after + 1 if after is not None else 0)
+    chunk = max(2 * limit, 20)
+    found: list[tuple[int, ObjectId]] = []
+    total = 0
+    while len(found) <= limit and rank >= 0:
+        start = max(rank - chunk + 1, 0) if backward else rank
+        ids, total = index().ranked_ids(q, principals, start=start,
+                                        count=(rank - start + 1) if backward else chunk,
+                                        filters=facets)
+        ranked = list(zip(range(start, start + len(ids)), ids, strict=True))
+        kept = _in_list(model, ids, query)
+        found += [(r, ObjectId(i)) for r, i in (ranked[::-1] if backward else ranked)
+                  if i in kept]
+        rank = start - 1 if backward else start + len(ids)
+        if not ids or rank >= total:
+            break
+    more = len(found) > limit
+    found = found[:limit]
+    if backward:
+        found.reverse()
+    items = list_pages.in_order(model, [ident for _, ident in found])
+    return ListMatches(
+        items=items, total=total,
+        first_rank=found[0][0] if found else None, last_rank=found[-1][0] if found else None,
+        more_after=True if backward else more,
+        more_before=more if backward else bool(found) and found[0][0] > 0)
+
+
+def _in_list(model: type[Content], ids: list[str], query: Mapping) -> set[str]:
+    """Those of ``ids`` whose items are in the list ``query`` selects."""
+    wanted = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
+    if not wanted:
+        return set()
+    collection = model._get_collection()
+    raw = list(collection.find({"_id": {"$in": wanted}},
+                               dict.fromkeys(list_pages.fields_of(query), 1)))
+    try:
+        return {str(doc["_id"]) for doc in raw if list_pages.matches(doc, query)}
+    except list_pages.Unknown:  # the database decides (a query the matcher does not know)
+        return {str(doc["_id"]) for doc in collection.find(
+            {"$and": [{"_id": {"$in": wanted}}, dict(query)]}, {"_id": 1})}
 
 
 def related(user, item: Content, limit: int = 5):

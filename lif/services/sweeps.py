@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from config.deadlines import DONE_STATUSES
 
-from .. import clock, clocks, dated_pages, frameworks
+from .. import clock, clocks, frameworks, list_pages
 from ..actors import SYSTEM
 from ..errors import Conflict
 from ..models import (
@@ -442,11 +442,12 @@ def deliver_email(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int |
     return notifications.deliver(now, dry_run=dry_run)
 
 
-def refresh_list_bounds(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
-    """Recompute, once a day, the date bounds that make long lists fast to page."""
+def refresh_list_fences(now: dt.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """Recompute, once a day, the fence posts that make long lists fast to page
+    (:mod:`lif.list_pages`)."""
     if dry_run:
         return {}
-    return {name: 1 for name in dated_pages.refresh_all(now)}
+    return {name: 1 for name in list_pages.refresh_all(now)}
 
 
 # --- 9. Repairs ------------------------------------------------------------------------------
@@ -475,7 +476,7 @@ SWEEPS: dict[str, Callable[..., dict]] = {
     "national_panel": send_national_panel_notices,
     "publication_windows": send_publication_window_notices,
     "audit_returns": send_audit_return_reminders,
-    "list_bounds": refresh_list_bounds,
+    "list_fences": refresh_list_fences,
     "email": deliver_email,  # last, so this run's messages go out in this run
 }
 

@@ -170,8 +170,16 @@ def test_actions_page_through_in_due_date_order(admin_api):
     assert pages == 3
     assert seen == [f"Paged {n}" for n in range(5)]
     last = admin_api.get("/actions?per_page=2&page=3").get_json()
-    assert last["next"] is None and last["prev"].endswith("page=2")
+    assert [item["title"] for item in last["items"]] == ["Paged 4"]
+    assert last["next"] is None
+    # "prev" links lead back, page by page, to the first
+    back = admin_api.get(last["prev"][len(API):]).get_json()
+    assert [item["title"] for item in back["items"]] == ["Paged 2", "Paged 3"]
+    first = admin_api.get(back["prev"][len(API):]).get_json()
+    assert [item["title"] for item in first["items"]] == ["Paged 0", "Paged 1"]
+    assert first["prev"] is None and first["next"]
     assert admin_api.get("/actions?per_page=2&page=9").get_json()["items"] == []
+    assert admin_api.get("/actions?after=nonsense").status_code == 400
 
 
 def test_action_item_shape(admin_api):
