@@ -474,7 +474,6 @@ def change_status(action: Action, status: str, actor, comment: str = "") -> Acti
 # --- effects of the plan and action workflows (config/workflows.py names them) ------------------
 
 
-@workflow.effect("schedule_first_pdc_review")
 def _collect(errors: dict[str, str], check, *args, **kwargs) -> None:
     """Run ``check``; add the field messages of its refusal to ``errors``."""
     try:
@@ -522,6 +521,7 @@ def update_action(action: Action, actor, *, progress: str = "", evidence: str = 
     return done
 
 
+@workflow.effect("schedule_first_pdc_review")
 def schedule_first_pdc_review(plan: ActionPlan, actor, now: dt.datetime) -> None:
     """Ratifying a plan sets the first PDC review six months on (the sweep makes the record)."""
     ratified = now.date()
