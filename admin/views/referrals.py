@@ -99,58 +99,45 @@ class ReferralPagesMixin:
     def _back(self, item):
         return redirect(url_for(".details_view", id=item.pk))
 
-    @expose("/recommend/", methods=("POST",))
-    def recommend_view(self):
-        item = self._load()
+    def _record(self, item, record, done):
+        """Record what the form gives with ``record()``; on a refusal, the page again with what
+        was typed and the reason; else ``done()``'s words and back to the page."""
         try:
-            referrals.recommend(item, request.form.get("recommendation", ""),
-                                request.form.get("rationale", ""), client_actor(),
-                                override_reason=request.form.get("override_reason", ""))
+            record()
         except PermissionDenied:
             raise
         except LIFError as error:
             flash(f"Not recorded: {error.message}", "error")
             return self.details_again(item.reload(), request.form)
-        else:
-            flash("The CIEC recommendation is recorded and the case is with the Chair.",
-                  "success")
+        flash(done(), "success")
         return self._back(item)
+
+    @expose("/recommend/", methods=("POST",))
+    def recommend_view(self):
+        item = self._load()
+        return self._record(item, lambda: referrals.recommend(
+            item, request.form.get("recommendation", ""), request.form.get("rationale", ""),
+            client_actor(), override_reason=request.form.get("override_reason", "")),
+            lambda: "The CIEC recommendation is recorded and the case is with the Chair.")
 
     @expose("/decide/", methods=("POST",))
     def decide_view(self):
         item = self._load()
         reviewers = [r for r in request.form.get("reviewers", "").splitlines() if r.strip()]
-        try:
-            referrals.decide(item, request.form.get("stance", ""),
-                             request.form.get("decision", ""),
-                             request.form.get("rationale", ""), client_actor(),
-                             reviewers=reviewers,
-                             override_reason=request.form.get("override_reason", ""))
-        except PermissionDenied:
-            raise
-        except LIFError as error:
-            flash(f"Not recorded: {error.message}", "error")
-            return self.details_again(item.reload(), request.form)
-        else:
-            flash("The Chair's decision is recorded; the notices are drafted below.", "success")
-        return self._back(item)
+        return self._record(item, lambda: referrals.decide(
+            item, request.form.get("stance", ""), request.form.get("decision", ""),
+            request.form.get("rationale", ""), client_actor(), reviewers=reviewers,
+            override_reason=request.form.get("override_reason", "")),
+            lambda: "The Chair's decision is recorded; the notices are drafted below.")
 
     @expose("/record/", methods=("POST",))
     def record_step_view(self):
         """Take a step that records what a person gives (``referrals.recorded_steps``)."""
         item = self._load()
-        try:
-            referrals.record_step(item, request.form.get("step", ""), request.form.to_dict(),
-                                  client_actor(),
-                                  override_reason=request.form.get("override_reason", ""))
-        except PermissionDenied:
-            raise
-        except LIFError as error:
-            flash(f"Not recorded: {error.message}", "error")
-            return self.details_again(item.reload(), request.form)
-        else:
-            flash(f"Recorded. '{item}' is now: {workflow.state_title(item)}.", "success")
-        return self._back(item)
+        return self._record(item, lambda: referrals.record_step(
+            item, request.form.get("step", ""), request.form.to_dict(), client_actor(),
+            override_reason=request.form.get("override_reason", "")),
+            lambda: f"Recorded. '{item}' is now: {workflow.state_title(item)}.")
 
     def recorded_steps(self, item):
         return referrals.recorded_steps(item, current_user)

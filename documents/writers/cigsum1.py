@@ -20,13 +20,12 @@ from lif.services import referrals
 
 from .common import (
     MARKING_RESTRICTED,
-    NOT_SHOWN,
     DocumentBuilder,
     agency_label,
+    child_section,
     criteria_options,
     fmt_date,
     override_text,
-    person_rows,
     personal_view,
 )
 
@@ -68,14 +67,7 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
          fmt_date(decision_due)),
     ])
 
-    b.heading("Child or young person", 1)
-    if not may_see:
-        b.paragraph(NOT_SHOWN, italic=True)
-    elif referral.child is not None:
-        b.table(("Name", "Date of birth", "Date of death"),
-                person_rows([referral.child], role=False))
-    else:
-        b.paragraph("Not given.", italic=True)
+    child_section(b, referral, may_see)
 
     b.heading("Summary of case", 1)
     b.paragraphs(referral.case_summary or referral.reasons, empty="Not given.")

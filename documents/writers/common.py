@@ -121,6 +121,19 @@ def person_rows(people: Iterable, *, role: bool = True) -> list[tuple[str, ...]]
     return rows
 
 
+def child_section(b, referral, may_see: bool) -> None:
+    """The "Child or young person" section of a referral's document: the child's details to
+    whoever may see them, a line saying they are withheld to anyone else."""
+    b.heading("Child or young person", 1)
+    if not may_see:
+        b.paragraph(NOT_SHOWN, italic=True)
+    elif referral.child is not None:
+        b.table(("Name", "Date of birth", "Date of death"),
+                person_rows([referral.child], role=False))
+    else:
+        b.paragraph("Not given.", italic=True)
+
+
 def agency_label(key: str | None) -> str:
     """Return an agency's name from its key ("" for none)."""
     return reference.agency_name(key) if key else ""

@@ -17,12 +17,11 @@ from lif.services import referrals
 
 from .common import (
     MARKING_RESTRICTED,
-    NOT_SHOWN,
     DocumentBuilder,
     agency_label,
+    child_section,
     fmt_date,
     override_text,
-    person_rows,
     personal_view,
 )
 
@@ -57,14 +56,7 @@ def build(referral: Referral, actor, *, progress=None) -> bytes:
               fmt_date(c["due"], "-"), _STATES[c["rag"]])
              for c in referrals.clocks_of(referral, clock.today())])
 
-    b.heading("Child or young person", 1)
-    if not may_see:
-        b.paragraph(NOT_SHOWN, italic=True)
-    elif referral.child is not None:
-        b.table(("Name", "Date of birth", "Date of death"),
-                person_rows([referral.child], role=False))
-    else:
-        b.paragraph("Not given.", italic=True)
+    child_section(b, referral, may_see)
 
     b.heading("The incident", 1)
     b.paragraphs(referral.case_summary or referral.reasons, empty="Not given.")
