@@ -27,8 +27,6 @@ from lif.db import free_port
 from .conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     Server,
     Session,
@@ -70,14 +68,10 @@ def partnership_server():
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's chromium (one Playwright per process: a second one inside the first's
+    event loop is refused)."""
+    return browser
 
 
 def test_a_rapid_review_in_the_browser(partnership_server, chromium, artifacts):
