@@ -23,13 +23,17 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 run: $(VENV)/.installed
 	LIF_ENV=$${LIF_ENV:-development} LIF_DEMO_DATA=$${LIF_DEMO_DATA:-1} $(PY) app.py
 
+# Two processes (pytest-xdist), each with its own embedded database, data dir and browser; a
+# file's tests stay together (module fixtures: a server of its own, a small disk).
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The production path: the integration tests once more on a replica set through MONGODB_URI
 # (tests/replica_set.py).
 test-replica-set: $(VENV)/.installed-test
-	LIF_TEST_REPLICA_SET=1 $(PY) -m pytest tests/integration
+	LIF_TEST_REPLICA_SET=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/integration
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
