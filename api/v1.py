@@ -338,8 +338,8 @@ def actions_json(items: list[Action], *, detail: bool = False) -> list[dict]:
             "completed_on": _iso(action.completed_on),
             "cancel_reason": action.cancel_reason,
             "last_pdc_verdict": _choice(action.last_pdc_verdict, PDC_VERDICTS),
-            "progress_count": len(action.progress),
-            "evidence_count": len(action.evidence),
+            "progress_count": action.progress_count,
+            "evidence_count": action.evidence_count,
             "links": _links(
                 action, "api_v1.get_action", "action",
                 progress=url_for("api_v1.add_progress", item_id=aid),
