@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mongoengine.errors import ValidationError
+
 from ... import clock, policy
-from ...errors import InvalidInput, PermissionDenied
+from ...errors import InvalidInput, NotFound, PermissionDenied
 from ...models import Audit
 from .. import content, reference
 from .rules import SETUP_STATES, SHOWN_PROBLEMS
@@ -103,3 +105,16 @@ def get_audit(audit_id, user) -> Audit:
     """
     return content.get("audit", audit_id, user)
 
+
+def _one_of(model, audit: Audit, pk, missing: str):
+    """The record ``pk`` of ``model`` that belongs to ``audit``.
+
+    :raises NotFound: with ``missing`` when there is none (or ``pk`` is no id).
+    """
+    try:
+        found = model.objects(pk=pk, audit=audit).first()
+    except (ValidationError, TypeError):
+        found = None
+    if found is None:
+        raise NotFound(missing)
+    return found

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError
 
 from ... import audit_trail, policy
@@ -17,7 +16,7 @@ from ...errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ...models import Audit, AuditCase, AuditTool, Participant, Question, ToolAssignment
 from .. import reference
 from .cases import population
-from .common import _now, _require_setup, percent
+from .common import _now, _one_of, _require_setup, percent
 from .rules import ANSWER_STATES, MAX_POPULATION_ROWS, MAX_TEXT_ANSWER, RAG, YES_NO_NA
 
 
@@ -138,13 +137,7 @@ def get_assignment(audit: Audit, assignment_id) -> ToolAssignment:
 
     :raises NotFound: no such return in this audit.
     """
-    try:
-        found = ToolAssignment.objects(pk=assignment_id, audit=audit).first()
-    except (ValidationError, TypeError):
-        found = None
-    if found is None:
-        raise NotFound("No such return in this audit.")
-    return found
+    return _one_of(ToolAssignment, audit, assignment_id, "No such return in this audit.")
 
 
 def _clean_answer(question: Question, value, *, final: bool):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mongoengine import ValidationError
 from mongoengine.errors import NotUniqueError, SaveConditionError
 
 from ... import audit_trail
@@ -14,7 +13,7 @@ from ...actors import actor_email
 from ...errors import Conflict, InvalidInput, NotFound
 from ...models import Audit, AuditTool, Question, ToolAssignment
 from ...models.learning import new_uid
-from .common import _now, _require_setup
+from .common import _now, _one_of, _require_setup
 from .rules import CHOICE_KINDS, KIND_LABELS, MAX_OPTIONS, MAX_SCALE_STEPS, MIN_OPTIONS
 
 
@@ -146,13 +145,7 @@ def get_tool(audit: Audit, tool_id) -> AuditTool:
 
     :raises NotFound: no such tool in this audit.
     """
-    try:
-        tool = AuditTool.objects(pk=tool_id, audit=audit).first()
-    except (ValidationError, TypeError):
-        tool = None
-    if tool is None:
-        raise NotFound("No such audit tool in this audit.")
-    return tool
+    return _one_of(AuditTool, audit, tool_id, "No such audit tool in this audit.")
 
 
 def draft_of(tool: AuditTool, actor, *, now: dt.datetime | None = None) -> AuditTool:
